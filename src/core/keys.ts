@@ -1,0 +1,60 @@
+/** Every label, annotation and finalizer name the controller reads or writes, derived from one prefix. */
+export interface MirrorKeys {
+  prefix: string;
+  /** label on sources: makes them visible to the source watch */
+  enabled: string;
+  /** annotation on sources: turns mirroring on */
+  sync: string;
+  targetNamespaces: string;
+  targetNamespaceSelector: string;
+  transform: string;
+  transformStrict: string;
+  /** annotation on sources, written by the controller */
+  syncStatus: string;
+  /** label on mirrors */
+  mirror: string;
+  /** label on mirrors, value `kubemirror` */
+  managedBy: string;
+  sourceNamespace: string;
+  sourceName: string;
+  sourceUid: string;
+  contentHash: string;
+  lastSyncTime: string;
+  /** namespace label: "true" opts in for all-labeled, "false" opts out of all and globs */
+  allowMirrors: string;
+  /** namespace annotation: globs of source namespaces allowed to push here */
+  allowMirrorsFrom: string;
+  finalizer: string;
+}
+
+export const DEFAULT_PREFIX = 'kubemirror.io';
+export const MANAGED_BY_VALUE = 'kubemirror';
+
+export function mirrorKeys(prefix: string = DEFAULT_PREFIX): MirrorKeys {
+  const k = (name: string) => `${prefix}/${name}`;
+  return {
+    prefix,
+    enabled: k('enabled'),
+    sync: k('sync'),
+    targetNamespaces: k('target-namespaces'),
+    targetNamespaceSelector: k('target-namespace-selector'),
+    transform: k('transform'),
+    transformStrict: k('transform-strict'),
+    syncStatus: k('sync-status'),
+    mirror: k('mirror'),
+    managedBy: k('managed-by'),
+    sourceNamespace: k('source-namespace'),
+    sourceName: k('source-name'),
+    sourceUid: k('source-uid'),
+    contentHash: k('source-content-hash'),
+    lastSyncTime: k('last-sync-time'),
+    allowMirrors: k('allow-mirrors'),
+    allowMirrorsFrom: k('allow-mirrors-from'),
+    finalizer: k('finalizer'),
+  };
+}
+
+/** True for any key under the prefix (`P/*`), which is never copied to mirrors nor writable by transforms. */
+export function isPrefixedKey(key: string, prefix: string): boolean {
+  return key.startsWith(`${prefix}/`);
+}
