@@ -1,0 +1,276 @@
+import type { Config } from './config.js';
+import {
+  checkBindAddress,
+  checkConfigMapRef,
+  checkDnsLabel,
+  checkDnsSubdomain,
+  checkKeyGlob,
+  checkLogLevel,
+  checkNamespaceGlob,
+  checkResourceType,
+} from './validators.js';
+
+export type SettingType = 'bool' | 'int' | 'number' | 'duration' | 'list' | 'string';
+
+/** One controller setting: where it can be set, how it is parsed, and whether it can change at run time. */
+export interface Setting {
+  key: keyof Config;
+  /** without the leading `--` */
+  flag: string;
+  env: string;
+  /** further env names read after `env`, e.g. KUBECONFIG */
+  envAliases?: readonly string[];
+  /** camelCase like the Helm values; undefined: cannot come from the ConfigMap */
+  configMapKey?: string;
+  type: SettingType;
+  help: string;
+  /** applied from a changed ConfigMap without a restart */
+  hotReload: boolean;
+  /** inclusive lower bound for int, number and duration (ms) */
+  min?: number;
+  /** checks a string value, or one list entry */
+  check?: (value: string) => string | undefined;
+  /** how the default reads in --help when the raw default says too little */
+  defaultText?: string;
+}
+
+const envName = (flag: string) => `KUBEMIRROR_${flag.toUpperCase().replace(/-/g, '_')}`;
+const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+type Def = Omit<Setting, 'env' | 'configMapKey'> & { env?: string; configMapKey?: string | null };
+
+function def(d: Def): Setting {
+  const { configMapKey, env, ...rest } = d;
+  const s: Setting = { ...rest, env: env ?? envName(d.flag) };
+  if (configMapKey !== null) s.configMapKey = configMapKey ?? camel(d.flag);
+  return Object.freeze(s);
+}
+
+/** Every setting of `kubemirror run`, in --help order. The one place a setting is described. */
+export const SETTINGS: readonly Setting[] = Object.freeze([
+  def({
+    key: 'resourceTypes',
+    flag: 'resource-types',
+    type: 'list',
+    hotReload: true,
+    check: checkResourceType,
+    defaultText: 'discover from the API',
+    help: 'Resource types to mirror as Kind.version[.group] (Secret.v1,Ingress.v1.networking.k8s.io); empty discovers every eligible namespaced type',
+  }),
+  def({
+    key: 'discoveryIntervalMs',
+    flag: 'discovery-interval',
+    type: 'duration',
+    hotReload: true,
+    min: 1000,
+    help: 'How often API discovery is refreshed to start watches for new CRDs and stop removed ones',
+  }),
+  def({
+    key: 'resyncPeriodMs',
+    flag: 'resync-period',
+    type: 'duration',
+    hotReload: true,
+    min: 1000,
+    help: 'Period (jittered) of the full re-check of every source and mirror',
+  }),
+  def({
+    key: 'leaderElect',
+    flag: 'leader-elect',
+    type: 'bool',
+    hotReload: false,
+    help: 'Elect a leader with a coordination.k8s.io Lease so only one replica writes',
+  }),
+  def({
+    key: 'maxTargets',
+    flag: 'max-targets',
+    type: 'int',
+    hotReload: true,
+    min: 1,
+    help: 'Most target namespaces per source; a source over the limit is marked failed and left untouched',
+  }),
+  def({
+    key: 'workerThreads',
+    flag: 'worker-threads',
+    type: 'int',
+    hotReload: true,
+    min: 1,
+    help: 'Concurrent reconciles per controller',
+  }),
+  def({
+    key: 'rateLimitQps',
+    flag: 'rate-limit-qps',
+    type: 'number',
+    hotReload: true,
+    min: Number.MIN_VALUE,
+    help: 'Sustained API write rate (requests per second)',
+  }),
+  def({
+    key: 'rateLimitBurst',
+    flag: 'rate-limit-burst',
+    type: 'int',
+    hotReload: true,
+    min: 1,
+    help: 'API write burst above the sustained rate',
+  }),
+  def({
+    key: 'verifySourceFreshness',
+    flag: 'verify-source-freshness',
+    type: 'bool',
+    hotReload: true,
+    help: 'Read the source from the API (not the cache) before fanning out',
+  }),
+  def({
+    key: 'excludedNamespaces',
+    flag: 'excluded-namespaces',
+    type: 'list',
+    hotReload: true,
+    check: checkNamespaceGlob,
+    help: 'Namespace globs never used as targets',
+  }),
+  def({
+    key: 'includedNamespaces',
+    flag: 'included-namespaces',
+    type: 'list',
+    hotReload: true,
+    check: checkNamespaceGlob,
+    defaultText: 'all',
+    help: 'Namespace globs that may be targets; empty allows all',
+  }),
+  def({
+    key: 'sourceNamespaces',
+    flag: 'source-namespaces',
+    type: 'list',
+    hotReload: true,
+    check: checkNamespaceGlob,
+    defaultText: 'all',
+    help: 'Namespace globs allowed to publish sources; empty allows all',
+  }),
+  def({
+    key: 'systemNamespaces',
+    flag: 'system-namespaces',
+    type: 'list',
+    hotReload: true,
+    check: checkNamespaceGlob,
+    help: 'Namespaces that wildcard targets (all, globs, selectors) never reach; naming one explicitly still works',
+  }),
+  def({
+    key: 'annotationPrefix',
+    flag: 'annotation-prefix',
+    type: 'string',
+    hotReload: false,
+    check: checkDnsSubdomain,
+    help: 'Prefix P of every label, annotation and finalizer the controller reads or writes (P/sync, P/mirror...)',
+  }),
+  def({
+    key: 'finalizers',
+    flag: 'finalizers',
+    type: 'bool',
+    hotReload: false,
+    help: 'Put P/finalizer on sources so mirrors are deleted before the source goes (false: clean up orphans after the fact)',
+  }),
+  def({
+    key: 'stripKeys',
+    flag: 'strip-keys',
+    type: 'list',
+    hotReload: false,
+    check: checkKeyGlob,
+    help: 'Label/annotation key globs never copied to mirrors (P/* keys are never copied either); replaces the default list',
+  }),
+  def({
+    key: 'metricsBindAddress',
+    flag: 'metrics-bind-address',
+    type: 'string',
+    hotReload: false,
+    check: checkBindAddress,
+    help: 'Address of /metrics (:port listens on all interfaces, 0 disables)',
+  }),
+  def({
+    key: 'healthProbeBindAddress',
+    flag: 'health-probe-bind-address',
+    type: 'string',
+    hotReload: false,
+    check: checkBindAddress,
+    help: 'Address of /healthz, /readyz, /leader and /status (0 disables)',
+  }),
+  def({
+    key: 'leaderElectionNamespace',
+    flag: 'leader-election-namespace',
+    type: 'string',
+    hotReload: false,
+    check: (v) => (v === '' ? undefined : checkDnsLabel(v)),
+    defaultText: "the pod's namespace (POD_NAMESPACE or the service account's), else default",
+    help: 'Namespace of the leader election Lease',
+  }),
+  def({
+    key: 'leaderElectionId',
+    flag: 'leader-election-id',
+    type: 'string',
+    hotReload: false,
+    check: checkDnsSubdomain,
+    help: 'Name of the leader election Lease',
+  }),
+  def({
+    key: 'configMap',
+    flag: 'config-map',
+    type: 'string',
+    hotReload: false,
+    configMapKey: null,
+    check: checkConfigMapRef,
+    defaultText: 'none',
+    help: 'namespace/name of a ConfigMap with settings (keys as listed here), watched and applied at run time',
+  }),
+  def({
+    key: 'logLevel',
+    flag: 'log-level',
+    env: 'LOG_LEVEL',
+    envAliases: ['KUBEMIRROR_LOG_LEVEL'],
+    type: 'string',
+    hotReload: true,
+    check: checkLogLevel,
+    help: 'Log level: trace, debug, info, warn, error, fatal or silent',
+  }),
+  def({
+    key: 'kubeconfig',
+    flag: 'kubeconfig',
+    envAliases: ['KUBECONFIG'],
+    type: 'string',
+    hotReload: false,
+    configMapKey: null,
+    defaultText: 'in-cluster service account, else ~/.kube/config',
+    help: 'Path of a kubeconfig file',
+  }),
+  def({
+    key: 'transformMaxRules',
+    flag: 'transform-max-rules',
+    type: 'int',
+    hotReload: true,
+    min: 1,
+    help: 'Most transform rules per source',
+  }),
+  def({
+    key: 'transformMaxBytes',
+    flag: 'transform-max-bytes',
+    type: 'int',
+    hotReload: true,
+    min: 1,
+    help: 'Largest transform annotation per source, in bytes',
+  }),
+  def({
+    key: 'transformRenderTimeoutMs',
+    flag: 'transform-render-timeout',
+    type: 'duration',
+    hotReload: true,
+    min: 1,
+    help: 'Longest time one template render may take',
+  }),
+]);
+
+export function settingByFlag(flag: string): Setting | undefined {
+  return SETTINGS.find((s) => s.flag === flag);
+}
+
+export function settingByKey(key: keyof Config): Setting {
+  const s = SETTINGS.find((x) => x.key === key);
+  if (!s) throw new Error(`no setting for config key ${String(key)}`);
+  return s;
+}
