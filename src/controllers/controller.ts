@@ -1,0 +1,331 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { mirrorKeys } from '../core/keys.js';
+import type { KubeObject, NamespaceInfo, ResourceType } from '../core/types.js';
+import { EventRecorder } from '../kube/event-recorder.js';
+import { type ApiCounter, Writer } from '../kube/writer.js';
+import { type Clock, systemClock } from '../runtime/clock.js';
+import { Informer, type RestartReason } from '../runtime/informer.js';
+import type { ListWatch } from '../runtime/list-watch.js';
+import { RateLimiter } from '../runtime/rate-limiter.js';
+import type { ReconcileOutcome } from '../runtime/reconcile-result.js';
+import { type QueueMetrics, WorkQueue } from '../runtime/work-queue.js';
+import { WorkerPool } from '../runtime/worker-pool.js';
+import type { LiveConfig } from './live-config.js';
+import { MirrorIndex } from './mirror-index.js';
+import { NamespaceReconciler } from './namespace-reconciler.js';
+import { parseSourceKey, sourceKey } from './source-key.js';
+import { SourceReconciler } from './source-reconciler.js';
+import { SourceStatusStore } from './source-status.js';
+import { TargetReconciler } from './target-reconciler.js';
+import { newTransformCache } from './transform-cache.js';
+import type { TypeWatcher } from './type-watcher.js';
+import { startTypeWatcher } from './type-watcher.js';
+import type { WatchedType } from './watched-type.js';
+
+export type ControllerName = 'source' | 'target' | 'namespace';
+
+/** Metric and observation hooks; the run command binds them to prometheus series. All optional to call. */
+export interface ControllerHooks {
+  apiRequest: ApiCounter;
+  reconciled(controller: ControllerName, outcome: ReconcileOutcome, seconds: number): void;
+  syncError(controller: ControllerName, reason: string): void;
+  conflict(resource: string): void;
+  drift(resource: string): void;
+  transformSkipped(resource: string): void;
+  mirrors(resource: string, count: number): void;
+  watchRestart(resource: string, reason: RestartReason): void;
+  discoveredTypes(count: number): void;
+  queue(name: string): QueueMetrics;
+}
+
+/** One resource type as the type source reports it: `denied` types are watched for sources only, to refuse them. */
+export interface TypeEntry {
+  id: string;
+  type: ResourceType;
+  denied: string | null;
+}
+
+/** Where the set of watched types comes from (discovery or the explicit list). */
+export interface TypeSource {
+  initial(signal: AbortSignal): Promise<TypeEntry[]>;
+  /** calls `onChange` with the full new set whenever it changes; runs until the signal aborts */
+  watch(signal: AbortSignal, onChange: (types: TypeEntry[]) => void): void;
+}
+
+export interface ControllerDeps {
+  kc: KubeConfig;
+  config: LiveConfig;
+  log: Logger;
+  hooks: ControllerHooks;
+  types: TypeSource;
+  listWatchFor: (type: ResourceType) => ListWatch<KubeObject>;
+  readObject: (type: ResourceType, namespace: string, name: string) => Promise<KubeObject | null>;
+  /** writes are refused unless this says yes (leader election) */
+  mayWrite: () => boolean;
+  clock?: Clock;
+}
+
+const NAMESPACE_TYPE: ResourceType = { group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false };
+
+/**
+ * The mirroring controller: label-filtered source and mirror caches per resource type, one namespace cache,
+ * three queues (source, target, namespace) and their reconcilers. Caches run on every replica; workers run
+ * only once `startWorkers()` is called (by the leader) and after every cache has synced.
+ */
+export class Controller {
+  readonly status = new SourceStatusStore();
+  private readonly keys;
+  private readonly clock: Clock;
+  private readonly limiter: RateLimiter;
+  private readonly writer: Writer;
+  private readonly index: MirrorIndex;
+  private readonly watchers = new Map<string, TypeWatcher>();
+  private readonly queues: Record<ControllerName, WorkQueue<string>>;
+  private readonly pools: WorkerPool<string>[] = [];
+  private namespaces: Informer<KubeObject> | null = null;
+  private signal: AbortSignal | null = null;
+  private resyncTimer: unknown = null;
+  private workersStarted = false;
+  private typesLoaded = false;
+
+  constructor(private readonly d: ControllerDeps) {
+    const cfg = d.config.get();
+    this.keys = mirrorKeys(cfg.annotationPrefix);
+    this.clock = d.clock ?? systemClock;
+    this.limiter = new RateLimiter({ qps: cfg.rateLimitQps, burst: cfg.rateLimitBurst });
+    this.writer = new Writer(d.kc, { limiter: this.limiter, count: d.hooks.apiRequest, mayWrite: d.mayWrite });
+    this.index = new MirrorIndex(this.keys);
+    const queue = (name: ControllerName) =>
+      new WorkQueue<string>({ name, clock: this.clock, metrics: d.hooks.queue(name) });
+    this.queues = { source: queue('source'), target: queue('target'), namespace: queue('namespace') };
+    d.config.onChange((next) => {
+      this.limiter.update({ qps: next.rateLimitQps, burst: next.rateLimitBurst });
+      for (const p of this.pools) p.concurrency = next.workerThreads;
+      this.resyncAll(); // namespace filters, max targets… may have changed: re-plan everything
+    });
+  }
+
+  /** Starts the caches. Resolves once the namespace cache and the first set of types are running. */
+  async start(signal: AbortSignal): Promise<void> {
+    this.signal = signal;
+    const ns = new Informer<KubeObject>({
+      listWatch: this.d.listWatchFor(NAMESPACE_TYPE),
+      clock: this.clock,
+      onRestart: (reason) => this.d.hooks.watchRestart('namespaces', reason),
+    });
+    const enqueueNs = (o: KubeObject) => this.queues.namespace.add(o.metadata.name);
+    ns.onAdd(enqueueNs);
+    ns.onUpdate((old, cur) => {
+      if (namespaceChanged(old, cur)) enqueueNs(cur);
+    });
+    ns.onDelete(enqueueNs);
+    ns.start(signal);
+    this.namespaces = ns;
+    this.applyTypes(await this.d.types.initial(signal));
+    this.typesLoaded = true;
+    this.d.types.watch(signal, (types) => this.applyTypes(types));
+  }
+
+  /** True once every cache has listed at least once. */
+  hasSynced(): boolean {
+    if (!this.typesLoaded || !this.namespaces?.hasSynced()) return false;
+    for (const w of this.watchers.values()) if (!w.hasSynced()) return false;
+    return true;
+  }
+
+  /** Epoch ms since when some watch has been broken, or null when all are healthy. */
+  brokenSince(): number | null {
+    let oldest: number | null = this.namespaces?.brokenSince() ?? null;
+    for (const w of this.watchers.values()) {
+      const b = w.brokenSince();
+      if (b !== null && (oldest === null || b < oldest)) oldest = b;
+    }
+    return oldest;
+  }
+
+  async waitForSync(signal: AbortSignal): Promise<void> {
+    while (!this.hasSynced()) {
+      if (signal.aborted) throw signal.reason;
+      await new Promise((r) => this.clock.setTimeout(() => r(undefined), 20));
+    }
+  }
+
+  /** Starts the reconcile workers (leader only), after the caches synced, then re-plans everything once. */
+  async startWorkers(signal: AbortSignal): Promise<void> {
+    if (this.workersStarted) return;
+    await this.waitForSync(signal);
+    this.workersStarted = true;
+    const cfg = this.d.config.get();
+    const source = new SourceReconciler({
+      config: () => this.d.config.get(),
+      keys: this.keys,
+      watchedType: (id) => this.watchers.get(id)?.watched,
+      namespaces: () => this.namespaceInfos(),
+      namespace: (name) => this.namespaceInfo(name),
+      mirrors: this.index,
+      writer: this.writer,
+      events: new EventRecorder(this.writer, {
+        component: 'kubemirror',
+        dedupeWindowMs: 10 * 60_000,
+        now: () => this.clock.now(),
+        onError: (err) => this.d.log.debug({ err: String(err) }, 'event not recorded'),
+      }),
+      status: this.status,
+      transforms: newTransformCache(),
+      readSource: (w, ref) => this.d.readObject(w.type, ref.namespace, ref.name),
+      hooks: {
+        conflict: (r) => this.d.hooks.conflict(r),
+        syncError: (reason) => this.d.hooks.syncError('source', reason),
+        transformSkipped: (r) => this.d.hooks.transformSkipped(r),
+      },
+      log: this.d.log.child({ controller: 'source' }),
+      now: () => new Date(this.clock.now()),
+    });
+    const target = new TargetReconciler({
+      keys: this.keys,
+      watchedType: (id) => this.watchers.get(id)?.watched,
+      enqueueSource: (k) => this.queues.source.add(k),
+      driftDetected: (r) => this.d.hooks.drift(r),
+      log: this.d.log.child({ controller: 'target' }),
+    });
+    const namespace = new NamespaceReconciler({
+      config: () => this.d.config.get(),
+      keys: this.keys,
+      watchedTypes: () => [...this.watchers.values()].map((w) => w.watched),
+      namespace: (name) => this.namespaceInfo(name),
+      mirrors: this.index,
+      enqueueSource: (k) => this.queues.source.add(k),
+    });
+    const pool = (name: ControllerName, reconcile: (key: string) => Promise<unknown>) =>
+      new WorkerPool<string>({
+        queue: this.queues[name],
+        concurrency: cfg.workerThreads,
+        reconcile: (key) => reconcile(key) as never,
+        report: (r) => {
+          this.d.hooks.reconciled(name, r.result, r.durationMs / 1000);
+          if (r.result === 'error' || r.result === 'terminal') {
+            const reason = (r.error as { reason?: string })?.reason ?? 'Unknown';
+            if (name !== 'source') this.d.hooks.syncError(name, reason);
+            this.d.log.warn({ controller: name, key: r.key, reason, err: String(r.error) }, 'reconcile failed');
+          }
+        },
+        clock: this.clock,
+      });
+    this.pools.push(
+      pool('source', (k) => source.reconcile(k)),
+      pool('target', (k) => target.reconcile(k)),
+      pool('namespace', (k) => namespace.reconcile(k)),
+    );
+    for (const p of this.pools) p.start(signal);
+    this.resyncAll();
+    this.scheduleResync();
+  }
+
+  /** Stops intake and waits (bounded) for in-flight reconciles, so no write is cut in half. */
+  async stop(timeoutMs: number): Promise<boolean> {
+    if (this.resyncTimer) this.clock.clearTimeout(this.resyncTimer);
+    for (const q of Object.values(this.queues)) q.shutDown();
+    const drained = await Promise.all(this.pools.map((p) => p.stop(timeoutMs)));
+    await Promise.all([...this.watchers.values()].map((w) => w.stop()));
+    await this.namespaces?.stop();
+    return drained.every(Boolean);
+  }
+
+  /** Every source, and every mirror (for orphans), goes through its reconciler once more. */
+  resyncAll(): void {
+    for (const { watched: w } of this.watchers.values()) {
+      for (const s of w.sources.list()) {
+        this.queues.source.add(sourceKey(w.id, s.metadata.namespace ?? '', s.metadata.name));
+      }
+      for (const m of w.mirrors?.list() ?? []) {
+        this.queues.target.add(sourceKey(w.id, m.metadata.namespace ?? '', m.metadata.name));
+      }
+      for (const src of this.index.sources(w.id)) {
+        const slash = src.indexOf('/');
+        this.queues.source.add(sourceKey(w.id, src.slice(0, slash), src.slice(slash + 1)));
+      }
+    }
+  }
+
+  private scheduleResync(): void {
+    const period = this.d.config.get().resyncPeriodMs;
+    const jittered = period * (0.9 + Math.random() * 0.2);
+    this.resyncTimer = this.clock.setTimeout(() => {
+      if (this.signal?.aborted) return;
+      this.resyncAll();
+      this.scheduleResync();
+    }, jittered);
+  }
+
+  private applyTypes(entries: TypeEntry[]): void {
+    const signal = this.signal;
+    if (!signal) return;
+    const wanted = new Map(entries.map((e) => [e.id, e]));
+    for (const [id, w] of this.watchers) {
+      const e = wanted.get(id);
+      if (e && (e.denied === null) === (w.watched.denied === null)) continue;
+      this.d.log.info({ resource: w.watched.type.plural }, 'stopping watches for resource type');
+      void w.stop();
+      this.watchers.delete(id);
+      this.index.dropType(id);
+      this.status.dropType(id);
+    }
+    for (const e of entries) {
+      if (this.watchers.has(e.id)) continue;
+      this.d.log.info({ resource: e.type.plural, denied: e.denied ?? undefined }, 'starting watches for resource type');
+      const w = startTypeWatcher({
+        entry: e,
+        keys: this.keys,
+        listWatch: this.d.listWatchFor(e.type),
+        clock: this.clock,
+        index: this.index,
+        signal,
+        onSource: (ns, name) => this.queues.source.add(sourceKey(e.id, ns, name)),
+        onMirror: (ns, name) => this.queues.target.add(sourceKey(e.id, ns, name)),
+        onRestart: (reason) => this.d.hooks.watchRestart(e.type.plural, reason),
+        onMirrorCount: (n) => this.d.hooks.mirrors(e.type.plural, n),
+      });
+      this.watchers.set(e.id, w);
+    }
+    this.d.hooks.discoveredTypes([...this.watchers.values()].filter((w) => w.watched.denied === null).length);
+  }
+
+  private namespaceInfo(name: string): NamespaceInfo | undefined {
+    const o = this.namespaces?.get(name);
+    return o ? toNamespaceInfo(o) : undefined;
+  }
+
+  private *namespaceInfos(): Iterable<NamespaceInfo> {
+    for (const o of this.namespaces?.list() ?? []) yield toNamespaceInfo(o);
+  }
+
+  /** For tests and /status: the key a source is queued under. */
+  static keyOf(typeId: string, ns: string, name: string): string {
+    return sourceKey(typeId, ns, name);
+  }
+
+  static refOf(key: string) {
+    return parseSourceKey(key);
+  }
+}
+
+function toNamespaceInfo(o: KubeObject): NamespaceInfo {
+  const phase = (o.status as { phase?: string } | undefined)?.phase;
+  return {
+    name: o.metadata.name,
+    labels: o.metadata.labels ?? {},
+    annotations: o.metadata.annotations ?? {},
+    terminating: phase === 'Terminating' || Boolean(o.metadata.deletionTimestamp),
+  };
+}
+
+function namespaceChanged(a: KubeObject, b: KubeObject): boolean {
+  return (
+    JSON.stringify(a.metadata.labels ?? {}) !== JSON.stringify(b.metadata.labels ?? {}) ||
+    JSON.stringify(a.metadata.annotations ?? {}) !== JSON.stringify(b.metadata.annotations ?? {}) ||
+    toNamespaceInfo(a).terminating !== toNamespaceInfo(b).terminating
+  );
+}
+
+export type { WatchedType };

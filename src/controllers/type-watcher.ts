@@ -1,0 +1,99 @@
+import type { MirrorKeys } from '../core/keys.js';
+import type { KubeObject } from '../core/types.js';
+import type { Clock } from '../runtime/clock.js';
+import { Informer, type RestartReason } from '../runtime/informer.js';
+import type { ListWatch } from '../runtime/list-watch.js';
+import type { TypeEntry } from './controller.js';
+import type { MirrorIndex } from './mirror-index.js';
+import type { WatchedType } from './watched-type.js';
+
+export interface TypeWatcher {
+  watched: WatchedType;
+  hasSynced(): boolean;
+  brokenSince(): number | null;
+  stop(): Promise<void>;
+}
+
+export interface TypeWatcherOptions {
+  entry: TypeEntry;
+  keys: MirrorKeys;
+  listWatch: ListWatch<KubeObject>;
+  clock: Clock;
+  index: MirrorIndex;
+  signal: AbortSignal;
+  onSource: (namespace: string, name: string) => void;
+  onMirror: (namespace: string, name: string) => void;
+  onRestart: (reason: RestartReason) => void;
+  onMirrorCount: (count: number) => void;
+}
+
+/**
+ * The two label-filtered watches of one resource type: sources (`P/enabled=true`) and mirrors
+ * (`P/mirror=true`). Unlabelled objects are never watched. Handlers only turn events into queue keys and
+ * keep the mirror index current. Deny-listed types get the source watch only, so they can be refused.
+ */
+export function startTypeWatcher(o: TypeWatcherOptions): TypeWatcher {
+  const { keys, entry } = o;
+  const lastSeenWithFinalizer = new Set<string>();
+  const sources = new Informer<KubeObject>({
+    listWatch: o.listWatch,
+    labelSelector: `${keys.enabled}=true`,
+    clock: o.clock,
+    onRestart: o.onRestart,
+  });
+  const onSource = (obj: KubeObject) => {
+    const ref = `${obj.metadata.namespace}/${obj.metadata.name}`;
+    if ((obj.metadata.finalizers ?? []).includes(keys.finalizer)) lastSeenWithFinalizer.add(ref);
+    o.onSource(obj.metadata.namespace ?? '', obj.metadata.name);
+  };
+  sources.onAdd(onSource);
+  sources.onUpdate((_old, obj) => onSource(obj));
+  sources.onDelete(onSource);
+
+  let mirrors: Informer<KubeObject> | null = null;
+  if (entry.denied === null) {
+    const m = new Informer<KubeObject>({
+      listWatch: o.listWatch,
+      labelSelector: `${keys.mirror}=true`,
+      clock: o.clock,
+      onRestart: o.onRestart,
+    });
+    const count = () => o.onMirrorCount(m.size());
+    m.onAdd((obj) => {
+      o.index.upsert(entry.id, undefined, obj);
+      o.onMirror(obj.metadata.namespace ?? '', obj.metadata.name);
+      count();
+    });
+    m.onUpdate((old, obj) => {
+      o.index.upsert(entry.id, old, obj);
+      o.onMirror(obj.metadata.namespace ?? '', obj.metadata.name);
+    });
+    m.onDelete((obj) => {
+      o.index.remove(entry.id, obj);
+      // A deleted mirror is handed straight to its source, which recreates it if still wanted.
+      const a = obj.metadata.annotations ?? {};
+      const srcNs = a[keys.sourceNamespace];
+      const srcName = a[keys.sourceName];
+      if (srcNs && srcName) o.onSource(srcNs, srcName);
+      count();
+    });
+    mirrors = m;
+  }
+  sources.start(o.signal);
+  mirrors?.start(o.signal);
+
+  return {
+    watched: { id: entry.id, type: entry.type, denied: entry.denied, sources, mirrors, lastSeenWithFinalizer },
+    hasSynced: () => sources.hasSynced() && (mirrors?.hasSynced() ?? true),
+    brokenSince: () => {
+      const a = sources.brokenSince();
+      const b = mirrors?.brokenSince() ?? null;
+      if (a === null) return b;
+      if (b === null) return a;
+      return Math.min(a, b);
+    },
+    stop: async () => {
+      await Promise.all([sources.stop(), mirrors?.stop()]);
+    },
+  };
+}
