@@ -7,7 +7,7 @@ import {
   SYNC_ERROR_REASONS,
 } from '../../../src/observability/metrics.js';
 
-async function valueOf(registry: Registry, name: string, labels: Record<string, string> = {}) {
+async function sampleOf(registry: Registry, name: string, labels: Record<string, string> = {}) {
   const m = await registry.getSingleMetric(name)!.get();
   const hit = m.values.find((v) =>
     Object.entries(labels).every(([k, want]) => String((v.labels as Record<string, unknown>)[k]) === want),
@@ -80,31 +80,31 @@ describe('createMetrics', () => {
     m.setDiscoveredResourceTypes(4);
     m.setLeader(true);
     expect(
-      await valueOf(registry, 'kubemirror_reconcile_total', { controller: 'source', result: 'success' }),
+      await sampleOf(registry, 'kubemirror_reconcile_total', { controller: 'source', result: 'success' }),
     ).toBe(2);
     expect(
-      await valueOf(registry, 'kubemirror_reconcile_total', { controller: 'target', result: 'error' }),
+      await sampleOf(registry, 'kubemirror_reconcile_total', { controller: 'target', result: 'error' }),
     ).toBe(1);
     expect(
-      await valueOf(registry, 'kubemirror_sync_errors_total', { controller: 'target', reason: 'Forbidden' }),
+      await sampleOf(registry, 'kubemirror_sync_errors_total', { controller: 'target', reason: 'Forbidden' }),
     ).toBe(1);
-    expect(await valueOf(registry, 'kubemirror_conflicts_total', { resource: 'ConfigMap.v1' })).toBe(1);
-    expect(await valueOf(registry, 'kubemirror_drift_corrections_total', { resource: 'ConfigMap.v1' })).toBe(
+    expect(await sampleOf(registry, 'kubemirror_conflicts_total', { resource: 'ConfigMap.v1' })).toBe(1);
+    expect(await sampleOf(registry, 'kubemirror_drift_corrections_total', { resource: 'ConfigMap.v1' })).toBe(
       1,
     );
     expect(
-      await valueOf(registry, 'kubemirror_api_requests_total', {
+      await sampleOf(registry, 'kubemirror_api_requests_total', {
         verb: 'update',
         resource: 'secrets',
         code: '409',
       }),
     ).toBe(1);
     expect(
-      await valueOf(registry, 'kubemirror_watch_restarts_total', { resource: 'Secret.v1', reason: 'gone' }),
+      await sampleOf(registry, 'kubemirror_watch_restarts_total', { resource: 'Secret.v1', reason: 'gone' }),
     ).toBe(1);
-    expect(await valueOf(registry, 'kubemirror_mirror_resources', { resource: 'Secret.v1' })).toBe(12);
-    expect(await valueOf(registry, 'kubemirror_discovered_resource_types')).toBe(4);
-    expect(await valueOf(registry, 'kubemirror_leader')).toBe(1);
+    expect(await sampleOf(registry, 'kubemirror_mirror_resources', { resource: 'Secret.v1' })).toBe(12);
+    expect(await sampleOf(registry, 'kubemirror_discovered_resource_types')).toBe(4);
+    expect(await sampleOf(registry, 'kubemirror_leader')).toBe(1);
     const text = await registry.metrics();
     expect(text).toContain('kubemirror_reconcile_duration_seconds_count{controller="source"} 2');
   });
@@ -131,7 +131,7 @@ describe('createMetrics', () => {
     const b = new Registry();
     createMetrics(a).setLeader(true);
     createMetrics(b);
-    expect(await valueOf(a, 'kubemirror_leader')).toBe(1);
-    expect(await valueOf(b, 'kubemirror_leader')).toBe(0);
+    expect(await sampleOf(a, 'kubemirror_leader')).toBe(1);
+    expect(await sampleOf(b, 'kubemirror_leader')).toBe(0);
   });
 });
