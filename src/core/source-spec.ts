@@ -19,12 +19,12 @@ export interface SourceSpec {
   /** annotation `P/sync: "true"` */
   syncAnnotation: boolean;
   /** both of the above: mirroring is on */
-  syncOn: boolean;
+  syncEnabled: boolean;
   targets: readonly TargetEntry[];
   /** `P/target-namespace-selector`; null when absent, blank or invalid */
   selector: LabelSelector | null;
   /** `P/transform` text; null when absent or blank */
-  transform: string | null;
+  transformText: string | null;
   /** `P/transform-strict: "true"` */
   transformStrict: boolean;
   /** human-readable problems; a spec with errors must not change any mirror */
@@ -99,10 +99,10 @@ export function readSourceSpec(obj: KubeObject, keys: MirrorKeys): SourceSpec {
   return {
     enabled,
     syncAnnotation,
-    syncOn: enabled && syncAnnotation,
+    syncEnabled: enabled && syncAnnotation,
     targets,
     selector,
-    transform: transformText !== undefined && transformText.trim() !== '' ? transformText : null,
+    transformText: transformText !== undefined && transformText.trim() !== '' ? transformText : null,
     transformStrict: annotations[keys.transformStrict] === 'true',
     errors,
   };

@@ -12,15 +12,15 @@ describe('readSourceSpec: sync switch', () => {
     ['label without annotation', aSource().withoutAnnotation(keys.sync), false],
     ['annotation "false"', aSource().withAnnotations({ [keys.sync]: 'false' }), false],
     ['label "yes"', aSource().withLabels({ [keys.enabled]: 'yes' }), false],
-  ])('%s → syncOn=%s', (_name, b, expected) => {
-    expect(readSourceSpec(b.build(), keys).syncOn).toBe(expected);
+  ])('%s → syncEnabled=%s', (_name, b, expected) => {
+    expect(readSourceSpec(b.build(), keys).syncEnabled).toBe(expected);
   });
 
   it('honours a custom prefix', () => {
     const other = mirrorKeys('mirror.example.com');
     const src = aSource(other).build();
-    expect(readSourceSpec(src, other).syncOn).toBe(true);
-    expect(readSourceSpec(src, keys).syncOn).toBe(false);
+    expect(readSourceSpec(src, other).syncEnabled).toBe(true);
+    expect(readSourceSpec(src, keys).syncEnabled).toBe(false);
   });
 });
 
@@ -98,7 +98,7 @@ describe('readSourceSpec: selector, transform', () => {
     const b = aSource();
     if (text !== undefined) b.withTransform(text, strict);
     const spec = readSourceSpec(b.build(), keys);
-    expect(spec.transform).toBe(expectedText);
+    expect(spec.transformText).toBe(expectedText);
     expect(spec.transformStrict).toBe(expectedStrict);
   });
 });
