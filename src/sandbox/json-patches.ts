@@ -1,0 +1,150 @@
+import { apiErrors } from './api-error.js';
+
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+export type JsonObject = { [k: string]: Json };
+
+export function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function clone<T>(v: T): T {
+  return structuredClone(v);
+}
+
+/** RFC 7386 JSON merge patch. */
+export function mergePatch(target: Json, patch: Json): Json {
+  if (!isObject(patch)) return clone(patch);
+  const out: JsonObject = isObject(target) ? { ...target } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k] ?? null, v);
+  }
+  return out;
+}
+
+interface Op {
+  op: string;
+  path: string;
+  from?: string;
+  value?: Json;
+}
+
+function pointer(path: string): string[] {
+  if (path === '') return [];
+  if (!path.startsWith('/'))
+    throw apiErrors.badRequest(
+      `the server rejected our request due to an error in our request: invalid JSON pointer "${path}"`,
+    );
+  return path
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+function parentOf(doc: Json, tokens: string[], path: string): { parent: JsonObject | Json[]; last: string } {
+  let cur: Json = doc;
+  for (const t of tokens.slice(0, -1)) {
+    const next: Json | undefined = Array.isArray(cur) ? cur[Number(t)] : isObject(cur) ? cur[t] : undefined;
+    if (next === undefined) throw unprocessable(`doc is missing path: "${path}"`);
+    cur = next;
+  }
+  if (!Array.isArray(cur) && !isObject(cur)) throw unprocessable(`doc is missing path: "${path}"`);
+  return { parent: cur, last: tokens[tokens.length - 1]! };
+}
+
+function unprocessable(message: string) {
+  const err = apiErrors.invalid('', 'JSONPatch', '', [{ field: 'patch', message }]);
+  return Object.assign(err, {
+    message: `the server rejected our request due to an error in our request: ${message}`,
+  });
+}
+
+function getAt(doc: Json, path: string): Json {
+  let cur: Json | undefined = doc;
+  for (const t of pointer(path)) {
+    cur = Array.isArray(cur) ? cur[Number(t)] : isObject(cur) ? cur[t] : undefined;
+    if (cur === undefined) throw unprocessable(`doc is missing path: "${path}"`);
+  }
+  return cur;
+}
+
+function removeAt(doc: Json, path: string): Json {
+  const { parent, last } = parentOf(doc, pointer(path), path);
+  if (Array.isArray(parent)) {
+    const i = Number(last);
+    if (!(i >= 0 && i < parent.length))
+      throw unprocessable(`remove operation does not apply: doc is missing path: "${path}"`);
+    return parent.splice(i, 1)[0]!;
+  }
+  if (!(last in parent))
+    throw unprocessable(`remove operation does not apply: doc is missing path: "${path}"`);
+  const v = parent[last]!;
+  delete parent[last];
+  return v;
+}
+
+function addAt(doc: Json, path: string, value: Json, replace: boolean): Json {
+  const tokens = pointer(path);
+  if (tokens.length === 0) return value;
+  const { parent, last } = parentOf(doc, tokens, path);
+  if (Array.isArray(parent)) {
+    const i = last === '-' ? parent.length : Number(last);
+    if (!(i >= 0 && i <= parent.length) || (replace && i >= parent.length))
+      throw unprocessable(`index out of range in "${path}"`);
+    if (replace) parent[i] = value;
+    else parent.splice(i, 0, value);
+  } else {
+    if (replace && !(last in parent))
+      throw unprocessable(`replace operation does not apply: doc is missing key: "${path}"`);
+    parent[last] = value;
+  }
+  return doc;
+}
+
+/** RFC 6902 JSON patch; failures are 422 like the real server. */
+export function jsonPatch(target: Json, ops: unknown): Json {
+  if (!Array.isArray(ops)) throw apiErrors.badRequest('json patch must be an array of operations');
+  let doc = clone(target);
+  for (const raw of ops as Op[]) {
+    switch (raw.op) {
+      case 'add':
+        doc = addAt(doc, raw.path, clone(raw.value ?? null), false);
+        break;
+      case 'replace':
+        doc = addAt(doc, raw.path, clone(raw.value ?? null), true);
+        break;
+      case 'remove':
+        removeAt(doc, raw.path);
+        break;
+      case 'move': {
+        const v = removeAt(doc, raw.from ?? '');
+        doc = addAt(doc, raw.path, v, false);
+        break;
+      }
+      case 'copy':
+        doc = addAt(doc, raw.path, clone(getAt(doc, raw.from ?? '')), false);
+        break;
+      case 'test':
+        if (JSON.stringify(getAt(doc, raw.path)) !== JSON.stringify(raw.value)) {
+          throw unprocessable(`testing value ${raw.path} failed: test failed`);
+        }
+        break;
+      default:
+        throw apiErrors.badRequest(`Unexpected kind: ${raw.op}`);
+    }
+  }
+  return doc;
+}
+
+/** Structural equality of JSON values, independent of key order. */
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a))
+    return Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  if (isObject(a) && isObject(b)) {
+    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+    return ka.length === kb.length && ka.every((k) => deepEqual(a[k], b[k]));
+  }
+  return false;
+}

@@ -1,0 +1,177 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { KubeObject } from '../core/types.js';
+import { apiErrors } from './api-error.js';
+import { decodeObjectBody, decodePatchBody, readBody, sendJson } from './body-codec.js';
+import { listObjects } from './list-objects.js';
+import type { ObjectStore } from './object-store.js';
+import type { ResourceRequest } from './request-info.js';
+import { groupVersion, type ResourceDef } from './resource-registry.js';
+import type { ResourceService, WriteOptions } from './resource-service.js';
+import { objectFilter } from './selectors.js';
+import { type IncludeObject, toTable, wantsTable } from './table.js';
+import { serveWatch, type WatchHub } from './watch-stream.js';
+
+export interface ResourceHandlerDeps {
+  store: ObjectStore;
+  service: ResourceService;
+  hub: WatchHub;
+  bookmarkIntervalMs: number;
+  now: () => Date;
+}
+
+function partialMetadata(accept: string): boolean {
+  return /as=PartialObjectMetadata/.test(accept);
+}
+
+/** Serves one request on a resource (verb already known); throws ApiError for failures. */
+export async function handleResource(
+  req: IncomingMessage,
+  res: ServerResponse,
+  r: ResourceRequest,
+  def: ResourceDef,
+  query: URLSearchParams,
+  deps: ResourceHandlerDeps,
+): Promise<void> {
+  const { service } = deps;
+  const accept = req.headers.accept ?? '';
+  const ns = def.namespaced ? r.namespace : undefined;
+  if (!def.namespaced && r.namespace !== undefined) throw apiErrors.pathNotFound();
+  if (def.namespaced && ns === undefined && !['list', 'watch'].includes(r.verb))
+    throw apiErrors.pathNotFound();
+  const present = (o: KubeObject) => service.present(def, r.version, o);
+  const asMeta = (o: KubeObject) => ({
+    kind: 'PartialObjectMetadata',
+    apiVersion: 'meta.k8s.io/v1',
+    metadata: o.metadata,
+  });
+  const include = (query.get('includeObject') ?? 'Metadata') as IncludeObject;
+  const encodeOne = (o: KubeObject): unknown => {
+    if (wantsTable(accept))
+      return toTable(def, [present(o)], {
+        include,
+        resourceVersion: o.metadata.resourceVersion ?? '',
+        now: deps.now(),
+      });
+    if (partialMetadata(accept)) return asMeta(o);
+    return present(o);
+  };
+  const opts: WriteOptions = {
+    dryRun: query.getAll('dryRun').includes('All'),
+    ...(query.get('fieldManager') ? { fieldManager: query.get('fieldManager')! } : {}),
+    force: query.get('force') === 'true',
+  };
+
+  switch (r.verb) {
+    case 'get':
+      return sendJson(res, 200, encodeOne(service.get(def, ns, r.name!)));
+    case 'list':
+    case 'watch': {
+      let fieldSelector = query.get('fieldSelector');
+      if (r.name) fieldSelector = [fieldSelector, `metadata.name=${r.name}`].filter(Boolean).join(',');
+      const filter = objectFilter(query.get('labelSelector'), fieldSelector, def.kind);
+      if (r.verb === 'watch') {
+        const timeout = query.get('timeoutSeconds');
+        return serveWatch(
+          req,
+          res,
+          {
+            def,
+            version: r.version,
+            namespace: ns,
+            filter,
+            resourceVersion: query.get('resourceVersion') ?? '',
+            allowBookmarks: query.get('allowWatchBookmarks') === 'true',
+            sendInitialEvents: query.get('sendInitialEvents') === 'true',
+            timeoutSeconds: timeout ? Number(timeout) : undefined,
+            encode: encodeOne,
+          },
+          deps,
+        );
+      }
+      const limit = Number(query.get('limit') ?? '0') || undefined;
+      const page = listObjects(deps.store, def, ns, filter, {
+        ...(limit ? { limit } : {}),
+        ...(query.get('continue') ? { continue: query.get('continue')! } : {}),
+      });
+      if (wantsTable(accept)) {
+        return sendJson(
+          res,
+          200,
+          toTable(def, page.items.map(present), {
+            include,
+            resourceVersion: page.resourceVersion,
+            ...(page.continue ? { continue: page.continue } : {}),
+            now: deps.now(),
+          }),
+        );
+      }
+      const meta = {
+        resourceVersion: page.resourceVersion,
+        ...(page.continue ? { continue: page.continue } : {}),
+        ...(page.remainingItemCount !== undefined ? { remainingItemCount: page.remainingItemCount } : {}),
+      };
+      if (partialMetadata(accept)) {
+        return sendJson(res, 200, {
+          kind: 'PartialObjectMetadataList',
+          apiVersion: 'meta.k8s.io/v1',
+          metadata: meta,
+          items: page.items.map(asMeta),
+        });
+      }
+      return sendJson(res, 200, {
+        kind: def.listKind,
+        apiVersion: groupVersion(def.group, r.version),
+        metadata: meta,
+        items: page.items.map(present),
+      });
+    }
+    case 'create': {
+      const body = decodeObjectBody(req, await readBody(req));
+      return sendJson(res, 201, encodeOne(service.create(def, ns, body, opts)));
+    }
+    case 'update': {
+      const body = decodeObjectBody(req, await readBody(req));
+      return sendJson(res, 200, encodeOne(service.update(def, ns, r.name!, body, opts)));
+    }
+    case 'patch': {
+      const { type, patch } = decodePatchBody(req, await readBody(req));
+      const existed =
+        type !== 'apply' || deps.store.get(`${def.group}/${def.plural}`, ns, r.name!) !== undefined;
+      return sendJson(
+        res,
+        existed ? 200 : 201,
+        encodeOne(service.patch(def, ns, r.name!, type, patch, opts)),
+      );
+    }
+    case 'delete': {
+      const body = decodeObjectBody(req, await readBody(req)) ?? {};
+      const propagation = query.get('propagationPolicy');
+      const options = propagation ? { ...(body as object), propagationPolicy: propagation } : body;
+      const result = service.delete(def, ns, r.name!, options);
+      if (!result.gone) return sendJson(res, 200, encodeOne(result.object));
+      return sendJson(res, 200, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Success',
+        details: { name: r.name, group: def.group, kind: def.plural, uid: result.object.metadata.uid },
+      });
+    }
+    case 'deletecollection': {
+      await readBody(req);
+      const filter = objectFilter(query.get('labelSelector'), query.get('fieldSelector'), def.kind);
+      const victims = listObjects(deps.store, def, ns, filter, {}).items;
+      const items = victims.map((o) =>
+        present(service.delete(def, o.metadata.namespace, o.metadata.name).object),
+      );
+      return sendJson(res, 200, {
+        kind: def.listKind,
+        apiVersion: groupVersion(def.group, r.version),
+        metadata: {},
+        items,
+      });
+    }
+    default:
+      throw apiErrors.methodNotAllowed();
+  }
+}

@@ -1,0 +1,109 @@
+import { BUILTIN_RESOURCES } from './builtin-resources.js';
+
+/** One served resource (all its served versions share one storage). */
+export interface ResourceDef {
+  group: string;
+  /** served versions, preferred (storage) first */
+  versions: string[];
+  kind: string;
+  listKind: string;
+  plural: string;
+  singular: string;
+  namespaced: boolean;
+  shortNames: string[];
+  categories: string[];
+  /** metadata.generation is maintained (bumped on non-metadata changes) */
+  tracksGeneration: boolean;
+  /** name of the CustomResourceDefinition that serves it; undefined for built-ins */
+  crdName?: string;
+  /** built-in kinds accept strategic-merge patches; custom resources do not (415 like the real server) */
+  strategicMerge: boolean;
+  /** Namespace and Service names are DNS-1123 labels; most others DNS-1123 subdomains */
+  nameRule: 'subdomain' | 'label';
+}
+
+export const STANDARD_VERBS = [
+  'create',
+  'delete',
+  'deletecollection',
+  'get',
+  'list',
+  'patch',
+  'update',
+  'watch',
+];
+
+/** Storage identity of a resource: versions share it. */
+export function storageKey(def: Pick<ResourceDef, 'group' | 'plural'>): string {
+  return `${def.group}/${def.plural}`;
+}
+
+export function groupVersion(group: string, version: string): string {
+  return group === '' ? version : `${group}/${version}`;
+}
+
+/** The set of served resources: built-ins plus whatever CRDs currently register. */
+export class ResourceRegistry {
+  private readonly defs = new Map<string, ResourceDef>();
+  private generationCounter = 0;
+
+  static withBuiltins(): ResourceRegistry {
+    const r = new ResourceRegistry();
+    for (const d of BUILTIN_RESOURCES) r.add(d);
+    return r;
+  }
+
+  /** Changes whenever the set of resources changes (used as the openapi hash). */
+  get generation(): number {
+    return this.generationCounter;
+  }
+
+  add(def: ResourceDef): void {
+    this.defs.set(storageKey(def), def);
+    this.generationCounter++;
+  }
+
+  remove(group: string, plural: string): ResourceDef | undefined {
+    const key = storageKey({ group, plural });
+    const def = this.defs.get(key);
+    this.defs.delete(key);
+    this.generationCounter++;
+    return def;
+  }
+
+  /** The resource served at /{group}/{version}/{plural}, if that version is served. */
+  find(group: string, version: string, plural: string): ResourceDef | undefined {
+    const def = this.defs.get(storageKey({ group, plural }));
+    return def?.versions.includes(version) ? def : undefined;
+  }
+
+  byStorageKey(key: string): ResourceDef | undefined {
+    return this.defs.get(key);
+  }
+
+  findByKind(group: string, version: string, kind: string): ResourceDef | undefined {
+    for (const d of this.defs.values()) {
+      if (d.group === group && d.kind === kind && d.versions.includes(version)) return d;
+    }
+    return undefined;
+  }
+
+  all(): ResourceDef[] {
+    return [...this.defs.values()];
+  }
+
+  /** group → versions, the preferred version first; the core group is ''. */
+  groups(): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const d of this.defs.values()) {
+      const versions = out.get(d.group) ?? [];
+      for (const v of d.versions) if (!versions.includes(v)) versions.push(v);
+      out.set(d.group, versions);
+    }
+    return out;
+  }
+
+  inGroupVersion(group: string, version: string): ResourceDef[] {
+    return this.all().filter((d) => d.group === group && d.versions.includes(version));
+  }
+}

@@ -1,0 +1,358 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { KubeObject } from '../core/types.js';
+import { ApiError, apiErrors } from './api-error.js';
+import { clone, deepEqual, isObject, type JsonObject, jsonPatch, mergePatch } from './json-patches.js';
+import { carryAllocated, normalize, specChanged, validateCreate, validateUpdate } from './object-rules.js';
+import type { ObjectStore } from './object-store.js';
+import { groupVersion, type ResourceDef, storageKey } from './resource-registry.js';
+import { serverSideApply } from './server-side-apply.js';
+import { strategicMerge } from './strategic-merge.js';
+
+export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
+
+export interface WriteOptions {
+  dryRun?: boolean;
+  fieldManager?: string;
+  force?: boolean;
+}
+
+/** What DELETE answers: the object when it stays (finalizers), a Success Status when it is gone. */
+export type DeleteResult = { gone: false; object: KubeObject } | { gone: true; object: KubeObject };
+
+export interface ResourceServiceHooks {
+  /** namespace lookup for create: undefined = does not exist */
+  namespace(name: string): KubeObject | undefined;
+  /** called after a namespace got its deletionTimestamp */
+  namespaceTerminating(name: string): void;
+  crdWritten(crd: KubeObject): void;
+  crdDeleting(crd: KubeObject): void;
+}
+
+function timestamp(now: Date): string {
+  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+const isNamespaceDef = (def: ResourceDef) => def.group === '' && def.kind === 'Namespace';
+const isCrdDef = (def: ResourceDef) =>
+  def.group === 'apiextensions.k8s.io' && def.kind === 'CustomResourceDefinition';
+
+/**
+ * Create/update/patch/delete with the real API server's semantics (preconditions, no-op updates, generation,
+ * finalizers, immutable fields). Used by the HTTP handlers and by in-process seeding alike.
+ */
+export class ResourceService {
+  private ipCounter = 10;
+  /** last server-side-applied configuration per object uid and field manager */
+  private readonly applied = new Map<string, JsonObject>();
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly hooks: ResourceServiceHooks,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** The stored object shown at the requested version (no conversion: versions share one schema). */
+  present(def: ResourceDef, version: string, obj: KubeObject): KubeObject {
+    return { ...obj, apiVersion: groupVersion(def.group, version), kind: def.kind };
+  }
+
+  get(def: ResourceDef, namespace: string | undefined, name: string): KubeObject {
+    const obj = this.store.get(storageKey(def), namespace, name);
+    if (!obj) throw apiErrors.notFound(def, name);
+    return obj;
+  }
+
+  create(
+    def: ResourceDef,
+    namespace: string | undefined,
+    body: unknown,
+    opts: WriteOptions = {},
+  ): KubeObject {
+    const obj = this.coerceBody(def, body);
+    if (def.namespaced) {
+      if (obj.metadata.namespace && namespace && obj.metadata.namespace !== namespace) {
+        throw apiErrors.badRequest(
+          'the namespace of the provided object does not match the namespace sent on the request',
+        );
+      }
+      obj.metadata.namespace = namespace ?? obj.metadata.namespace;
+    } else delete obj.metadata.namespace;
+    if (!obj.metadata.name && typeof obj.metadata.generateName === 'string') {
+      obj.metadata.name = obj.metadata.generateName + randomBytes(4).toString('hex').slice(0, 5);
+    }
+    validateCreate(def, obj);
+    if (def.namespaced) {
+      const ns = this.hooks.namespace(obj.metadata.namespace ?? '');
+      if (!ns) throw apiErrors.notFound({ group: '', plural: 'namespaces' }, obj.metadata.namespace ?? '');
+      if (ns.metadata.deletionTimestamp) {
+        throw apiErrors.forbidden(
+          def,
+          obj.metadata.name,
+          `unable to create new content in namespace ${ns.metadata.name} because it is being terminated`,
+        );
+      }
+    }
+    if (this.store.get(storageKey(def), obj.metadata.namespace, obj.metadata.name))
+      throw apiErrors.alreadyExists(def, obj.metadata.name);
+    const meta = obj.metadata;
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+    meta.uid = randomUUID();
+    meta.creationTimestamp = timestamp(this.now());
+    if (def.tracksGeneration) meta.generation = 1;
+    else delete meta.generation;
+    normalize(def, obj);
+    carryAllocated(def, obj, obj, () => this.allocateIp());
+    if (isCrdDef(def)) this.crdStatus(obj);
+    if (opts.dryRun)
+      return { ...obj, metadata: { ...meta, resourceVersion: String(this.store.resourceVersion) } };
+    const rv = this.store.nextResourceVersion();
+    meta.resourceVersion = String(rv);
+    this.store.put('ADDED', storageKey(def), obj, rv);
+    if (isCrdDef(def)) this.hooks.crdWritten(obj);
+    return obj;
+  }
+
+  /** PUT: with metadata.resourceVersion a precondition (409 when stale), without it unconditional. */
+  update(
+    def: ResourceDef,
+    namespace: string | undefined,
+    name: string,
+    body: unknown,
+    opts: WriteOptions = {},
+  ): KubeObject {
+    const next = this.coerceBody(def, body);
+    if (next.metadata.name !== name) {
+      throw apiErrors.badRequest(
+        `the name of the object (${next.metadata.name ?? ''}) does not match the name on the URL (${name})`,
+      );
+    }
+    if (def.namespaced && next.metadata.namespace && next.metadata.namespace !== namespace) {
+      throw apiErrors.badRequest(
+        'the namespace of the provided object does not match the namespace sent on the request',
+      );
+    }
+    const old = this.get(def, namespace, name);
+    return this.commitUpdate(def, old, next, opts);
+  }
+
+  patch(
+    def: ResourceDef,
+    namespace: string | undefined,
+    name: string,
+    type: PatchType,
+    patch: unknown,
+    opts: WriteOptions = {},
+  ): KubeObject {
+    const old = this.store.get(storageKey(def), namespace, name);
+    if (type === 'apply') return this.apply(def, namespace, name, old, patch, opts);
+    if (!old) throw apiErrors.notFound(def, name);
+    if (type !== 'json' && !isObject(patch)) throw apiErrors.badRequest('patch body must be a JSON object');
+    const base = clone(old) as unknown as JsonObject;
+    let patched: unknown;
+    if (type === 'json') patched = jsonPatch(base, patch);
+    else if (type === 'merge') patched = mergePatch(base, patch as JsonObject);
+    else {
+      if (!def.strategicMerge) {
+        throw new ApiError(
+          415,
+          'UnsupportedMediaType',
+          'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
+        );
+      }
+      patched = strategicMerge(base, patch as JsonObject);
+    }
+    const next = this.coerceBody(def, patched);
+    next.metadata.name = name;
+    // a resourceVersion in the patch is a precondition; the live one carried over is not
+    if (next.metadata.resourceVersion === old.metadata.resourceVersion) delete next.metadata.resourceVersion;
+    return this.commitUpdate(def, old, next, opts);
+  }
+
+  delete(def: ResourceDef, namespace: string | undefined, name: string, options: unknown = {}): DeleteResult {
+    const obj = this.get(def, namespace, name);
+    const pre = isObject(options) && isObject(options.preconditions) ? options.preconditions : {};
+    if (typeof pre.resourceVersion === 'string' && pre.resourceVersion !== obj.metadata.resourceVersion) {
+      throw apiErrors.conflict(
+        def,
+        name,
+        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${obj.metadata.resourceVersion}`,
+      );
+    }
+    if (typeof pre.uid === 'string' && pre.uid !== obj.metadata.uid) {
+      throw apiErrors.conflict(
+        def,
+        name,
+        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${obj.metadata.uid}`,
+      );
+    }
+    if (isObject(options) && Array.isArray(options.dryRun) && options.dryRun.length > 0)
+      return { gone: false, object: obj };
+    if (isNamespaceDef(def)) {
+      if (obj.metadata.deletionTimestamp) return { gone: false, object: obj };
+      const next = clone(obj);
+      next.metadata.deletionTimestamp = timestamp(this.now());
+      next.status = { phase: 'Terminating' };
+      const stored = this.commit(def, next);
+      this.hooks.namespaceTerminating(name);
+      return { gone: false, object: stored };
+    }
+    if ((obj.metadata.finalizers ?? []).length > 0) {
+      if (obj.metadata.deletionTimestamp) return { gone: false, object: obj };
+      const next = clone(obj);
+      next.metadata.deletionTimestamp = timestamp(this.now());
+      next.metadata.deletionGracePeriodSeconds = 0;
+      return { gone: false, object: this.commit(def, next) };
+    }
+    if (isCrdDef(def)) this.hooks.crdDeleting(obj);
+    return { gone: true, object: this.remove(def, obj) };
+  }
+
+  /** Unconditional removal (namespace sweep, CRD cleanup): DELETED event with a new resourceVersion. */
+  remove(def: ResourceDef, obj: KubeObject): KubeObject {
+    const rv = this.store.nextResourceVersion();
+    const final = { ...obj, metadata: { ...obj.metadata, resourceVersion: String(rv) } };
+    this.store.remove(storageKey(def), final, rv);
+    if (obj.metadata.uid)
+      for (const k of this.applied.keys()) if (k.startsWith(`${obj.metadata.uid}/`)) this.applied.delete(k);
+    return final;
+  }
+
+  private apply(
+    def: ResourceDef,
+    namespace: string | undefined,
+    name: string,
+    old: KubeObject | undefined,
+    patch: unknown,
+    opts: WriteOptions,
+  ): KubeObject {
+    if (!opts.fieldManager)
+      throw apiErrors.badRequest('PATCH, actionType apply requires fieldManager to be set');
+    if (!isObject(patch)) throw apiErrors.badRequest('apply patch body must be an object');
+    const applied = clone(patch);
+    if (!old) {
+      const created = this.create(
+        def,
+        namespace,
+        { ...applied, metadata: { ...(applied.metadata as object), name } },
+        opts,
+      );
+      if (!opts.dryRun) this.applied.set(`${created.metadata.uid}/${opts.fieldManager}`, applied);
+      return created;
+    }
+    const key = `${old.metadata.uid}/${opts.fieldManager}`;
+    const merged = serverSideApply(
+      clone(old) as unknown as JsonObject,
+      applied,
+      this.applied.get(key),
+      def.strategicMerge,
+    );
+    const next = this.coerceBody(def, merged);
+    if (next.metadata.resourceVersion === old.metadata.resourceVersion) delete next.metadata.resourceVersion;
+    const result = this.commitUpdate(def, old, next, opts);
+    if (!opts.dryRun) this.applied.set(key, applied);
+    return result;
+  }
+
+  private commitUpdate(def: ResourceDef, old: KubeObject, next: KubeObject, opts: WriteOptions): KubeObject {
+    const rv = next.metadata.resourceVersion;
+    if (rv !== undefined && rv !== '' && rv !== old.metadata.resourceVersion)
+      throw apiErrors.conflict(def, old.metadata.name);
+    // server-owned metadata is kept from the live object
+    next.metadata.uid = old.metadata.uid;
+    next.metadata.creationTimestamp = old.metadata.creationTimestamp;
+    next.metadata.namespace = old.metadata.namespace;
+    if (!def.namespaced) delete next.metadata.namespace;
+    if (old.metadata.deletionTimestamp) {
+      next.metadata.deletionTimestamp = old.metadata.deletionTimestamp;
+      next.metadata.deletionGracePeriodSeconds = old.metadata.deletionGracePeriodSeconds;
+    } else {
+      delete next.metadata.deletionTimestamp;
+      delete next.metadata.deletionGracePeriodSeconds;
+    }
+    if (def.tracksGeneration) next.metadata.generation = old.metadata.generation;
+    else delete next.metadata.generation;
+    if (isNamespaceDef(def)) next.status = old.status;
+    normalize(def, next);
+    carryAllocated(def, old, next, () => this.allocateIp());
+    if (isCrdDef(def)) this.crdStatus(next);
+    validateUpdate(def, old, next);
+    next.metadata.resourceVersion = old.metadata.resourceVersion;
+    if (deepEqual(next, old)) return old;
+    if (def.tracksGeneration && specChanged(old, next))
+      next.metadata.generation = (old.metadata.generation ?? 0) + 1;
+    if (opts.dryRun) return next;
+    if (
+      next.metadata.deletionTimestamp &&
+      (next.metadata.finalizers ?? []).length === 0 &&
+      !isNamespaceDef(def)
+    ) {
+      if (isCrdDef(def)) this.hooks.crdDeleting(next);
+      return this.remove(def, next);
+    }
+    const stored = this.commit(def, next);
+    if (isCrdDef(def)) this.hooks.crdWritten(stored);
+    if (isNamespaceDef(def) && stored.metadata.deletionTimestamp)
+      this.hooks.namespaceTerminating(stored.metadata.name);
+    return stored;
+  }
+
+  private commit(def: ResourceDef, next: KubeObject): KubeObject {
+    const rv = this.store.nextResourceVersion();
+    next.metadata.resourceVersion = String(rv);
+    this.store.put('MODIFIED', storageKey(def), next, rv);
+    return next;
+  }
+
+  /** Body → a fresh object with apiVersion/kind of the storage version and a metadata map. */
+  private coerceBody(def: ResourceDef, body: unknown): KubeObject {
+    if (!isObject(body)) throw apiErrors.badRequest('the request body must be a JSON object');
+    const obj = clone(body) as unknown as KubeObject;
+    if (obj.kind !== undefined && obj.kind !== def.kind) {
+      throw apiErrors.badRequest(
+        `the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${groupVersion(def.group, def.versions[0]!)}) or kind ${String(obj.kind)} is not ${def.kind}`,
+      );
+    }
+    if (!isObject(obj.metadata)) obj.metadata = { name: '' };
+    obj.apiVersion = groupVersion(def.group, def.versions[0]!);
+    obj.kind = def.kind;
+    delete obj.metadata.selfLink;
+    return obj;
+  }
+
+  private crdStatus(crd: KubeObject): void {
+    const spec = (crd.spec ?? {}) as {
+      names?: Record<string, unknown>;
+      versions?: { name: string; storage?: boolean }[];
+    };
+    const names = { ...(spec.names ?? {}) };
+    if (!names.singular && typeof names.kind === 'string') names.singular = names.kind.toLowerCase();
+    if (!names.listKind && typeof names.kind === 'string') names.listKind = `${names.kind}List`;
+    const stamp = crd.metadata.creationTimestamp ?? timestamp(this.now());
+    crd.status = {
+      acceptedNames: names,
+      conditions: [
+        {
+          type: 'NamesAccepted',
+          status: 'True',
+          reason: 'NoConflicts',
+          message: 'no conflicts found',
+          lastTransitionTime: stamp,
+        },
+        {
+          type: 'Established',
+          status: 'True',
+          reason: 'InitialNamesAccepted',
+          message: 'the initial names have been accepted',
+          lastTransitionTime: stamp,
+        },
+      ],
+      storedVersions: (spec.versions ?? []).filter((v) => v.storage).map((v) => v.name),
+    };
+  }
+
+  private allocateIp(): string {
+    this.ipCounter += 1;
+    return `10.96.${Math.floor(this.ipCounter / 250) % 250}.${(this.ipCounter % 250) + 1}`;
+  }
+}
