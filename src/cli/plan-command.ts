@@ -1,0 +1,260 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { parseAllDocuments, stringify } from 'yaml';
+import { DEFAULT_CONFIG } from '../config/config.js';
+import { buildDesiredMirror } from '../core/desired-mirror.js';
+import { mirrorKeys } from '../core/keys.js';
+import { labelKeyError } from '../core/label-selector.js';
+import { neverMirrorReason } from '../core/sanitize.js';
+import { readSourceSpec } from '../core/source-spec.js';
+import { resolveTargets, type TargetPolicy } from '../core/targeting.js';
+import { compileTransform, type TransformContext, TransformError } from '../core/transform/index.js';
+import type { KubeObject, NamespaceInfo } from '../core/types.js';
+
+export interface PlanIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+}
+
+const USAGE = `Usage: kubemirror plan -f <source.yaml> [--namespace <ns>]... [--namespace-labels ns=key=value,...]
+                      [--namespace-annotations ns=key=value,...] [--annotation-prefix <prefix>]
+
+Prints, as YAML, the mirrors kubemirror would write for every source in the file, with transforms applied
+and Secret data base64-encoded as stored. Namespaces come from --namespace and from Namespace objects in
+the file; their labels drive targeting and the TargetLabels/TargetAnnotations template data.
+Exits 1 on any validation or transform error (all of them are printed), 2 on bad usage.
+`;
+
+type Problems = string[];
+
+/** `ns=k=v,ns=k2=v2`: the first `=` ends the namespace, the second the key. */
+function parsePairs(
+  flag: string,
+  values: readonly string[],
+  out: Map<string, Record<string, string>>,
+  errors: Problems,
+) {
+  for (const raw of values.flatMap((v) => v.split(','))) {
+    const item = raw.trim();
+    if (item === '') continue;
+    const m = /^([^=]+)=([^=]+)=(.*)$/.exec(item);
+    if (!m) {
+      errors.push(`${flag} ${JSON.stringify(item)}: expected namespace=key=value`);
+      continue;
+    }
+    const [, ns, key, value] = m as unknown as [string, string, string, string];
+    const keyError = labelKeyError(key);
+    if (keyError) errors.push(`${flag} ${JSON.stringify(item)}: ${keyError}`);
+    const map = out.get(ns) ?? {};
+    map[key] = value;
+    out.set(ns, map);
+  }
+}
+
+function isKubeObject(v: unknown): v is KubeObject {
+  if (v === null || typeof v !== 'object') return false;
+  const o = v as Record<string, unknown>;
+  const meta = o.metadata as Record<string, unknown> | undefined;
+  return typeof o.apiVersion === 'string' && typeof o.kind === 'string' && typeof meta?.name === 'string';
+}
+
+/**
+ * `kubemirror plan`: what the controller would write, without a cluster. Uses the controller's own
+ * targeting, desired-mirror builder and transform engine, so a preview cannot drift from the real thing.
+ */
+export async function planCommand(argv: string[], io: PlanIo): Promise<number> {
+  const args = argv[0] === 'plan' ? argv.slice(1) : argv;
+  let parsed: ReturnType<typeof parseOptions>;
+  try {
+    parsed = parseOptions(args);
+  } catch (err) {
+    io.stderr(`error: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  const file = parsed.values.filename;
+  if (!file) {
+    io.stderr(`error: -f <source.yaml> is required\n\n${USAGE}`);
+    return 2;
+  }
+  const prefix = parsed.values['annotation-prefix'] ?? DEFAULT_CONFIG.annotationPrefix;
+  const keys = mirrorKeys(prefix);
+  const errors: Problems = [];
+  const warnings: string[] = [];
+
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    io.stderr(`error: cannot read ${file}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const sources: KubeObject[] = [];
+  const namespaces = new Map<string, NamespaceInfo>();
+  const ensureNs = (name: string) => {
+    let ns = namespaces.get(name);
+    if (!ns) {
+      ns = { name, labels: {}, annotations: {}, terminating: false };
+      namespaces.set(name, ns);
+    }
+    return ns;
+  };
+  parseAllDocuments(text).forEach((doc, i) => {
+    if (!('errors' in doc)) return;
+    if (doc.errors.length > 0) {
+      for (const e of doc.errors)
+        errors.push(`${file}: document ${i + 1}: invalid YAML: ${e.message.split('\n')[0]}`);
+      return;
+    }
+    const obj = doc.toJS({ maxAliasCount: 100 }) as unknown;
+    if (obj === null || obj === undefined) return;
+    if (!isKubeObject(obj)) {
+      errors.push(
+        `${file}: document ${i + 1}: not a Kubernetes object (needs apiVersion, kind, metadata.name)`,
+      );
+    } else if (obj.kind === 'Namespace' && obj.apiVersion === 'v1') {
+      const ns = ensureNs(obj.metadata.name);
+      Object.assign(ns.labels, obj.metadata.labels ?? {});
+      Object.assign(ns.annotations, obj.metadata.annotations ?? {});
+    } else {
+      sources.push(obj);
+    }
+  });
+  for (const n of parsed.values.namespace ?? [])
+    for (const name of n.split(',')) if (name.trim()) ensureNs(name.trim());
+  const nsLabels = new Map<string, Record<string, string>>();
+  const nsAnnotations = new Map<string, Record<string, string>>();
+  parsePairs('--namespace-labels', parsed.values['namespace-labels'] ?? [], nsLabels, errors);
+  parsePairs('--namespace-annotations', parsed.values['namespace-annotations'] ?? [], nsAnnotations, errors);
+  for (const [name, labels] of nsLabels) Object.assign(ensureNs(name).labels, labels);
+  for (const [name, annotations] of nsAnnotations) Object.assign(ensureNs(name).annotations, annotations);
+
+  if (sources.length === 0 && errors.length === 0) errors.push(`${file}: no source objects found`);
+  if (namespaces.size === 0)
+    errors.push('no namespaces: pass --namespace <ns> or put Namespace objects in the file');
+
+  const policy: TargetPolicy = {
+    keys,
+    excludedNamespaces: DEFAULT_CONFIG.excludedNamespaces,
+    includedNamespaces: DEFAULT_CONFIG.includedNamespaces,
+    systemNamespaces: DEFAULT_CONFIG.systemNamespaces,
+    maxTargets: DEFAULT_CONFIG.maxTargets,
+  };
+  const docs: string[] = [];
+  if (errors.length === 0) {
+    for (const source of sources)
+      planSource(source, [...namespaces.values()], policy, docs, errors, warnings);
+  }
+  for (const w of warnings) io.stderr(`warning: ${w}\n`);
+  if (errors.length > 0) {
+    for (const e of errors) io.stderr(`error: ${e}\n`);
+    if (docs.length > 0)
+      io.stderr(`(${docs.length} mirror(s) planned for the targets without errors; not printed)\n`);
+    return 1;
+  }
+  io.stdout(docs.join('---\n'));
+  return 0;
+}
+
+function parseOptions(args: string[]) {
+  return parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      filename: { type: 'string', short: 'f' },
+      namespace: { type: 'string', short: 'n', multiple: true },
+      'namespace-labels': { type: 'string', multiple: true },
+      'namespace-annotations': { type: 'string', multiple: true },
+      'annotation-prefix': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+function planSource(
+  source: KubeObject,
+  namespaces: NamespaceInfo[],
+  policy: TargetPolicy,
+  docs: string[],
+  errors: Problems,
+  warnings: string[],
+): void {
+  const { keys } = policy;
+  const sourceNs = source.metadata.namespace ?? 'default';
+  const src: KubeObject = { ...source, metadata: { ...source.metadata, namespace: sourceNs } };
+  const id = `${src.kind} ${sourceNs}/${src.metadata.name}`;
+  const never = neverMirrorReason(src);
+  if (never) {
+    errors.push(`${id}: ${never}`);
+    return;
+  }
+  const spec = readSourceSpec(src, keys);
+  if (!spec.syncEnabled) {
+    warnings.push(
+      `${id}: mirroring is not on yet (needs label ${keys.enabled}: "true" and annotation ${keys.sync}: "true"); planned as if it were`,
+    );
+  }
+  for (const e of spec.errors) errors.push(`${id}: ${e}`);
+  let program = null;
+  if (spec.transformText !== null) {
+    const compiled = compileTransform(spec.transformText, {
+      prefix: keys.prefix,
+      limits: {
+        maxRules: DEFAULT_CONFIG.transformMaxRules,
+        maxBytes: DEFAULT_CONFIG.transformMaxBytes,
+        renderTimeoutMs: DEFAULT_CONFIG.transformRenderTimeoutMs,
+      },
+    });
+    if (!compiled.ok) for (const e of compiled.errors) errors.push(`${id}: ${keys.transform}: ${e}`);
+    else program = compiled.program;
+  }
+  if (spec.errors.length > 0 || (spec.transformText !== null && program === null)) return;
+  const resolved = resolveTargets(src, spec, namespaces, policy);
+  if (!resolved.ok) {
+    errors.push(`${id}: ${resolved.message}`);
+    return;
+  }
+  if (resolved.targets.length === 0) warnings.push(`${id}: no target namespace matches`);
+  const byName = new Map(namespaces.map((n) => [n.name, n]));
+  for (const target of resolved.targets) {
+    const ns = byName.get(target)!;
+    const ctx: TransformContext = {
+      targetNamespace: target,
+      sourceNamespace: sourceNs,
+      sourceName: src.metadata.name,
+      targetName: src.metadata.name,
+      labels: src.metadata.labels ?? {},
+      annotations: src.metadata.annotations ?? {},
+      targetLabels: ns.labels,
+      targetAnnotations: ns.annotations,
+    };
+    const p = program;
+    try {
+      const { mirror } = buildDesiredMirror(src, target, {
+        keys,
+        stripKeys: DEFAULT_CONFIG.stripKeys,
+        ...(p
+          ? {
+              transform: (obj: KubeObject) => {
+                const out = p.apply(obj, ctx, { strict: spec.transformStrict });
+                for (const s of out.skipped) {
+                  warnings.push(
+                    `${id} → ${target}: transform rules[${s.rule}] (path ${s.path}) skipped: ${s.message}`,
+                  );
+                }
+                return out.object;
+              },
+            }
+          : {}),
+      });
+      docs.push(`# ${id} → ${target}\n${stringify(mirror, { lineWidth: 0 })}`);
+    } catch (err) {
+      if (!(err instanceof TransformError)) throw err;
+      errors.push(`${id} → ${target}: ${err.message} (strict mode: this target fails)`);
+    }
+  }
+}
