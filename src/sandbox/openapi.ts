@@ -27,8 +27,18 @@ const PARAMS = [
   { name: 'force', in: 'query', schema: { type: 'boolean', uniqueItems: true } },
 ];
 
-function operation(id: string): object {
-  return { operationId: id, parameters: PARAMS, responses: { '200': { description: 'OK' } } };
+function operation(
+  id: string,
+  action: string,
+  gvk: { group: string; version: string; kind: string },
+): object {
+  return {
+    operationId: id,
+    parameters: PARAMS,
+    responses: { '200': { description: 'OK' } },
+    'x-kubernetes-action': action,
+    'x-kubernetes-group-version-kind': gvk,
+  };
 }
 
 /** The document for `api/v1` or `apis/{group}/{version}`, or undefined when not served. */
@@ -42,12 +52,16 @@ export function openApiDocument(registry: ResourceRegistry, path: string): objec
   const paths: Record<string, object> = {};
   for (const d of defs) {
     const base = `/${gvPath(group, version)}${d.namespaced ? '/namespaces/{namespace}' : ''}/${d.plural}`;
+    const gvk = { group, version, kind: d.kind };
     paths[`${base}/{name}`] = {
-      patch: operation(`patch${d.kind}`),
-      put: operation(`replace${d.kind}`),
-      get: operation(`read${d.kind}`),
+      patch: operation(`patch${d.kind}`, 'patch', gvk),
+      put: operation(`replace${d.kind}`, 'put', gvk),
+      get: operation(`read${d.kind}`, 'get', gvk),
     };
-    paths[base] = { post: operation(`create${d.kind}`), get: operation(`list${d.kind}`) };
+    paths[base] = {
+      post: operation(`create${d.kind}`, 'post', gvk),
+      get: operation(`list${d.kind}`, 'list', gvk),
+    };
   }
   return {
     openapi: '3.0.0',

@@ -64,7 +64,7 @@ function objectMeta(buf: Buffer): Record<string, unknown> {
   const meta: Record<string, unknown> = {};
   const s = (no: number, key: string) => {
     const f = fs.find((x) => x.no === no);
-    if (f) meta[key] = str(f);
+    if (f && str(f) !== '') meta[key] = str(f);
   };
   s(1, 'name');
   s(2, 'generateName');
