@@ -1,0 +1,203 @@
+import type { DesiredMirror } from './desired-mirror.js';
+import { mirrorContentHash } from './hash.js';
+import type { MirrorKeys } from './keys.js';
+import { classifyExisting, isProvablyMirrorOf, type Ownership } from './ownership.js';
+import type { TargetResult } from './targeting.js';
+import type { KubeObject } from './types.js';
+
+/** One decision about one target namespace, with the reason that goes into logs, Events and status. */
+export type Action =
+  | { type: 'create'; namespace: string; desired: KubeObject; hash: string; reason: string }
+  | {
+      type: 'update';
+      namespace: string;
+      desired: KubeObject;
+      hash: string;
+      live: KubeObject;
+      resourceVersion: string | undefined;
+      /** the live mirror was edited by someone else */
+      drift: boolean;
+      /** the live mirror belonged to a source that is gone (e.g. re-created with a new uid) */
+      adopt: boolean;
+      reason: string;
+    }
+  /** delete the live mirror (uid precondition), then create the desired one */
+  | {
+      type: 'recreate';
+      namespace: string;
+      desired: KubeObject;
+      hash: string;
+      live: KubeObject;
+      reason: string;
+    }
+  | { type: 'delete'; namespace: string; live: KubeObject; reason: string }
+  | {
+      type: 'conflict';
+      namespace: string;
+      live: KubeObject;
+      ownership: Extract<Ownership, 'foreign-unmanaged' | 'foreign-other-source'>;
+      reason: string;
+    }
+  | { type: 'noop'; namespace: string; live?: KubeObject; reason: string }
+  | { type: 'error'; namespace: string; reason: string };
+
+export type DesiredResult = DesiredMirror | { error: string };
+
+export interface PlanInput {
+  source: KubeObject;
+  /** resolved targets (sorted or not), or the whole TargetResult; a refused result plans nothing */
+  targets: readonly string[] | TargetResult;
+  /** the desired mirror per target namespace; may return an error (e.g. strict transform) or throw */
+  desired: (namespace: string) => DesiredResult;
+  /**
+   * live objects named like the source that the controller knows of, in any namespace: the mirror cache,
+   * possibly plus an unlabelled object learned from a 409. Objects with another name are ignored.
+   */
+  existingMirrors: readonly KubeObject[];
+  keys: MirrorKeys;
+  isSourceLive: (ns: string, name: string, uid: string) => boolean;
+  /** the source is being deleted or its sync was turned off: delete every mirror provably ours */
+  deleting: boolean;
+}
+
+const short = (h: string | undefined) => (h ? h.slice(0, 12) : 'none');
+
+function desiredFor(input: PlanInput, ns: string): DesiredResult {
+  try {
+    return input.desired(ns);
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+function planTarget(input: PlanInput, ns: string, live: KubeObject | undefined): Action {
+  const { source, keys } = input;
+  let ownership: Ownership | undefined;
+  if (live) {
+    ownership = classifyExisting(live, source, keys, input.isSourceLive);
+    if (ownership === 'foreign-unmanaged')
+      return {
+        type: 'conflict',
+        namespace: ns,
+        live,
+        ownership,
+        reason: 'an object not managed by kubemirror exists',
+      };
+    if (ownership === 'foreign-other-source') {
+      const a = live.metadata.annotations ?? {};
+      const other = `${a[keys.sourceNamespace]}/${a[keys.sourceName]}`;
+      return { type: 'conflict', namespace: ns, live, ownership, reason: `already a mirror of ${other}` };
+    }
+    if (live.metadata.deletionTimestamp)
+      return {
+        type: 'noop',
+        namespace: ns,
+        live,
+        reason: 'mirror is being deleted; it is recreated once gone',
+      };
+  }
+
+  const d = desiredFor(input, ns);
+  if ('error' in d) return { type: 'error', namespace: ns, reason: d.error };
+  if (!live)
+    return { type: 'create', namespace: ns, desired: d.mirror, hash: d.hash, reason: 'mirror missing' };
+
+  const recorded = live.metadata.annotations?.[keys.contentHash];
+  const actual = mirrorContentHash(live, keys);
+  const adopt = ownership === 'adoptable';
+  const drift = actual !== recorded;
+  const changed = recorded !== d.hash;
+  if (!drift && !changed && !adopt) return { type: 'noop', namespace: ns, live, reason: 'in sync' };
+
+  const why: string[] = [];
+  if (adopt) {
+    const a = live.metadata.annotations ?? {};
+    why.push(
+      `adopting mirror of a source that no longer exists (${a[keys.sourceNamespace]}/${a[keys.sourceName]} uid ${a[keys.sourceUid]})`,
+    );
+  }
+  if (changed) why.push(`source changed (hash ${short(recorded)} → ${short(d.hash)})`);
+  if (drift) why.push('mirror edited by someone else (content no longer matches its hash)');
+  const reason = why.join('; ');
+
+  if (source.kind === 'Secret' && (live.type ?? 'Opaque') !== (d.mirror.type ?? 'Opaque'))
+    return {
+      type: 'recreate',
+      namespace: ns,
+      desired: d.mirror,
+      hash: d.hash,
+      live,
+      reason: `Secret type is immutable (${String(live.type)} → ${String(d.mirror.type)}); ${reason}`,
+    };
+  if (live.immutable === true)
+    return {
+      type: 'recreate',
+      namespace: ns,
+      desired: d.mirror,
+      hash: d.hash,
+      live,
+      reason: `mirror is immutable; ${reason}`,
+    };
+  return {
+    type: 'update',
+    namespace: ns,
+    desired: d.mirror,
+    hash: d.hash,
+    live,
+    resourceVersion: live.metadata.resourceVersion,
+    drift,
+    adopt,
+    reason,
+  };
+}
+
+/**
+ * Decides, for one source, what to do in every namespace that is targeted or holds a mirror of it. Pure:
+ * the same input gives the same actions, sorted by namespace. Never deletes or writes an object that is
+ * not provably this source's (or an adoptable) mirror; a refused TargetResult plans nothing at all (a
+ * configuration error never deletes). A target whose name is held by an object the caller does not know
+ * of comes out as `create`; the caller turns the 409 into a conflict.
+ */
+export function planSource(input: PlanInput): Action[] {
+  const { source, keys } = input;
+  const srcNs = source.metadata.namespace ?? '';
+  const srcUid = source.metadata.uid ?? '';
+  const live = new Map<string, KubeObject>();
+  for (const obj of input.existingMirrors) {
+    if (obj.metadata.name !== source.metadata.name || !obj.metadata.namespace) continue;
+    live.set(obj.metadata.namespace, obj);
+  }
+  const ours = (obj: KubeObject) => isProvablyMirrorOf(obj, srcNs, source.metadata.name, srcUid, keys);
+
+  const actions: Action[] = [];
+  if (input.deleting) {
+    for (const [ns, obj] of live)
+      if (ours(obj))
+        actions.push({
+          type: 'delete',
+          namespace: ns,
+          live: obj,
+          reason: 'source deleted or sync turned off',
+        });
+    return sortByNamespace(actions);
+  }
+
+  let targets: readonly string[];
+  if (Array.isArray(input.targets)) targets = input.targets as readonly string[];
+  else {
+    const r = input.targets as TargetResult;
+    if (!r.ok) return [];
+    targets = r.targets;
+  }
+  const wanted = new Set(targets);
+  for (const ns of wanted) actions.push(planTarget(input, ns, live.get(ns)));
+  for (const [ns, obj] of live) {
+    if (!wanted.has(ns) && ours(obj))
+      actions.push({ type: 'delete', namespace: ns, live: obj, reason: 'namespace no longer targeted' });
+  }
+  return sortByNamespace(actions);
+}
+
+function sortByNamespace(actions: Action[]): Action[] {
+  return actions.sort((a, b) => (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0));
+}
