@@ -38,7 +38,8 @@ describe('Dockerfile', () => {
   it('keeps the build context small: .dockerignore excludes node_modules, tests and VCS data', () => {
     const ignored = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n');
     for (const p of ['node_modules', 'dist', '.git', 'test', '*.kubeconfig']) expect(ignored).toContain(p);
-    for (const p of ['src', 'package.json', 'package-lock.json', 'tsconfig.json']) expect(ignored).not.toContain(p);
+    for (const p of ['src', 'package.json', 'package-lock.json', 'tsconfig.json'])
+      expect(ignored).not.toContain(p);
   });
 });
 
