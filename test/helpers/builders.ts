@@ -156,8 +156,6 @@ export function namespaces(...names: string[]): NamespaceInfo[] {
   return names.map((n) => aNamespace(n).build());
 }
 
-let rv = 1000;
-
 /**
  * What reading `obj` back from the API server looks like: server metadata added (uid, resourceVersion,
  * creationTimestamp, managedFields), keys reordered, Secret `stringData` folded into `data`.
@@ -165,8 +163,8 @@ let rv = 1000;
 export function asLive(obj: KubeObject, opts: { uid?: string; resourceVersion?: string } = {}): KubeObject {
   const copy = structuredClone(obj);
   const m = copy.metadata;
-  m.uid = opts.uid ?? fakeUid(`live:${m.namespace}/${m.name}:${rv}`);
-  m.resourceVersion = opts.resourceVersion ?? String(rv++);
+  m.uid = opts.uid ?? fakeUid(`live:${m.namespace}/${m.name}`);
+  m.resourceVersion = opts.resourceVersion ?? '1';
   m.creationTimestamp = '2026-01-02T00:00:00Z';
   m.managedFields = [{ manager: 'kubemirror', operation: 'Update', fieldsV1: {} }];
   if (copy.kind === 'Secret' && copy.stringData) {
