@@ -171,11 +171,14 @@ function parseRule(
     );
     return undefined;
   }
-  const action = buildAction(present[0]!, raw, segments, problems);
+  const kind = present[0]!;
+  if (segments.length > 0) {
+    const written = kind === 'value' ? raw.value : kind === 'merge' ? raw.merge : undefined;
+    const forbidden = forbiddenReason(segments, prefix, written);
+    if (forbidden) problems.push(`path ${path as string} is forbidden: ${forbidden}`);
+  }
+  const action = buildAction(kind, raw, segments, problems);
   if (!action || segments.length === 0) return undefined;
-  const written = action.kind === 'value' ? action.value : action.kind === 'merge' ? raw.merge : undefined;
-  const forbidden = forbiddenReason(segments, prefix, written);
-  if (forbidden) problems.push(`path ${path as string} is forbidden: ${forbidden}`);
   return {
     index,
     path: path as string,
