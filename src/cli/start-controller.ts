@@ -1,0 +1,251 @@
+import { hostname } from 'node:os';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { Registry } from 'prom-client';
+import type { Config } from '../config/config.js';
+import { applyConfigMapUpdate, loadConfig } from '../config/load-config.js';
+import { type ControllerHooks, Controller } from '../controllers/controller.js';
+import { LiveConfig } from '../controllers/live-config.js';
+import { ConfigError } from '../core/errors.js';
+import type { KubeObject } from '../core/types.js';
+import { classifyApiError } from '../kube/api-errors.js';
+import { discoveryTypeSource } from '../kube/type-source.js';
+import { createListWatch, readObject } from '../kube/list-watch.js';
+import { loadKubeConfig } from '../kube/kube-client.js';
+import { startHttpServers, type HttpServers } from '../observability/http-server.js';
+import { createLogger, type Logger } from '../observability/logger.js';
+import { createMetrics, type Metrics } from '../observability/metrics.js';
+import { Informer } from '../runtime/informer.js';
+import { electionIdentity, LeaderElector } from '../runtime/leader-election.js';
+
+export interface StartControllerOptions {
+  argv: readonly string[];
+  env: Readonly<Record<string, string | undefined>>;
+  /** overrides --kubeconfig / KUBECONFIG (the sandbox passes its own) */
+  kubeconfigPath?: string;
+  logger?: Logger;
+  /** override the timings of leader election (tests) */
+  leaseTimings?: { leaseDurationMs: number; renewDeadlineMs: number; retryPeriodMs: number };
+}
+
+export interface RunningController {
+  readonly config: LiveConfig;
+  readonly controller: Controller;
+  readonly metrics: Metrics;
+  readonly http: HttpServers;
+  readonly identity: string;
+  isLeader(): boolean;
+  /** resolves with the exit code when the controller stops by itself (lost leadership) */
+  readonly exited: Promise<number>;
+  /** graceful: stop intake, finish in-flight writes (bounded), release the lease, close servers */
+  stop(): Promise<void>;
+}
+
+/** How long a broken watch may stay broken before /readyz fails. */
+const WATCH_BROKEN_THRESHOLD_MS = 30_000;
+const SHUTDOWN_TIMEOUT_MS = 20_000;
+
+/**
+ * Builds and starts everything `kubemirror run` runs: config, logger, metrics, client, caches, HTTP
+ * endpoints, leader election and — on the leader — the reconcile workers. Throws ConfigError (every problem
+ * at once) before anything starts when the configuration is invalid.
+ */
+export async function startController(o: StartControllerOptions): Promise<RunningController> {
+  const argv = o.kubeconfigPath ? [...o.argv, '--kubeconfig', o.kubeconfigPath] : [...o.argv];
+  const input = { argv, env: o.env };
+  let initial = loadConfig(input).config;
+  const log = o.logger ?? createLogger({ level: initial.logLevel });
+  const kc = loadKubeConfig(initial.kubeconfig, o.env);
+  const registry = new Registry();
+  const metrics = createMetrics(registry);
+  const apiRequest = (verb: string, resource: string, code: number) => metrics.apiRequest(verb, resource, code);
+
+  let configMapData: Record<string, string> = {};
+  if (initial.configMap) {
+    const data = await readConfigMapData(kc, initial.configMap, apiRequest);
+    configMapData = data ?? {};
+    try {
+      initial = loadConfig({ ...input, configMapData: data ?? {} }).config;
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      log.error({ problems: err.problems }, 'config map rejected at start; using flags, env and defaults');
+    }
+  }
+  const config = new LiveConfig(initial);
+  config.onChange((next) => {
+    log.level = next.logLevel;
+  });
+
+  const abort = new AbortController();
+  const signal = abort.signal;
+  const identity = electionIdentity(o.env, hostname(), process.pid);
+  let elector: LeaderElector | null = null;
+  let leading = !initial.leaderElect;
+  let resolveExit: (code: number) => void = () => {};
+  const exited = new Promise<number>((r) => {
+    resolveExit = r;
+  });
+
+  const hooks: ControllerHooks = {
+    apiRequest,
+    reconciled: (c, outcome, s) => metrics.reconciled(c, outcome, s),
+    syncError: (c, reason) => metrics.syncError(c, reason),
+    conflict: (r) => metrics.conflict(r),
+    drift: (r) => metrics.driftCorrected(r),
+    transformSkipped: (r) => log.debug({ resource: r }, 'transform rule skipped'),
+    mirrors: (r, n) => metrics.setMirrorResources(r, n),
+    watchRestart: (r, reason) => metrics.watchRestarted(r, reason),
+    discoveredTypes: (n) => metrics.setDiscoveredResourceTypes(n),
+    queue: (name) => metrics.queue(name),
+  };
+  const controller = new Controller({
+    kc,
+    config,
+    log: log.child({ component: 'controller' }),
+    hooks,
+    types: discoveryTypeSource({ kc, config, log, count: apiRequest, onTypeStarted: (r) => metrics.initResource(r) }),
+    listWatchFor: (type) => createListWatch(kc, type, apiRequest),
+    readObject: (type, ns, name) => readObject(kc, type, ns, name, apiRequest),
+    mayWrite: () => leading && !signal.aborted,
+  });
+
+  const http = await startHttpServers({
+    metricsAddress: initial.metricsBindAddress,
+    probeAddress: initial.healthProbeBindAddress,
+    registry,
+    health: () => ({ ok: true }),
+    ready: () => {
+      if (!controller.hasSynced()) return { ok: false, reason: 'caches not synced yet' };
+      const broken = controller.brokenSince();
+      if (broken !== null && Date.now() - broken > WATCH_BROKEN_THRESHOLD_MS) {
+        return { ok: false, reason: `a watch has been broken for ${Math.round((Date.now() - broken) / 1000)}s` };
+      }
+      return { ok: true };
+    },
+    leader: () => (leading ? `Leader: ${identity}` : 'Follower'),
+    status: () => ({ identity, leader: leading, sources: controller.status.snapshot() }),
+  });
+
+  await controller.start(signal);
+  if (initial.configMap) watchConfigMap(kc, initial.configMap, configMapData, apiRequest, signal, (data) => {
+    try {
+      const update = applyConfigMapUpdate(config.get(), input, data);
+      if (update.rejectedStatic.length > 0) {
+        log.warn({ settings: update.rejectedStatic }, 'config map changes these settings only after a restart');
+      }
+      if (update.changed.length > 0) {
+        log.info({ settings: update.changed }, 'configuration reloaded from config map');
+        config.set(update.config);
+      }
+    } catch (err) {
+      const problems = err instanceof ConfigError ? err.problems : [String(err)];
+      log.error({ problems }, 'config map rejected; the last good configuration stays in force');
+    }
+  });
+
+  if (initial.leaderElect) {
+    elector = new LeaderElector({
+      kubeConfig: kc,
+      namespace: initial.leaderElectionNamespace,
+      name: initial.leaderElectionId,
+      identity,
+      ...o.leaseTimings,
+      log: log.child({ component: 'leader-election' }),
+      onStartedLeading: () => {
+        leading = true;
+        metrics.setLeader(true);
+        log.info({ identity }, 'became leader');
+        void controller.startWorkers(signal).catch((err) => log.error({ err: String(err) }, 'workers failed'));
+      },
+      onStoppedLeading: () => {
+        if (!leading) return;
+        leading = false; // writes stop now: the writer checks this before every call
+        metrics.setLeader(false);
+        if (signal.aborted) return;
+        log.error({ identity }, 'lost leadership; stopping so a fresh standby can take over');
+        void shutdown().then(() => resolveExit(1));
+      },
+    });
+    elector.start(signal);
+  } else {
+    metrics.setLeader(true);
+    void controller.startWorkers(signal).catch((err) => log.error({ err: String(err) }, 'workers failed'));
+  }
+
+  let stopping: Promise<void> | null = null;
+  const shutdown = (): Promise<void> => {
+    stopping ??= (async () => {
+      log.info('shutting down: finishing in-flight work');
+      const drained = await controller.stop(SHUTDOWN_TIMEOUT_MS);
+      if (!drained) log.warn('in-flight reconciles did not finish in time');
+      abort.abort();
+      if (elector && leading) await elector.release().catch(() => {});
+      await elector?.stop();
+      leading = false;
+      await http.close();
+    })();
+    return stopping;
+  };
+
+  return {
+    config,
+    controller,
+    metrics,
+    http,
+    identity,
+    isLeader: () => leading,
+    exited,
+    stop: async () => {
+      await shutdown();
+      resolveExit(0);
+    },
+  };
+}
+
+async function readConfigMapData(
+  kc: KubeConfig,
+  ref: string,
+  count: (verb: string, resource: string, code: number) => void,
+): Promise<Record<string, string> | null> {
+  const [namespace, name] = ref.split('/') as [string, string];
+  try {
+    const cm = await kc.makeApiClient(CoreV1Api).readNamespacedConfigMap({ name, namespace });
+    count('get', 'configmaps', 200);
+    return cm.data ?? {};
+  } catch (err) {
+    const e = classifyApiError(err);
+    count('get', 'configmaps', e.code);
+    if (e.reason === 'NotFound') return null;
+    throw e;
+  }
+}
+
+/** Watches the one ConfigMap; every change of its data is offered to `onData`. */
+function watchConfigMap(
+  kc: KubeConfig,
+  ref: string,
+  initialData: Record<string, string>,
+  count: (verb: string, resource: string, code: number) => void,
+  signal: AbortSignal,
+  onData: (data: Record<string, string>) => void,
+): void {
+  const [namespace, name] = ref.split('/') as [string, string];
+  const type = { group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true };
+  const informer = new Informer<KubeObject>({
+    listWatch: createListWatch(kc, type, count, { namespace, fieldSelector: `metadata.name=${name}` }),
+  });
+  let last = JSON.stringify(initialData);
+  const offer = (o: KubeObject) => {
+    if (o.metadata.name !== name) return;
+    const data = (o.data as Record<string, string> | undefined) ?? {};
+    const text = JSON.stringify(data);
+    if (text === last) return;
+    last = text;
+    onData(data);
+  };
+  informer.onAdd(offer);
+  informer.onUpdate((_a, b) => offer(b));
+  informer.onDelete((o) => offer({ ...o, data: {} }));
+  informer.start(signal);
+}
+
+export type { Config };
