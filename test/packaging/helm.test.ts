@@ -1,0 +1,333 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { DEFAULT_CONFIG } from '../../src/config/config.js';
+import { parseDuration } from '../../src/config/duration.js';
+import { SETTINGS } from '../../src/config/settings.js';
+import { helmPath } from '../helpers/tools.js';
+import {
+  chartDir,
+  find,
+  helmTemplate,
+  type K8sObject,
+  type PodSpec,
+  podSpec,
+  rules,
+  run,
+  valuesDir,
+} from './render.js';
+
+const MIRROR_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+const values = parse(readFileSync(join(chartDir, 'values.yaml'), 'utf8')) as {
+  controller: Record<string, unknown>;
+};
+
+function container(objects: K8sObject[]) {
+  return podSpec(find(objects, 'Deployment')).containers[0]!;
+}
+
+function expectHardened(pod: PodSpec): void {
+  expect(pod.securityContext).toMatchObject({
+    runAsNonRoot: true,
+    runAsUser: 65532,
+    seccompProfile: { type: 'RuntimeDefault' },
+  });
+  expect(pod.containers[0]!.securityContext).toMatchObject({
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ['ALL'] },
+  });
+}
+
+describe('helm lint', () => {
+  for (const file of [undefined, 'explicit-types.yaml', 'single-replica.yaml', 'external-configmap.yaml']) {
+    it(`passes with ${file ?? 'default values'}`, () => {
+      const args = ['lint', '--strict', chartDir, '--namespace', 'kubemirror-system'];
+      if (file) args.push('-f', join(valuesDir, file));
+      const res = run(helmPath(), args);
+      expect(res.status, res.stdout + res.stderr).toBe(0);
+    });
+  }
+});
+
+describe('values.yaml', () => {
+  it('holds the controller defaults for every setting of `kubemirror run` it covers', () => {
+    const c = values.controller;
+    const asConfig: Record<string, unknown> = {
+      ...c,
+      discoveryIntervalMs: parseDuration(String(c.discoveryInterval)),
+      resyncPeriodMs: parseDuration(String(c.resyncPeriod)),
+      transformRenderTimeoutMs: parseDuration(String(c.transformRenderTimeout)),
+    };
+    for (const s of SETTINGS) {
+      if (s.key === 'kubeconfig') continue; // in-cluster config, never set by the chart
+      expect(asConfig[s.key], `controller value for --${s.flag}`).toEqual(DEFAULT_CONFIG[s.key]);
+    }
+  });
+
+  it('names every setting after the controller: a values key for each flag of `kubemirror run`', () => {
+    const keys = new Set(Object.keys(values.controller));
+    const chartKey = (key: string) => key.replace(/Ms$/, '');
+    for (const s of SETTINGS) {
+      if (s.key === 'kubeconfig') continue;
+      expect(keys, `--${s.flag}`).toContain(chartKey(s.key));
+    }
+  });
+});
+
+describe('helm template with default values', () => {
+  const objects = helmTemplate();
+
+  it('renders the controller objects and leaves monitoring off', () => {
+    const kinds = objects.map((o) => `${o.kind}/${o.metadata.name}`).sort();
+    expect(kinds).toEqual([
+      'ClusterRole/km-kubemirror',
+      'ClusterRoleBinding/km-kubemirror',
+      'ConfigMap/km-kubemirror-config',
+      'Deployment/km-kubemirror',
+      'PodDisruptionBudget/km-kubemirror',
+      'Role/km-kubemirror-leader-election',
+      'Role/km-kubemirror-settings',
+      'RoleBinding/km-kubemirror-leader-election',
+      'RoleBinding/km-kubemirror-settings',
+      'Service/km-kubemirror-metrics',
+      'ServiceAccount/km-kubemirror',
+    ]);
+    for (const o of objects.filter((x) => !x.kind.startsWith('Cluster'))) {
+      expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe('kubemirror-system');
+    }
+  });
+
+  it('passes only the settings that are always needed: defaults are left to the controller and its ConfigMap', () => {
+    const c = container(objects);
+    expect(c.args).toEqual([
+      'run',
+      '--leader-election-namespace=kubemirror-system',
+      '--config-map=kubemirror-system/km-kubemirror-config',
+    ]);
+    expect(c.env?.map((e) => e.name)).toEqual(['POD_NAME', 'POD_NAMESPACE']);
+    expect(c.image).toBe('ghcr.io/kubemirror/kubemirror:0.1.0');
+  });
+
+  it('probes /healthz and /readyz on the health port 8081 and exposes metrics on 8080', () => {
+    const c = container(objects);
+    expect(c.ports).toEqual([
+      { name: 'metrics', containerPort: 8080, protocol: 'TCP' },
+      { name: 'health', containerPort: 8081, protocol: 'TCP' },
+    ]);
+    expect(c.livenessProbe?.httpGet).toEqual({ path: '/healthz', port: 'health' });
+    expect(c.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: 'health' });
+    const svc = find(objects, 'Service') as unknown as {
+      spec: { ports: { port: number; targetPort: string }[] };
+    };
+    expect(svc.spec.ports).toEqual([{ name: 'metrics', port: 8080, targetPort: 'metrics', protocol: 'TCP' }]);
+  });
+
+  it('runs hardened: non-root 65532, read-only root filesystem, no capabilities, RuntimeDefault seccomp', () => {
+    expectHardened(podSpec(find(objects, 'Deployment')));
+  });
+
+  it('grants the documented broad rule for auto-discovery, plus namespaces read-only and events', () => {
+    expect(rules(find(objects, 'ClusterRole'))).toEqual([
+      { apiGroups: ['*'], resources: ['*'], verbs: MIRROR_VERBS },
+      { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+      { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+    ]);
+    expect(rules(find(objects, 'Role', 'km-kubemirror-leader-election'))).toEqual([
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
+    ]);
+    expect(rules(find(objects, 'Role', 'km-kubemirror-settings'))).toEqual([
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] },
+    ]);
+  });
+});
+
+describe('helm template with every setting changed (explicit-types.yaml)', () => {
+  const objects = helmTemplate(['explicit-types.yaml']);
+  const c = container(objects);
+
+  it('passes every non-default setting as its flag, then extraArgs', () => {
+    expect(c.args).toEqual([
+      'run',
+      '--leader-election-namespace=kubemirror-leases',
+      '--config-map=kubemirror-system/km-kubemirror-config',
+      '--resource-types=Secret.v1,ConfigMap.v1,Ingress.v1.networking.k8s.io,NetworkPolicy.v1.networking.k8s.io,Widget.v1.example.com,Policy.v1beta1.example.com,Fish.v1.example.com',
+      '--discovery-interval=10m',
+      '--resync-period=30m',
+      '--max-targets=250',
+      '--worker-threads=8',
+      '--rate-limit-qps=12.5',
+      '--rate-limit-burst=40',
+      '--verify-source-freshness=true',
+      '--excluded-namespaces=sandbox-*,tmp',
+      '--included-namespaces=app-*,team-*',
+      '--source-namespaces=platform',
+      '--system-namespaces=kube-system',
+      '--annotation-prefix=mirror.example.com',
+      '--finalizers=false',
+      '--strip-keys=argocd.argoproj.io/*',
+      '--metrics-bind-address=:9090',
+      '--health-probe-bind-address=:9091',
+      '--leader-election-id=km-lease',
+      '--transform-max-rules=20',
+      '--transform-max-bytes=4096',
+      '--transform-render-timeout=250ms',
+      '--some-future-flag=1',
+    ]);
+    expect(c.env).toContainEqual({ name: 'LOG_LEVEL', value: 'debug' });
+    expect(c.env).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-old-space-size=384' });
+    expect(c.image).toBe(
+      'registry.example.com/platform/kubemirror@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+    );
+  });
+
+  it('renders only flags the controller has', () => {
+    const flags = new Set(SETTINGS.map((s) => s.flag));
+    for (const arg of c.args!.slice(1, -1)) {
+      const flag = /^--([a-z-]+)=/.exec(arg)?.[1];
+      expect(flags, arg).toContain(flag);
+    }
+  });
+
+  it('grants mirror verbs on exactly the listed resources, grouped by API group, with guessed and overridden plurals', () => {
+    const clusterRules = rules(find(objects, 'ClusterRole'));
+    expect(clusterRules.slice(0, 3)).toEqual([
+      { apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: MIRROR_VERBS },
+      { apiGroups: ['example.com'], resources: ['fish', 'policies', 'widgets'], verbs: MIRROR_VERBS },
+      { apiGroups: ['networking.k8s.io'], resources: ['ingresses', 'networkpolicies'], verbs: MIRROR_VERBS },
+    ]);
+    expect(clusterRules.some((r) => r.resources?.includes('*') || r.apiGroups?.includes('*'))).toBe(false);
+    expect(clusterRules.slice(3).map((r) => r.resources)).toEqual([['namespaces'], ['events'], ['events']]);
+  });
+
+  it('puts the lease Role in the leader election namespace', () => {
+    const role = find(objects, 'Role', 'km-kubemirror-leader-election');
+    expect(role.metadata.namespace).toBe('kubemirror-leases');
+    expect(find(objects, 'RoleBinding', 'km-kubemirror-leader-election').metadata.namespace).toBe(
+      'kubemirror-leases',
+    );
+  });
+
+  it('moves ports and probes with the bind addresses', () => {
+    expect(c.ports?.map((p) => [p.name, p.containerPort])).toEqual([
+      ['metrics', 9090],
+      ['health', 9091],
+    ]);
+    expect(c.readinessProbe?.httpGet.port).toBe('health');
+  });
+
+  it('writes settingsConfigMap.data as strings, lists comma-separated', () => {
+    expect((find(objects, 'ConfigMap') as unknown as { data: unknown }).data).toEqual({
+      excludedNamespaces: 'a,b',
+      maxTargets: '300',
+    });
+  });
+
+  it('schedules as asked: priority class, node selector, tolerations, affinity, replicas', () => {
+    const pod = podSpec(find(objects, 'Deployment'));
+    expect(pod.priorityClassName).toBe('system-cluster-critical');
+    expect(pod.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
+    expect(pod.tolerations).toHaveLength(1);
+    expect(pod.affinity).toHaveProperty('podAntiAffinity');
+    expect((find(objects, 'Deployment') as unknown as { spec: { replicas: number } }).spec.replicas).toBe(3);
+    expectHardened(pod);
+  });
+
+  it('renders the PDB with minAvailable, and the ServiceMonitor and PrometheusRule with their labels', () => {
+    const pdb = find(objects, 'PodDisruptionBudget') as unknown as { spec: Record<string, unknown> };
+    expect(pdb.spec.minAvailable).toBe(2);
+    expect(pdb.spec).not.toHaveProperty('maxUnavailable');
+
+    const sm = find(objects, 'ServiceMonitor') as unknown as {
+      metadata: { labels: Record<string, string> };
+      spec: { endpoints: { port: string }[]; selector: { matchLabels: Record<string, string> } };
+    };
+    expect(sm.metadata.labels.release).toBe('kube-prometheus-stack');
+    expect(sm.spec.endpoints[0]!.port).toBe('metrics');
+    const svc = find(objects, 'Service');
+    for (const [k, v] of Object.entries(sm.spec.selector.matchLabels))
+      expect(svc.metadata.labels?.[k]).toBe(v);
+
+    const pr = find(objects, 'PrometheusRule') as unknown as { spec: unknown };
+    const source = parse(
+      readFileSync(join(chartDir, '..', '..', 'monitoring', 'rules', 'kubemirror-rules.yaml'), 'utf8'),
+    );
+    expect(pr.spec).toEqual(source);
+  });
+});
+
+describe('helm template with other non-default values', () => {
+  it('single replica: no PDB, no lease Role, no settings ConfigMap, the given service account', () => {
+    const objects = helmTemplate(['single-replica.yaml']);
+    const kinds = objects.map((o) => `${o.kind}/${o.metadata.name}`).sort();
+    expect(kinds).toEqual([
+      'ClusterRole/km-kubemirror',
+      'ClusterRoleBinding/km-kubemirror',
+      'Deployment/km-kubemirror',
+      'Service/km-kubemirror-metrics',
+    ]);
+    expect(podSpec(find(objects, 'Deployment')).serviceAccountName).toBe('platform-controllers');
+    expect(container(objects).args).toEqual([
+      'run',
+      '--leader-election-namespace=kubemirror-system',
+      '--leader-elect=false',
+    ]);
+    const crb = find(objects, 'ClusterRoleBinding') as unknown as { subjects: { name: string }[] };
+    expect(crb.subjects[0]!.name).toBe('platform-controllers');
+  });
+
+  it('external settings ConfigMap: read in its own namespace; metrics off: no port, Service or ServiceMonitor', () => {
+    const objects = helmTemplate(['external-configmap.yaml']);
+    expect(objects.filter((o) => o.kind === 'ConfigMap')).toEqual([]);
+    expect(objects.filter((o) => o.kind === 'Service' || o.kind === 'ServiceMonitor')).toEqual([]);
+    const role = find(objects, 'Role', 'km-kubemirror-settings');
+    expect(role.metadata.namespace).toBe('platform-config');
+    expect(container(objects).args).toContain('--config-map=platform-config/kubemirror-settings');
+    expect(container(objects).args).toContain('--metrics-bind-address=0');
+    expect(container(objects).ports?.map((p) => p.name)).toEqual(['health']);
+  });
+
+  it('toggles: PDB off, ServiceMonitor and PrometheusRule on', () => {
+    const objects = helmTemplate(
+      [],
+      ['--set', 'podDisruptionBudget.enabled=false,serviceMonitor.enabled=true,prometheusRule.enabled=true'],
+    );
+    const kinds = new Set(objects.map((o) => o.kind));
+    expect(kinds.has('PodDisruptionBudget')).toBe(false);
+    expect(kinds.has('ServiceMonitor')).toBe(true);
+    expect(kinds.has('PrometheusRule')).toBe(true);
+  });
+
+  it('rejects a resource type that is not Kind.version[.group]', () => {
+    expect(() => helmTemplate(['bad-resource-type.yaml'])).toThrow(/resourceTypes/);
+  });
+
+  it('rejects an unknown controller setting (a typo would otherwise be ignored)', () => {
+    expect(() => helmTemplate([], ['--set', 'controller.maxTarget=5'])).toThrow(/maxTarget/);
+  });
+});
+
+describe('chart README', () => {
+  // values documented as one object rather than key by key
+  const OPAQUE = new Set([
+    'resources',
+    'livenessProbe',
+    'readinessProbe',
+    'podSecurityContext',
+    'securityContext',
+  ]);
+  const readme = readFileSync(join(chartDir, 'README.md'), 'utf8');
+
+  it('documents every value in its table', () => {
+    const flat = (obj: Record<string, unknown>, prefix = ''): string[] =>
+      Object.entries(obj).flatMap(([k, v]) =>
+        v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0 && !OPAQUE.has(k)
+          ? flat(v as Record<string, unknown>, `${prefix}${k}.`)
+          : [`${prefix}${k}`],
+      );
+    const all = parse(readFileSync(join(chartDir, 'values.yaml'), 'utf8')) as Record<string, unknown>;
+    for (const key of flat(all)) expect(readme, key).toContain(`| \`${key}\``);
+  });
+});
