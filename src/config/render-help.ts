@@ -1,4 +1,3 @@
-import { DEFAULT_CONFIG } from './config.js';
 import { formatDuration } from './duration.js';
 import { SETTINGS, type Setting } from './settings.js';
 
@@ -33,7 +32,7 @@ export function renderHelp(): string {
 
 function defaultText(s: Setting): string {
   if (s.defaultText) return s.defaultText;
-  const v = DEFAULT_CONFIG[s.key];
+  const v = s.default;
   if (s.type === 'duration') return formatDuration(v as number);
   if (Array.isArray(v)) return v.length ? v.join(',') : '(none)';
   if (v === '') return '""';

@@ -1,4 +1,4 @@
-import type { Config } from './config.js';
+import { type Config, DEFAULT_CONFIG } from './config.js';
 import {
   checkBindAddress,
   checkConfigMapRef,
@@ -23,6 +23,8 @@ export interface Setting {
   /** camelCase like the Helm values; undefined: cannot come from the ConfigMap */
   configMapKey?: string;
   type: SettingType;
+  /** DEFAULT_CONFIG's value ('' for leaderElectionNamespace: resolved from the pod at load time) */
+  default: Config[keyof Config];
   help: string;
   /** applied from a changed ConfigMap without a restart */
   hotReload: boolean;
@@ -37,11 +39,11 @@ export interface Setting {
 const envName = (flag: string) => `KUBEMIRROR_${flag.toUpperCase().replace(/-/g, '_')}`;
 const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
-type Def = Omit<Setting, 'env' | 'configMapKey'> & { env?: string; configMapKey?: string | null };
+type Def = Omit<Setting, 'env' | 'configMapKey' | 'default'> & { env?: string; configMapKey?: string | null };
 
 function def(d: Def): Setting {
   const { configMapKey, env, ...rest } = d;
-  const s: Setting = { ...rest, env: env ?? envName(d.flag) };
+  const s: Setting = { ...rest, env: env ?? envName(d.flag), default: DEFAULT_CONFIG[d.key] };
   if (configMapKey !== null) s.configMapKey = configMapKey ?? camel(d.flag);
   return Object.freeze(s);
 }
