@@ -55,7 +55,8 @@ export async function rejection(p: Promise<unknown>): Promise<StatusLike> {
 export class Kubectl {
   readonly dir = mkdtempSync(join(tmpdir(), 'kubemirror-kubectl-'));
   readonly bin = kubectlPath();
-  constructor(private readonly kubeconfig: string) {}
+  /** where the caller writes the kubeconfig kubectl uses */
+  readonly kubeconfig = join(this.dir, 'kubeconfig');
 
   args(args: string[]): string[] {
     return ['--kubeconfig', this.kubeconfig, '--cache-dir', join(this.dir, 'cache'), ...args];
