@@ -48,7 +48,8 @@ describe('production install (what the image contains)', () => {
 
   beforeAll(() => {
     if (!existsSync(join(root, 'dist', 'main.js'))) {
-      execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'pipe' });
+      const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, encoding: 'utf8' });
+      if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
     }
     app = mkdtempSync(join(tmpdir(), 'kubemirror-image-'));
     for (const f of ['package.json', 'package-lock.json']) cpSync(join(root, f), join(app, f));
