@@ -1,0 +1,281 @@
+import { buildDesiredMirror } from '../core/desired-mirror.js';
+import { matchesAny } from '../core/glob.js';
+import { mirrorContentHash } from '../core/hash.js';
+import { classifyExisting } from '../core/ownership.js';
+import { neverMirrorReason } from '../core/sanitize.js';
+import { readSourceSpec } from '../core/source-spec.js';
+import { resolveTargets, type TargetPolicy } from '../core/targeting.js';
+import { compileTransform, type TransformLimits, type TransformProgram } from '../core/transform/index.js';
+import type { KubeObject, NamespaceInfo } from '../core/types.js';
+
+export type CoverageLevel = 'None' | 'Partial' | 'Full';
+
+/** One source as `kubemirror status` prints it; `-o json` prints these objects as they are. */
+export interface SourceStatusRow {
+  /** plural[.group], e.g. `secrets`, `ingresses.networking.k8s.io` */
+  resource: string;
+  /** `namespace/name` */
+  source: string;
+  wanted: number;
+  synced: number;
+  conflicts: number;
+  failed: number;
+  /** whole percent of wanted targets synced, rounded down (100 only when all are); 100 when nothing is wanted */
+  coverage: number;
+  level: CoverageLevel;
+  /** a source-level error found here, else the controller's `P/sync-status` when it is not `Synced …`, else '' */
+  lastError: string;
+  conflictNamespaces: string[];
+  /** wanted targets neither synced nor in conflict: missing, stale, edited, or failing */
+  failedNamespaces: string[];
+}
+
+/** Everything about one resource type the report needs; all of it read by the caller beforehand. */
+export interface TypeSnapshot {
+  resource: string;
+  /** every object of the type labelled `P/enabled=true` (with sync on or not: they count as live sources) */
+  sources: readonly KubeObject[];
+  /** every object of the type labelled `P/mirror=true` */
+  mirrors: readonly KubeObject[];
+  /** why the controller refuses this type (deny list), or null */
+  denied: string | null;
+}
+
+export interface ReportOptions {
+  policy: TargetPolicy;
+  stripKeys: readonly string[];
+  /** globs of namespaces allowed to publish sources; empty = all */
+  sourceNamespaces: readonly string[];
+  transformLimits: TransformLimits;
+}
+
+/** The Namespace object as targeting sees it. */
+export function namespaceInfoOf(obj: KubeObject): NamespaceInfo {
+  const phase = (obj.status as { phase?: string } | undefined)?.phase;
+  return {
+    name: obj.metadata.name,
+    labels: obj.metadata.labels ?? {},
+    annotations: obj.metadata.annotations ?? {},
+    terminating: phase === 'Terminating' || Boolean(obj.metadata.deletionTimestamp),
+  };
+}
+
+/**
+ * The conflicts a controller's `P/sync-status` line reports (`Partial 10/12: 2 conflicts (app-3, app-4), …`).
+ * Objects that are not labelled as mirrors are invisible to a label-filtered list, so this line is the only
+ * place such conflicts are known. `count` may exceed `namespaces` when the line lists `+N more`.
+ */
+export function conflictsInSyncStatus(line: string | undefined): { count: number; namespaces: string[] } {
+  const m = /^Partial \d+\/\d+: (\d+) conflicts? \(([^)]*)\)/.exec(line ?? '');
+  if (!m) return { count: 0, namespaces: [] };
+  const namespaces = m[2]!
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '' && !/^\+\d+ more$/.test(s));
+  return { count: Number(m[1]), namespaces };
+}
+
+export function coverageOf(wanted: number, synced: number): number {
+  return wanted === 0 ? 100 : Math.floor((synced * 100) / wanted);
+}
+
+export function levelOf(wanted: number, synced: number, fatal: boolean): CoverageLevel {
+  if (fatal || (wanted > 0 && synced === 0)) return 'None';
+  return synced >= wanted ? 'Full' : 'Partial';
+}
+
+/**
+ * Per-source coverage, computed the way the controller decides: the same targeting, the same desired mirror
+ * (transform included) and hash, the same ownership rules. A target is synced only when it holds a mirror
+ * provably of this source whose recorded hash is the desired one and whose content still matches that hash.
+ * Sources with sync off or being deleted are not reported. Rows are sorted by resource, then source.
+ */
+export function sourceStatusRows(
+  snapshot: TypeSnapshot,
+  namespaces: readonly NamespaceInfo[],
+  opts: ReportOptions,
+): SourceStatusRow[] {
+  const { keys } = opts.policy;
+  const liveUids = new Map(
+    snapshot.sources.map((s) => [`${s.metadata.namespace ?? ''}/${s.metadata.name}`, s.metadata.uid ?? '']),
+  );
+  const isSourceLive = (ns: string, name: string, uid: string) => liveUids.get(`${ns}/${name}`) === uid;
+  const mirrors = new Map(
+    snapshot.mirrors.map((m) => [`${m.metadata.namespace ?? ''}/${m.metadata.name}`, m]),
+  );
+  const nsByName = new Map(namespaces.map((n) => [n.name, n]));
+  const rows: SourceStatusRow[] = [];
+
+  for (const source of snapshot.sources) {
+    const spec = readSourceSpec(source, keys);
+    if (!spec.syncEnabled || source.metadata.deletionTimestamp) continue;
+    const sourceNs = source.metadata.namespace ?? '';
+    const syncStatus = source.metadata.annotations?.[keys.syncStatus];
+    const base = { resource: snapshot.resource, source: `${sourceNs}/${source.metadata.name}` };
+    const fatal = (message: string): SourceStatusRow => ({
+      ...base,
+      ...{ wanted: 0, synced: 0, conflicts: 0, failed: 0, coverage: 0, level: 'None' as const },
+      lastError: message,
+      conflictNamespaces: [],
+      failedNamespaces: [],
+    });
+
+    const refusal =
+      snapshot.denied ??
+      neverMirrorReason(source) ??
+      (opts.sourceNamespaces.length > 0 && !matchesAny(opts.sourceNamespaces, sourceNs)
+        ? `namespace ${sourceNs} may not publish sources (source-namespaces: ${opts.sourceNamespaces.join(',')})`
+        : null);
+    if (refusal) {
+      rows.push(fatal(refusal));
+      continue;
+    }
+    const resolved = resolveTargets(source, spec, namespaces, opts.policy);
+    if (!resolved.ok) {
+      rows.push(fatal(resolved.message));
+      continue;
+    }
+    let program: TransformProgram | null = null;
+    if (spec.transformText !== null) {
+      const compiled = compileTransform(spec.transformText, {
+        prefix: keys.prefix,
+        limits: opts.transformLimits,
+      });
+      if (!compiled.ok) {
+        rows.push(fatal(`invalid transform: ${compiled.errors.join('; ')}`));
+        continue;
+      }
+      program = compiled.program;
+    }
+
+    const synced: string[] = [];
+    const conflicting = new Set<string>();
+    let targetError = '';
+    for (const target of resolved.targets) {
+      const live = mirrors.get(`${target}/${source.metadata.name}`);
+      if (!live) continue;
+      const ownership = classifyExisting(live, source, keys, isSourceLive);
+      if (ownership === 'foreign-other-source' || ownership === 'foreign-unmanaged') {
+        conflicting.add(target);
+        continue;
+      }
+      if (ownership !== 'owned') continue;
+      let desiredHash: string;
+      try {
+        desiredHash = desiredHashOf(
+          source,
+          target,
+          nsByName.get(target),
+          program,
+          spec.transformStrict,
+          opts,
+        );
+      } catch (err) {
+        targetError ||= `${target}: ${err instanceof Error ? err.message : String(err)}`;
+        continue;
+      }
+      const recorded = live.metadata.annotations?.[keys.contentHash];
+      if (recorded === desiredHash && mirrorContentHash(live, keys) === recorded) synced.push(target);
+    }
+
+    // Conflicts with objects not labelled as mirrors are known only from the controller's status line.
+    const unsynced = resolved.targets.filter((t) => !synced.includes(t));
+    const reported = conflictsInSyncStatus(syncStatus);
+    for (const ns of reported.namespaces) if (unsynced.includes(ns)) conflicting.add(ns);
+    const unnamed = Math.max(0, reported.count - reported.namespaces.length);
+    const failedNamespaces = unsynced.filter((t) => !conflicting.has(t));
+    const conflicts = conflicting.size + Math.min(unnamed, failedNamespaces.length);
+
+    const wanted = resolved.targets.length;
+    rows.push({
+      ...base,
+      wanted,
+      synced: synced.length,
+      conflicts,
+      failed: wanted - synced.length - conflicts,
+      coverage: coverageOf(wanted, synced.length),
+      level: levelOf(wanted, synced.length, false),
+      lastError: syncStatus !== undefined && !syncStatus.startsWith('Synced') ? syncStatus : targetError,
+      conflictNamespaces: [...conflicting].sort(),
+      failedNamespaces,
+    });
+  }
+  return rows.sort((a, b) =>
+    a.resource === b.resource ? compare(a.source, b.source) : compare(a.resource, b.resource),
+  );
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function desiredHashOf(
+  source: KubeObject,
+  target: string,
+  ns: NamespaceInfo | undefined,
+  program: TransformProgram | null,
+  strict: boolean,
+  opts: ReportOptions,
+): string {
+  const transform = program
+    ? (obj: KubeObject) =>
+        program.apply(
+          obj,
+          {
+            targetNamespace: target,
+            sourceNamespace: source.metadata.namespace ?? '',
+            sourceName: source.metadata.name,
+            targetName: source.metadata.name,
+            labels: source.metadata.labels ?? {},
+            annotations: source.metadata.annotations ?? {},
+            targetLabels: ns?.labels ?? {},
+            targetAnnotations: ns?.annotations ?? {},
+          },
+          { strict },
+        ).object
+    : undefined;
+  return buildDesiredMirror(source, target, {
+    keys: opts.policy.keys,
+    stripKeys: opts.stripKeys,
+    ...(transform ? { transform } : {}),
+    now: () => new Date(0),
+  }).hash;
+}
+
+const COLUMNS = [
+  'RESOURCE',
+  'SOURCE',
+  'WANTED',
+  'SYNCED',
+  'CONFLICTS',
+  'FAILED',
+  'COVERAGE',
+  'LEVEL',
+  'LAST-ERROR',
+] as const;
+
+/** kubectl-style columns, padded to the widest cell; the last column is not padded. */
+export function formatStatusTable(rows: readonly SourceStatusRow[]): string {
+  const cells = rows.map((r) => [
+    r.resource,
+    r.source,
+    String(r.wanted),
+    String(r.synced),
+    String(r.conflicts),
+    String(r.failed),
+    `${r.coverage}%`,
+    r.level,
+    r.lastError === '' ? '-' : r.lastError.replace(/\s+/g, ' '),
+  ]);
+  const all = [[...COLUMNS], ...cells];
+  const widths = COLUMNS.map((_, i) => Math.max(...all.map((row) => row[i]!.length)));
+  return all
+    .map((row) =>
+      row
+        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!)))
+        .join('   ')
+        .trimEnd(),
+    )
+    .map((line) => `${line}\n`)
+    .join('');
+}
