@@ -17,6 +17,10 @@ let objects: KubernetesObjectApi;
 let custom: CustomObjectsApi;
 let nsCounter = 0;
 
+/** metadata of whatever KubernetesObjectApi returned */
+const meta = (o: unknown) =>
+  (o as { metadata: { generation?: number; uid?: string; namespace?: string } }).metadata;
+
 async function freshNamespace(): Promise<string> {
   const name = `crud-${++nsCounter}`;
   await core.createNamespace({ body: { metadata: { name } } });
@@ -175,7 +179,7 @@ describe('objects and resourceVersion', () => {
       },
     };
     const created = await objects.create(dep);
-    expect(created.metadata.generation).toBe(1);
+    expect(meta(created).generation).toBe(1);
     const labelled = await objects.patch(
       { ...dep, metadata: { ...dep.metadata, labels: { x: 'y' } } },
       undefined,
@@ -184,7 +188,7 @@ describe('objects and resourceVersion', () => {
       undefined,
       PatchStrategy.MergePatch,
     );
-    expect(labelled.metadata.generation).toBe(1);
+    expect(meta(labelled).generation).toBe(1);
     const scaled = await objects.patch(
       {
         apiVersion: 'apps/v1',
@@ -198,7 +202,7 @@ describe('objects and resourceVersion', () => {
       undefined,
       PatchStrategy.MergePatch,
     );
-    expect(scaled.metadata.generation).toBe(2);
+    expect(meta(scaled).generation).toBe(2);
   });
 
   it('rejects data changes to immutable Secrets/ConfigMaps and a Secret type change with 422', async () => {
@@ -303,7 +307,7 @@ describe('objects and resourceVersion', () => {
         kind: k.kind,
         metadata: { name: `obj-${i}`, namespace: ns },
       });
-      expect(read.metadata.uid).toBe(created.metadata.uid);
+      expect(meta(read).uid).toBe(meta(created).uid);
     }
     for (const kind of ['ClusterRole', 'ClusterRoleBinding']) {
       const created = await objects.create({
@@ -311,7 +315,7 @@ describe('objects and resourceVersion', () => {
         kind,
         metadata: { name: `cluster-${kind.toLowerCase()}` },
       });
-      expect(created.metadata.namespace).toBeUndefined();
+      expect(meta(created).namespace).toBeUndefined();
     }
   });
 });
@@ -397,7 +401,7 @@ describe('patches', () => {
       true,
       PatchStrategy.ServerSideApply,
     );
-    expect(created.metadata.uid).toBeDefined();
+    expect(meta(created).uid).toBeDefined();
   });
 
   it('treats a resourceVersion inside a patch as a precondition', async () => {
@@ -557,7 +561,7 @@ describe('custom resources', () => {
       metadata: { name: 'w1', namespace: ns },
       spec: { size: 1 },
     });
-    expect(w.metadata.generation).toBe(1);
+    expect(meta(w).generation).toBe(1);
     const viaBeta = await custom.getNamespacedCustomObject({
       group: 'example.com',
       version: 'v1beta1',

@@ -23,7 +23,7 @@ describe('strategic merge patch (what kubectl apply sends)', () => {
   };
 
   it('merges containers and env by name and replaces lists without a merge key', () => {
-    const out = strategicMerge(live, {
+    const out = strategicMerge(live as never, {
       spec: {
         containers: [
           { name: 'side', image: 'side:2' },
@@ -41,25 +41,28 @@ describe('strategic merge patch (what kubectl apply sends)', () => {
   });
 
   it('deletes with null and $patch: delete, orders with $setElementOrder', () => {
-    const out = strategicMerge(live, {
-      metadata: { labels: { a: null } },
-      spec: {
-        '$setElementOrder/containers': [{ name: 'web' }],
-        containers: [
-          { name: 'side', $patch: 'delete' },
-          { name: 'web', '$setElementOrder/env': [{ name: 'B' }, { name: 'A' }] },
-        ],
-      },
-    } as never) as typeof live;
+    const out = strategicMerge(
+      live as never,
+      {
+        metadata: { labels: { a: null } },
+        spec: {
+          '$setElementOrder/containers': [{ name: 'web' }],
+          containers: [
+            { name: 'side', $patch: 'delete' },
+            { name: 'web', '$setElementOrder/env': [{ name: 'B' }, { name: 'A' }] },
+          ],
+        },
+      } as never,
+    ) as typeof live;
     expect(out.metadata.labels).toEqual({ b: '2' });
     expect(out.spec.containers.map((c) => c.name)).toEqual(['web']);
     expect(out.spec.containers[0]!.env!.map((e) => e.name)).toEqual(['B', 'A']);
   });
 
   it('unions finalizers and removes with $deleteFromPrimitiveList', () => {
-    const added = strategicMerge(live, { metadata: { finalizers: ['x/two'] } }) as typeof live;
+    const added = strategicMerge(live as never, { metadata: { finalizers: ['x/two'] } }) as typeof live;
     expect(added.metadata.finalizers).toEqual(['x/one', 'x/two']);
-    const removed = strategicMerge(added, {
+    const removed = strategicMerge(added as never, {
       metadata: { '$deleteFromPrimitiveList/finalizers': ['x/one'] },
     }) as typeof live;
     expect(removed.metadata.finalizers).toEqual(['x/two']);

@@ -36,15 +36,13 @@ describe('seeding', () => {
     expect(
       (await kc.makeApiClient(CoreV1Api).readNamespacedConfigMap({ namespace: 'seeded', name: 'c' })).data,
     ).toEqual({ a: '1' });
-    const g = await kc
-      .makeApiClient(CustomObjectsApi)
-      .getNamespacedCustomObject({
-        group: 'example.com',
-        version: 'v1',
-        namespace: 'seeded',
-        plural: 'gizmos',
-        name: 'g',
-      });
+    const g = await kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
+      group: 'example.com',
+      version: 'v1',
+      namespace: 'seeded',
+      plural: 'gizmos',
+      name: 'g',
+    });
     expect((g as { spec: object }).spec).toEqual({ n: 1 });
   });
 

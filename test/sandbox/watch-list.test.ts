@@ -25,7 +25,7 @@ interface Seen {
   };
 }
 
-async function watch(path: string, params: Record<string, unknown> = {}) {
+async function watch(path: string, params: Record<string, string | number | boolean | undefined> = {}) {
   const events: Seen[] = [];
   let ended: ((err: unknown) => void) | undefined;
   const done = new Promise<unknown>((resolve) => {
