@@ -71,3 +71,35 @@ export class CrdController {
     this.resourceGone(key);
   }
 }
+
+/** The status a real server reports for an accepted, established CRD. Mutates `crd`. */
+export function crdStatus(crd: KubeObject, now: string): void {
+  const spec = (crd.spec ?? {}) as {
+    names?: Record<string, unknown>;
+    versions?: { name: string; storage?: boolean }[];
+  };
+  const names = { ...(spec.names ?? {}) };
+  if (!names.singular && typeof names.kind === 'string') names.singular = names.kind.toLowerCase();
+  if (!names.listKind && typeof names.kind === 'string') names.listKind = `${names.kind}List`;
+  const stamp = crd.metadata.creationTimestamp ?? now;
+  crd.status = {
+    acceptedNames: names,
+    conditions: [
+      {
+        type: 'NamesAccepted',
+        status: 'True',
+        reason: 'NoConflicts',
+        message: 'no conflicts found',
+        lastTransitionTime: stamp,
+      },
+      {
+        type: 'Established',
+        status: 'True',
+        reason: 'InitialNamesAccepted',
+        message: 'the initial names have been accepted',
+        lastTransitionTime: stamp,
+      },
+    ],
+    storedVersions: (spec.versions ?? []).filter((v) => v.storage).map((v) => v.name),
+  };
+}

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { KubeObject } from '../core/types.js';
 import { ApiError, apiErrors } from './api-error.js';
+import { crdStatus } from './crd-controller.js';
 import { clone, deepEqual, isObject, type JsonObject, jsonPatch, mergePatch } from './json-patches.js';
 import { carryAllocated, normalize, specChanged, validateCreate, validateUpdate } from './object-rules.js';
 import type { ObjectStore } from './object-store.js';
@@ -103,7 +104,7 @@ export class ResourceService {
     else delete meta.generation;
     normalize(def, obj);
     carryAllocated(def, obj, obj, () => this.allocateIp());
-    if (isCrdDef(def)) this.crdStatus(obj);
+    if (isCrdDef(def)) crdStatus(obj, timestamp(this.now()));
     if (opts.dryRun)
       return { ...obj, metadata: { ...meta, resourceVersion: String(this.store.resourceVersion) } };
     const rv = this.store.nextResourceVersion();
@@ -275,7 +276,7 @@ export class ResourceService {
     if (isNamespaceDef(def)) next.status = old.status;
     normalize(def, next);
     carryAllocated(def, old, next, () => this.allocateIp());
-    if (isCrdDef(def)) this.crdStatus(next);
+    if (isCrdDef(def)) crdStatus(next, timestamp(this.now()));
     validateUpdate(def, old, next);
     next.metadata.resourceVersion = old.metadata.resourceVersion;
     if (deepEqual(next, old)) return old;
@@ -318,37 +319,6 @@ export class ResourceService {
     obj.kind = def.kind;
     delete obj.metadata.selfLink;
     return obj;
-  }
-
-  private crdStatus(crd: KubeObject): void {
-    const spec = (crd.spec ?? {}) as {
-      names?: Record<string, unknown>;
-      versions?: { name: string; storage?: boolean }[];
-    };
-    const names = { ...(spec.names ?? {}) };
-    if (!names.singular && typeof names.kind === 'string') names.singular = names.kind.toLowerCase();
-    if (!names.listKind && typeof names.kind === 'string') names.listKind = `${names.kind}List`;
-    const stamp = crd.metadata.creationTimestamp ?? timestamp(this.now());
-    crd.status = {
-      acceptedNames: names,
-      conditions: [
-        {
-          type: 'NamesAccepted',
-          status: 'True',
-          reason: 'NoConflicts',
-          message: 'no conflicts found',
-          lastTransitionTime: stamp,
-        },
-        {
-          type: 'Established',
-          status: 'True',
-          reason: 'InitialNamesAccepted',
-          message: 'the initial names have been accepted',
-          lastTransitionTime: stamp,
-        },
-      ],
-      storedVersions: (spec.versions ?? []).filter((v) => v.storage).map((v) => v.name),
-    };
   }
 
   private allocateIp(): string {
