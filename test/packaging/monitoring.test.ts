@@ -2,8 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
+import { startHttpServers } from '../../src/observability/http-server.js';
+import { createMetrics } from '../../src/observability/metrics.js';
 import {
   metricNamesInDashboard,
   metricNamesInExpr,
@@ -232,6 +235,37 @@ describe('Grafana dashboard', () => {
     for (const p of dashboard.panels) {
       for (const t of p.targets ?? [])
         expect(t.expr, p.title).toMatch(/namespace=~"\$namespace", pod=~"\$pod"/);
+    }
+  });
+});
+
+describe('metric names against a live /metrics', () => {
+  it("every name the rules and the dashboard use is served by the controller's metrics endpoint", async () => {
+    const registry = new Registry();
+    const metrics = createMetrics(registry);
+    // what a running controller does before the first scrape: watch a type, talk to the API server
+    metrics.initResource('secrets');
+    metrics.apiRequest('list', 'secrets', 200);
+    const ok = () => ({ ok: true });
+    const servers = await startHttpServers({
+      metricsAddress: '127.0.0.1:0',
+      probeAddress: '0',
+      registry,
+      health: ok,
+      ready: ok,
+      leader: () => 'Follower',
+      status: () => ({}),
+    });
+    try {
+      const res = await fetch(`http://${servers.metricsAddress}/metrics`);
+      expect(res.status).toBe(200);
+      const served = namesInExposition(await res.text());
+      const { used, recorded } = metricNamesInRules(rules);
+      const dashboard = JSON.parse(readFileSync(join(mon, 'grafana-dashboard.json'), 'utf8')) as unknown;
+      expect(unknownMetricNames(used, served, recorded)).toEqual([]);
+      expect(unknownMetricNames(metricNamesInDashboard(dashboard), served, recorded)).toEqual([]);
+    } finally {
+      await servers.close();
     }
   });
 });
