@@ -273,6 +273,7 @@ describe('helm template with other non-default values', () => {
       'run',
       '--leader-election-namespace=kubemirror-system',
       '--leader-elect=false',
+      '--rate-limit-qps=2000000',
     ]);
     const crb = find(objects, 'ClusterRoleBinding') as unknown as { subjects: { name: string }[] };
     expect(crb.subjects[0]!.name).toBe('platform-controllers');

@@ -104,6 +104,9 @@ leaderElectionNamespace and configMap are always passed (see the Deployment); lo
 {{- join "," $v }}
 {{- else if eq .kind "int" }}
 {{- printf "%d" (int64 $v) }}
+{{- else if eq .kind "number" }}
+{{- /* never 1e+06: the controller reads plain decimals */}}
+{{- regexReplaceAll "\\.?0+$" (printf "%f" (float64 $v)) "" }}
 {{- else }}
 {{- toString $v }}
 {{- end }}
