@@ -17,6 +17,7 @@ import { DEFAULT_TRANSFORM_LIMITS } from '../core/transform/index.js';
 import { type KubeObject, type ResourceType, resourceTypeId } from '../core/types.js';
 import { classifyApiError } from '../kube/api-errors.js';
 import {
+  compareRows,
   formatStatusTable,
   namespaceInfoOf,
   type ReportOptions,
@@ -272,7 +273,7 @@ async function readRows(
     }
     rows.push(...sourceStatusRows(snapshot, namespaces, opts.report));
   }
-  return rows;
+  return rows.sort(compareRows);
 }
 
 async function listAll(api: RawApi, path: string, labelSelector?: string): Promise<KubeObject[]> {

@@ -26,7 +26,10 @@ export interface SourceStatusRow {
   /** a source-level error found here, else the controller's `P/sync-status` when it is not `Synced …`, else '' */
   lastError: string;
   conflictNamespaces: string[];
-  /** wanted targets neither synced nor in conflict: missing, stale, edited, or failing */
+  /**
+   * wanted targets neither synced nor known to be in conflict: missing, stale, edited, or failing. When the
+   * status line counts more conflicts than it names (`+N more`), `failed` is lower than this list is long.
+   */
   failedNamespaces: string[];
 }
 
@@ -200,13 +203,14 @@ export function sourceStatusRows(
       failedNamespaces,
     });
   }
-  return rows.sort((a, b) =>
-    a.resource === b.resource ? compare(a.source, b.source) : compare(a.resource, b.resource),
-  );
+  return rows.sort(compareRows);
 }
 
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** By resource, then source: the order the table and the JSON use. */
+export function compareRows(a: SourceStatusRow, b: SourceStatusRow): number {
+  return a.resource === b.resource ? compare(a.source, b.source) : compare(a.resource, b.resource);
 }
 
 function desiredHashOf(
@@ -265,7 +269,8 @@ export function formatStatusTable(rows: readonly SourceStatusRow[]): string {
     String(r.failed),
     `${r.coverage}%`,
     r.level,
-    r.lastError === '' ? '-' : r.lastError.replace(/\s+/g, ' '),
+    // The status line is annotation text anyone with write access can set: no control characters reach a terminal.
+    r.lastError === '' ? '-' : r.lastError.replace(/\s+/g, ' ').replace(/\p{Cc}/gu, '?'),
   ]);
   const all = [[...COLUMNS], ...cells];
   const widths = COLUMNS.map((_, i) => Math.max(...all.map((row) => row[i]!.length)));

@@ -277,4 +277,19 @@ describe('status report: helpers', () => {
       '',
     ]);
   });
+
+  it('never prints control characters from the status annotation', () => {
+    const row: SourceStatusRow = {
+      ...{ resource: 'secrets', source: 'a/b', wanted: 1, synced: 0, conflicts: 0, failed: 1, coverage: 0 },
+      ...{
+        level: 'None',
+        lastError: 'Error: \u001b[31mred\u0007\nnext',
+        conflictNamespaces: [],
+        failedNamespaces: [],
+      },
+    };
+    const out = formatStatusTable([row]);
+    expect([...out].filter((ch) => ch !== '\n' && /\p{Cc}/u.test(ch))).toEqual([]);
+    expect(out.split('\n')[1]).toMatch(/Error: \?\[31mred\? next$/);
+  });
 });
