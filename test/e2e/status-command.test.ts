@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
@@ -10,6 +10,7 @@ import { buildDesiredMirror } from '../../src/core/desired-mirror.js';
 import { mirrorKeys } from '../../src/core/keys.js';
 import { compileTransform } from '../../src/core/transform/index.js';
 import type { KubeObject } from '../../src/core/types.js';
+import { sandboxKubeconfig } from '../../src/sandbox/kubeconfig.js';
 import { startSandbox } from '../../src/sandbox/sandbox.js';
 
 const keys = mirrorKeys();
@@ -257,6 +258,21 @@ describe('kubemirror status usage and connection errors', () => {
     const r = await status({}, ...argv);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
+  });
+
+  it('exits 2 naming the refusal, never the token, when the API server rejects the credentials', async () => {
+    const sandbox = await startSandbox({ token: 'the-right-token' });
+    try {
+      const kubeconfig = join(dir, 'wrong-token.kubeconfig');
+      await writeFile(kubeconfig, sandboxKubeconfig(sandbox.url, { token: 'a-wrong-token' }));
+      const r = await status({}, '--kubeconfig', kubeconfig, '--resource-types', 'Secret.v1');
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^error: the API server at http:\/\/127\.0\.0\.1:\d+ refused access \(401\)/);
+      expect(r.stderr).not.toContain('a-wrong-token');
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    } finally {
+      await sandbox.stop();
+    }
   });
 
   it('exits 2 when an explicit resource type is not served', async () => {
