@@ -76,6 +76,19 @@ describe('values.yaml', () => {
   });
 });
 
+describe('values.schema.json', () => {
+  it("accepts exactly the controller's ConfigMap keys in settingsConfigMap.data", () => {
+    const schema = JSON.parse(readFileSync(join(chartDir, 'values.schema.json'), 'utf8')) as {
+      properties: { settingsConfigMap: { properties: { data: { propertyNames: { enum: string[] } } } } };
+    };
+    const keys = SETTINGS.flatMap((s) => (s.configMapKey ? [s.configMapKey] : []));
+    expect([...schema.properties.settingsConfigMap.properties.data.propertyNames.enum].sort()).toEqual(
+      keys.sort(),
+    );
+    expect(() => helmTemplate([], ['--set', 'settingsConfigMap.data.maxTarget=5'])).toThrow(/maxTarget/);
+  });
+});
+
 describe('helm template with default values', () => {
   const objects = helmTemplate();
 
