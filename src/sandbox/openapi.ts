@@ -70,3 +70,32 @@ export function openApiDocument(registry: ResourceRegistry, path: string): objec
     components: { schemas: {} },
   };
 }
+
+/** What kubectl asks for on /openapi/v2 (gnostic's openapi_v2.Document in protobuf)... */
+export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
+/** ...and the content type kube-apiserver answers with (`@` is not valid in a media type Go parses). */
+const OPENAPI_V2_PROTOBUF_RESPONSE = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
+
+function protoString(field: number, value: string | Buffer): Buffer {
+  const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
+  if (bytes.length > 127) throw new Error('openapi v2 stub: field too long for a one-byte length');
+  return Buffer.concat([Buffer.from([(field << 3) | 2, bytes.length]), bytes]);
+}
+
+/**
+ * OpenAPI v2 with no paths or definitions. kubectl falls back to it when a group-version is missing from the
+ * v3 index it fetched at start (a CRD created earlier in the same `kubectl apply`); a real server always
+ * serves it, and a 404 there would fail validation ("the server could not find the requested resource").
+ * With no definitions kubectl skips client-side validation for that kind, as it does on a real cluster for a
+ * type it has no schema for, and the server still validates.
+ */
+export function openApiV2(protobuf: boolean): { contentType: string; body: Buffer } {
+  if (!protobuf) {
+    const doc = { swagger: '2.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths: {} };
+    return { contentType: 'application/json', body: Buffer.from(JSON.stringify(doc)) };
+  }
+  const info = Buffer.concat([protoString(1, 'Kubernetes'), protoString(2, 'v1.32.0')]);
+  // Document: 1 swagger, 2 info, 8 paths (empty)
+  const body = Buffer.concat([protoString(1, '2.0'), protoString(2, info), protoString(8, Buffer.alloc(0))]);
+  return { contentType: OPENAPI_V2_PROTOBUF_RESPONSE, body };
+}

@@ -13,7 +13,7 @@ import {
   wantsAggregated,
 } from './discovery.js';
 import type { FaultState } from './faults.js';
-import { openApiDocument, openApiIndex } from './openapi.js';
+import { OPENAPI_V2_PROTOBUF, openApiDocument, openApiIndex, openApiV2 } from './openapi.js';
 import type { RequestAccounting } from './request-accounting.js';
 import { parseResourcePath } from './request-info.js';
 import { handleResource, type ResourceHandlerDeps } from './resource-handler.js';
@@ -65,6 +65,12 @@ function discovery(req: IncomingMessage, res: ServerResponse, path: string, deps
         ? apiResourceList(registry, '', parts[1]!)
         : apiResourceList(registry, parts[1]!, parts[2]!);
     doc ? sendJson(res, 200, doc) : notFound();
+    return true;
+  }
+  if (parts[0] === 'openapi' && parts[1] === 'v2' && parts.length === 2) {
+    const doc = openApiV2((accept ?? '').includes(OPENAPI_V2_PROTOBUF));
+    res.writeHead(200, { 'Content-Type': doc.contentType, 'Content-Length': doc.body.length });
+    res.end(doc.body);
     return true;
   }
   if (parts[0] === 'openapi' && parts[1] === 'v3') {

@@ -195,4 +195,44 @@ spec:
     const after = await kubectl.run(['get', 'widgets.example.com', '-A']);
     expect(after.code).not.toBe(0);
   });
+
+  it('one file with a CRD, its custom resource and a Secret: like a real server, the first apply creates all but the custom resource, the second creates it', async () => {
+    const file = manifest(
+      'crd-and-cr.yaml',
+      `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: gadgets.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: gadgets, singular: gadget, kind: Gadget}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: kc-crd-cr}
+---
+apiVersion: example.com/v1
+kind: Gadget
+metadata: {name: g1, namespace: kc-crd-cr}
+spec: {size: 2}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: after-the-cr, namespace: kc-crd-cr}
+stringData: {k: v}
+`,
+    );
+    // kubectl falls back to /openapi/v2 for the group-version its v3 index lacks; a 404 there used to fail
+    // validation of the whole file ("the server could not find the requested resource") instead
+    const first = await kubectl.run(['apply', '-f', file]);
+    expect(first.stderr).toMatch(/no matches for kind "Gadget"[\s\S]*ensure CRDs are installed first/);
+    expect(first.stdout).toContain('secret/after-the-cr created');
+    expect(await kubectl.ok(['apply', '-f', file])).toContain('gadget.example.com/g1 created');
+    await kubectl.ok(['delete', 'crd', 'gadgets.example.com']);
+  });
 });
