@@ -67,6 +67,7 @@ export class Informer<T extends InformedObject> {
   private controller: AbortController | null = null;
   private stopCurrentWatch: (() => void) | null = null;
   private loop: Promise<void> | null = null;
+  private watchOpen = false;
 
   constructor(opts: InformerOptions<T>) {
     this.opts = opts;
@@ -143,6 +144,11 @@ export class Informer<T extends InformedObject> {
   /** The resourceVersion the next watch would start from. */
   lastResourceVersion(): string {
     return this.resourceVersion;
+  }
+
+  /** True while a watch is open (accepted by the server and not yet ended). */
+  isWatching(): boolean {
+    return this.watchOpen;
   }
 
   /** Clock time of the last successful list, established watch or received event; null before any. */
@@ -272,6 +278,7 @@ export class Informer<T extends InformedObject> {
       const finish = (end: Omit<WatchEnd, 'events'>) => {
         if (finished) return;
         finished = true;
+        this.watchOpen = false;
         this.stopCurrentWatch = null;
         handle?.abort();
         resolve({ ...end, events });
@@ -313,6 +320,7 @@ export class Informer<T extends InformedObject> {
             }
             // The server accepted the watch: whatever broke before is repaired.
             this.broken = null;
+            this.watchOpen = true;
             this.backoff.forget('restart');
             this.markHealthy();
           },

@@ -1,0 +1,104 @@
+import { Watch } from '@kubernetes/client-node';
+import type { KubeObject, ResourceType } from '../core/types.js';
+import { apiVersionOf } from '../core/types.js';
+import type { ListPage, ListWatch, WatchHandle } from '../runtime/list-watch.js';
+import type { KubeClient } from './kube-client.js';
+
+/**
+ * REST path of a resource collection: `/api/v1[/namespaces/{ns}]/{plural}` for the core group,
+ * `/apis/{group}/{version}[/namespaces/{ns}]/{plural}` otherwise. No namespace = all namespaces.
+ */
+export function collectionPath(t: ResourceType, namespace?: string): string {
+  const base = t.group === '' ? `/api/${t.version}` : `/apis/${t.group}/${t.version}`;
+  const ns = t.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  return `${base}${ns}/${t.plural}`;
+}
+
+interface ListBody<T> {
+  items?: T[];
+  metadata?: { resourceVersion?: string; continue?: string };
+}
+
+/**
+ * ListWatch over the real API server for any resource type, across all namespaces or in one. Lists go through
+ * KubeClient (counted, keep-alive); watches use client-node's `Watch` and are counted when they open or fail.
+ * List items get `apiVersion`/`kind` filled in (the server omits them inside lists).
+ */
+export function kubeListWatch<T extends KubeObject = KubeObject>(
+  client: KubeClient,
+  t: ResourceType,
+  opts: { namespace?: string } = {},
+): ListWatch<T> {
+  const path = collectionPath(t, opts.namespace);
+  const apiVersion = apiVersionOf(t);
+  const watcher = new Watch(client.kc);
+  return {
+    async list(o): Promise<ListPage<T>> {
+      const body = await client.request<ListBody<T>>({
+        method: 'GET',
+        path,
+        query: { labelSelector: o.labelSelector || undefined, limit: o.limit, continue: o.continue },
+        verb: 'list',
+        resource: t.plural,
+      });
+      const items = body?.items ?? [];
+      for (const item of items) {
+        item.apiVersion ??= apiVersion;
+        item.kind ??= t.kind;
+      }
+      return {
+        items,
+        resourceVersion: body?.metadata?.resourceVersion ?? '',
+        continue: body?.metadata?.continue || undefined,
+      };
+    },
+
+    async watch(o, onEvent, onDone): Promise<WatchHandle> {
+      let counted = false;
+      let finished = false;
+      const count = (code: string) => {
+        if (counted) return;
+        counted = true;
+        client.count('watch', t.plural, code);
+      };
+      const done = (err?: unknown) => {
+        if (finished) return;
+        finished = true;
+        if (err) count(codeOf(err));
+        onDone(err ?? undefined);
+      };
+      let controller: AbortController;
+      try {
+        controller = await watcher.watch(
+          path,
+          {
+            labelSelector: o.labelSelector || undefined,
+            resourceVersion: o.resourceVersion || undefined,
+            allowWatchBookmarks: o.allowWatchBookmarks,
+            timeoutSeconds: o.timeoutSeconds,
+          },
+          (type, obj) => {
+            if (!finished) onEvent(type, obj);
+          },
+          done,
+        );
+      } catch (err) {
+        done(err);
+        return { abort: () => {} };
+      }
+      if (!finished) count('200');
+      return {
+        abort: () => {
+          // After our own abort the stream errors with AbortError; that is not news for the caller.
+          finished = true;
+          controller.abort();
+        },
+      };
+    },
+  };
+}
+
+function codeOf(err: unknown): string {
+  const code = (err as { statusCode?: unknown })?.statusCode;
+  return typeof code === 'number' ? String(code) : '<error>';
+}
