@@ -230,7 +230,7 @@ export class Informer<T extends InformedObject> {
     let cont: string | undefined;
     let rv = '';
     let paged = true;
-    do {
+    for (;;) {
       let page: Awaited<ReturnType<typeof listWatch.list>>;
       try {
         page = await listWatch.list({ labelSelector, ...(paged ? { limit: pageSize } : {}), continue: cont });
@@ -248,7 +248,8 @@ export class Informer<T extends InformedObject> {
       for (const item of page.items) fresh.set(objectKey(item), item);
       rv = page.resourceVersion;
       cont = page.continue || undefined;
-    } while (cont !== undefined);
+      if (cont === undefined) break;
+    }
 
     const old = this.store;
     this.store = fresh;

@@ -1,8 +1,11 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ResourceType, resourceTypeId } from '../../src/core/types.js';
 import { type DiscoveryChange, DiscoveryManager } from '../../src/kube/discovery.js';
-import { KubeApiError, KubeClient } from '../../src/kube/kube-client.js';
+import { KubeApiError, KubeClient, loadKubeConfig } from '../../src/kube/kube-client.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox.js';
 
 let sandbox: Sandbox;
@@ -218,5 +221,35 @@ describe('DiscoveryManager against the sandbox', () => {
     expect(ids(d.current())).toEqual(before);
     expect(changes).toHaveLength(1);
     await deleteCrd('sprockets.disco.example.com');
+  });
+});
+
+describe('loadKubeConfig', () => {
+  it('takes the explicit path, then KUBECONFIG, then ~/.kube/config, and fails clearly with none', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubemirror-kc-'));
+    const file = join(dir, 'sandbox.kubeconfig');
+    writeFileSync(file, sandbox.kubeconfigYaml());
+    const emptyHome = join(dir, 'nohome');
+    const home = join(dir, 'home');
+    mkdirSync(join(home, '.kube'), { recursive: true });
+    writeFileSync(join(home, '.kube', 'config'), sandbox.kubeconfigYaml());
+
+    expect(loadKubeConfig({ path: file, env: {}, homeDir: emptyHome }).origin).toBe('flag');
+    expect(
+      loadKubeConfig({ env: { KUBECONFIG: `${join(dir, 'missing')}:${file}` }, homeDir: emptyHome }).origin,
+    ).toBe('KUBECONFIG');
+    expect(loadKubeConfig({ env: {}, homeDir: home }).origin).toBe('home');
+    expect(() => loadKubeConfig({ env: {}, homeDir: emptyHome })).toThrow(/no kubeconfig/);
+    expect(() => loadKubeConfig({ path: join(dir, 'missing'), env: {}, homeDir: emptyHome })).toThrow(
+      /cannot load kubeconfig/,
+    );
+
+    // the loaded config really reaches the server
+    const { kc } = loadKubeConfig({ path: file, env: {}, homeDir: emptyHome });
+    const viaFile = new KubeClient(kc);
+    expect(ids(await new DiscoveryManager({ client: viaFile, intervalMs: 60_000 }).discover())).toContain(
+      'Secret.v1',
+    );
+    viaFile.close();
   });
 });
