@@ -1,5 +1,5 @@
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import type { Config } from '../config/config.js';
 import { applyConfigMapUpdate, loadConfig } from '../config/load-config.js';
@@ -8,9 +8,9 @@ import { LiveConfig } from '../controllers/live-config.js';
 import { ConfigError } from '../core/errors.js';
 import type { KubeObject } from '../core/types.js';
 import { classifyApiError } from '../kube/api-errors.js';
-import { discoveryTypeSource } from '../kube/type-source.js';
-import { createListWatch, readObject } from '../kube/list-watch.js';
-import { loadKubeConfig } from '../kube/kube-client.js';
+import { discoveryTypeSource } from '../controllers/discovery-type-source.js';
+import { kubeListWatch } from '../kube/list-watch.js';
+import { KubeClient, loadKubeConfig } from '../kube/kube-client.js';
 import { startHttpServers, type HttpServers } from '../observability/http-server.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
@@ -54,14 +54,14 @@ export async function startController(o: StartControllerOptions): Promise<Runnin
   const input = { argv, env: o.env };
   let initial = loadConfig(input).config;
   const log = o.logger ?? createLogger({ level: initial.logLevel });
-  const kc = loadKubeConfig(initial.kubeconfig, o.env);
+  const { kc } = loadKubeConfig({ path: initial.kubeconfig || undefined, env: o.env });
   const registry = new Registry();
   const metrics = createMetrics(registry);
-  const apiRequest = (verb: string, resource: string, code: number) => metrics.apiRequest(verb, resource, code);
+  const client = new KubeClient(kc, (verb, resource, code) => metrics.apiRequest(verb, resource, code));
 
   let configMapData: Record<string, string> = {};
   if (initial.configMap) {
-    const data = await readConfigMapData(kc, initial.configMap, apiRequest);
+    const data = await readConfigMapData(client, initial.configMap);
     configMapData = data ?? {};
     try {
       initial = loadConfig({ ...input, configMapData: data ?? {} }).config;
@@ -77,6 +77,8 @@ export async function startController(o: StartControllerOptions): Promise<Runnin
 
   const abort = new AbortController();
   const signal = abort.signal;
+  // every informer, queue and timer listens on this one signal
+  setMaxListeners(0, signal);
   const identity = electionIdentity(o.env, hostname(), process.pid);
   let elector: LeaderElector | null = null;
   let leading = !initial.leaderElect;
@@ -86,7 +88,6 @@ export async function startController(o: StartControllerOptions): Promise<Runnin
   });
 
   const hooks: ControllerHooks = {
-    apiRequest,
     reconciled: (c, outcome, s) => metrics.reconciled(c, outcome, s),
     syncError: (c, reason) => metrics.syncError(c, reason),
     conflict: (r) => metrics.conflict(r),
@@ -98,13 +99,11 @@ export async function startController(o: StartControllerOptions): Promise<Runnin
     queue: (name) => metrics.queue(name),
   };
   const controller = new Controller({
-    kc,
+    client,
     config,
     log: log.child({ component: 'controller' }),
     hooks,
-    types: discoveryTypeSource({ kc, config, log, count: apiRequest, onTypeStarted: (r) => metrics.initResource(r) }),
-    listWatchFor: (type) => createListWatch(kc, type, apiRequest),
-    readObject: (type, ns, name) => readObject(kc, type, ns, name, apiRequest),
+    types: discoveryTypeSource({ client, config, log: log.child({ component: 'discovery' }) }),
     mayWrite: () => leading && !signal.aborted,
   });
 
@@ -126,7 +125,7 @@ export async function startController(o: StartControllerOptions): Promise<Runnin
   });
 
   await controller.start(signal);
-  if (initial.configMap) watchConfigMap(kc, initial.configMap, configMapData, apiRequest, signal, (data) => {
+  if (initial.configMap) watchConfigMap(client, initial.configMap, configMapData, signal, (data) => {
     try {
       const update = applyConfigMapUpdate(config.get(), input, data);
       if (update.rejectedStatic.length > 0) {
@@ -201,19 +200,18 @@ export async function startController(o: StartControllerOptions): Promise<Runnin
   };
 }
 
-async function readConfigMapData(
-  kc: KubeConfig,
-  ref: string,
-  count: (verb: string, resource: string, code: number) => void,
-): Promise<Record<string, string> | null> {
+async function readConfigMapData(client: KubeClient, ref: string): Promise<Record<string, string> | null> {
   const [namespace, name] = ref.split('/') as [string, string];
   try {
-    const cm = await kc.makeApiClient(CoreV1Api).readNamespacedConfigMap({ name, namespace });
-    count('get', 'configmaps', 200);
-    return cm.data ?? {};
+    const cm = await client.request<KubeObject>({
+      method: 'GET',
+      path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps/${encodeURIComponent(name)}`,
+      verb: 'get',
+      resource: 'configmaps',
+    });
+    return (cm.data as Record<string, string> | undefined) ?? {};
   } catch (err) {
     const e = classifyApiError(err);
-    count('get', 'configmaps', e.code);
     if (e.reason === 'NotFound') return null;
     throw e;
   }
@@ -221,17 +219,16 @@ async function readConfigMapData(
 
 /** Watches the one ConfigMap; every change of its data is offered to `onData`. */
 function watchConfigMap(
-  kc: KubeConfig,
+  client: KubeClient,
   ref: string,
   initialData: Record<string, string>,
-  count: (verb: string, resource: string, code: number) => void,
   signal: AbortSignal,
   onData: (data: Record<string, string>) => void,
 ): void {
   const [namespace, name] = ref.split('/') as [string, string];
   const type = { group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true };
   const informer = new Informer<KubeObject>({
-    listWatch: createListWatch(kc, type, count, { namespace, fieldSelector: `metadata.name=${name}` }),
+    listWatch: kubeListWatch<KubeObject>(client, type, { namespace }),
   });
   let last = JSON.stringify(initialData);
   const offer = (o: KubeObject) => {

@@ -1,12 +1,13 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { mirrorKeys } from '../core/keys.js';
 import type { KubeObject, NamespaceInfo, ResourceType } from '../core/types.js';
 import { EventRecorder } from '../kube/event-recorder.js';
-import { type ApiCounter, Writer } from '../kube/writer.js';
+import { classifyApiError } from '../kube/api-errors.js';
+import type { KubeClient } from '../kube/kube-client.js';
+import { kubeListWatch } from '../kube/list-watch.js';
+import { objectPath, Writer } from '../kube/writer.js';
 import { type Clock, systemClock } from '../runtime/clock.js';
 import { Informer, type RestartReason } from '../runtime/informer.js';
-import type { ListWatch } from '../runtime/list-watch.js';
 import { RateLimiter } from '../runtime/rate-limiter.js';
 import type { ReconcileOutcome } from '../runtime/reconcile-result.js';
 import { type QueueMetrics, WorkQueue } from '../runtime/work-queue.js';
@@ -27,7 +28,6 @@ export type ControllerName = 'source' | 'target' | 'namespace';
 
 /** Metric and observation hooks; the run command binds them to prometheus series. All optional to call. */
 export interface ControllerHooks {
-  apiRequest: ApiCounter;
   reconciled(controller: ControllerName, outcome: ReconcileOutcome, seconds: number): void;
   syncError(controller: ControllerName, reason: string): void;
   conflict(resource: string): void;
@@ -54,13 +54,11 @@ export interface TypeSource {
 }
 
 export interface ControllerDeps {
-  kc: KubeConfig;
+  client: KubeClient;
   config: LiveConfig;
   log: Logger;
   hooks: ControllerHooks;
   types: TypeSource;
-  listWatchFor: (type: ResourceType) => ListWatch<KubeObject>;
-  readObject: (type: ResourceType, namespace: string, name: string) => Promise<KubeObject | null>;
   /** writes are refused unless this says yes (leader election) */
   mayWrite: () => boolean;
   clock?: Clock;
@@ -94,7 +92,7 @@ export class Controller {
     this.keys = mirrorKeys(cfg.annotationPrefix);
     this.clock = d.clock ?? systemClock;
     this.limiter = new RateLimiter({ qps: cfg.rateLimitQps, burst: cfg.rateLimitBurst });
-    this.writer = new Writer(d.kc, { limiter: this.limiter, count: d.hooks.apiRequest, mayWrite: d.mayWrite });
+    this.writer = new Writer(d.client, { limiter: this.limiter, mayWrite: d.mayWrite });
     this.index = new MirrorIndex(this.keys);
     const queue = (name: ControllerName) =>
       new WorkQueue<string>({ name, clock: this.clock, metrics: d.hooks.queue(name) });
@@ -110,7 +108,7 @@ export class Controller {
   async start(signal: AbortSignal): Promise<void> {
     this.signal = signal;
     const ns = new Informer<KubeObject>({
-      listWatch: this.d.listWatchFor(NAMESPACE_TYPE),
+      listWatch: kubeListWatch<KubeObject>(this.d.client, NAMESPACE_TYPE),
       clock: this.clock,
       onRestart: (reason) => this.d.hooks.watchRestart('namespaces', reason),
     });
@@ -173,7 +171,7 @@ export class Controller {
       }),
       status: this.status,
       transforms: newTransformCache(),
-      readSource: (w, ref) => this.d.readObject(w.type, ref.namespace, ref.name),
+      readSource: (w, ref) => this.readObject(w.type, ref.namespace, ref.name),
       hooks: {
         conflict: (r) => this.d.hooks.conflict(r),
         syncError: (reason) => this.d.hooks.syncError('source', reason),
@@ -277,7 +275,7 @@ export class Controller {
       const w = startTypeWatcher({
         entry: e,
         keys: this.keys,
-        listWatch: this.d.listWatchFor(e.type),
+        listWatch: kubeListWatch<KubeObject>(this.d.client, e.type),
         clock: this.clock,
         index: this.index,
         signal,
@@ -289,6 +287,21 @@ export class Controller {
       this.watchers.set(e.id, w);
     }
     this.d.hooks.discoveredTypes([...this.watchers.values()].filter((w) => w.watched.denied === null).length);
+  }
+
+  /** One GET outside the caches; only for sources that left their cache. */
+  private async readObject(type: ResourceType, namespace: string, name: string): Promise<KubeObject | null> {
+    try {
+      return await this.d.client.request<KubeObject>({
+        method: 'GET',
+        path: objectPath(type, { namespace, name }),
+        verb: 'get',
+        resource: type.plural,
+      });
+    } catch (err) {
+      if (classifyApiError(err).reason === 'NotFound') return null;
+      throw classifyApiError(err);
+    }
   }
 
   private namespaceInfo(name: string): NamespaceInfo | undefined {

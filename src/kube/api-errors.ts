@@ -49,6 +49,9 @@ function shorten(message: string): string {
  */
 export function classifyApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
+  if (err instanceof KubemirrorError && err.reason === 'Transient') {
+    return new ApiError('Transient', 0, shorten(err.message), { cause: err });
+  }
   const code = typeof (err as { code?: unknown })?.code === 'number' ? (err as { code: number }).code : 0;
   if (code === 0) {
     const msg = err instanceof Error ? err.message : String(err);
