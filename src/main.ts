@@ -32,7 +32,12 @@ async function main(argv: string[]): Promise<number> {
       return sandboxCommand(rest, {
         startController: async ({ kubeconfigPath, argv: flags }) => {
           const running = await startController({
-            argv: ['--leader-elect=false', '--metrics-bind-address=127.0.0.1:0', '--health-probe-bind-address=127.0.0.1:0', ...flags],
+            argv: [
+              '--leader-elect=false',
+              '--metrics-bind-address=127.0.0.1:0',
+              '--health-probe-bind-address=127.0.0.1:0',
+              ...flags,
+            ],
             env: process.env,
             kubeconfigPath,
           });

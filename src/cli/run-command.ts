@@ -1,4 +1,4 @@
-import { renderHelp, isHelpRequested } from '../config/load-config.js';
+import { isHelpRequested, renderHelp } from '../config/load-config.js';
 import { ConfigError } from '../core/errors.js';
 import { startController } from './start-controller.js';
 

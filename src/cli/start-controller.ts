@@ -3,15 +3,15 @@ import { hostname } from 'node:os';
 import { Registry } from 'prom-client';
 import type { Config } from '../config/config.js';
 import { applyConfigMapUpdate, loadConfig } from '../config/load-config.js';
-import { type ControllerHooks, Controller } from '../controllers/controller.js';
+import { Controller, type ControllerHooks } from '../controllers/controller.js';
+import { discoveryTypeSource } from '../controllers/discovery-type-source.js';
 import { LiveConfig } from '../controllers/live-config.js';
 import { ConfigError } from '../core/errors.js';
 import type { KubeObject } from '../core/types.js';
 import { classifyApiError } from '../kube/api-errors.js';
-import { discoveryTypeSource } from '../controllers/discovery-type-source.js';
-import { kubeListWatch } from '../kube/list-watch.js';
 import { KubeClient, loadKubeConfig } from '../kube/kube-client.js';
-import { startHttpServers, type HttpServers } from '../observability/http-server.js';
+import { kubeListWatch } from '../kube/list-watch.js';
+import { type HttpServers, startHttpServers } from '../observability/http-server.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { Informer } from '../runtime/informer.js';
@@ -116,7 +116,10 @@ export async function startController(o: StartControllerOptions): Promise<Runnin
       if (!controller.hasSynced()) return { ok: false, reason: 'caches not synced yet' };
       const broken = controller.brokenSince();
       if (broken !== null && Date.now() - broken > WATCH_BROKEN_THRESHOLD_MS) {
-        return { ok: false, reason: `a watch has been broken for ${Math.round((Date.now() - broken) / 1000)}s` };
+        return {
+          ok: false,
+          reason: `a watch has been broken for ${Math.round((Date.now() - broken) / 1000)}s`,
+        };
       }
       return { ok: true };
     },
@@ -125,21 +128,25 @@ export async function startController(o: StartControllerOptions): Promise<Runnin
   });
 
   await controller.start(signal);
-  if (initial.configMap) watchConfigMap(client, initial.configMap, configMapData, signal, (data) => {
-    try {
-      const update = applyConfigMapUpdate(config.get(), input, data);
-      if (update.rejectedStatic.length > 0) {
-        log.warn({ settings: update.rejectedStatic }, 'config map changes these settings only after a restart');
+  if (initial.configMap)
+    watchConfigMap(client, initial.configMap, configMapData, signal, (data) => {
+      try {
+        const update = applyConfigMapUpdate(config.get(), input, data);
+        if (update.rejectedStatic.length > 0) {
+          log.warn(
+            { settings: update.rejectedStatic },
+            'config map changes these settings only after a restart',
+          );
+        }
+        if (update.changed.length > 0) {
+          log.info({ settings: update.changed }, 'configuration reloaded from config map');
+          config.set(update.config);
+        }
+      } catch (err) {
+        const problems = err instanceof ConfigError ? err.problems : [String(err)];
+        log.error({ problems }, 'config map rejected; the last good configuration stays in force');
       }
-      if (update.changed.length > 0) {
-        log.info({ settings: update.changed }, 'configuration reloaded from config map');
-        config.set(update.config);
-      }
-    } catch (err) {
-      const problems = err instanceof ConfigError ? err.problems : [String(err)];
-      log.error({ problems }, 'config map rejected; the last good configuration stays in force');
-    }
-  });
+    });
 
   if (initial.leaderElect) {
     elector = new LeaderElector({
@@ -153,7 +160,9 @@ export async function startController(o: StartControllerOptions): Promise<Runnin
         leading = true;
         metrics.setLeader(true);
         log.info({ identity }, 'became leader');
-        void controller.startWorkers(signal).catch((err) => log.error({ err: String(err) }, 'workers failed'));
+        void controller
+          .startWorkers(signal)
+          .catch((err) => log.error({ err: String(err) }, 'workers failed'));
       },
       onStoppedLeading: () => {
         if (!leading) return;

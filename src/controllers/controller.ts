@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import { mirrorKeys } from '../core/keys.js';
 import type { KubeObject, NamespaceInfo, ResourceType } from '../core/types.js';
-import { EventRecorder } from '../kube/event-recorder.js';
 import { classifyApiError } from '../kube/api-errors.js';
+import { EventRecorder } from '../kube/event-recorder.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import { kubeListWatch } from '../kube/list-watch.js';
 import { objectPath, Writer } from '../kube/writer.js';
@@ -64,7 +64,13 @@ export interface ControllerDeps {
   clock?: Clock;
 }
 
-const NAMESPACE_TYPE: ResourceType = { group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false };
+const NAMESPACE_TYPE: ResourceType = {
+  group: '',
+  version: 'v1',
+  kind: 'Namespace',
+  plural: 'namespaces',
+  namespaced: false,
+};
 
 /**
  * The mirroring controller: label-filtered source and mirror caches per resource type, one namespace cache,
@@ -205,7 +211,10 @@ export class Controller {
           if (r.result === 'error' || r.result === 'terminal') {
             const reason = (r.error as { reason?: string })?.reason ?? 'Unknown';
             if (name !== 'source') this.d.hooks.syncError(name, reason);
-            this.d.log.warn({ controller: name, key: r.key, reason, err: String(r.error) }, 'reconcile failed');
+            this.d.log.warn(
+              { controller: name, key: r.key, reason, err: String(r.error) },
+              'reconcile failed',
+            );
           }
         },
         clock: this.clock,
@@ -271,7 +280,10 @@ export class Controller {
     }
     for (const e of entries) {
       if (this.watchers.has(e.id)) continue;
-      this.d.log.info({ resource: e.type.plural, denied: e.denied ?? undefined }, 'starting watches for resource type');
+      this.d.log.info(
+        { resource: e.type.plural, denied: e.denied ?? undefined },
+        'starting watches for resource type',
+      );
       const w = startTypeWatcher({
         entry: e,
         keys: this.keys,

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
 import { parseResourceTypeList, resourceDenyReason } from '../core/resource-policy.js';
 import { type ResourceType, resourceTypeId } from '../core/types.js';
-import type { Config } from '../config/config.js';
 import { DiscoveryManager } from '../kube/discovery.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import { type Clock, sleep, systemClock } from '../runtime/clock.js';
@@ -34,7 +34,8 @@ export function discoveryTypeSource(o: {
     intervalMs: o.config.get().discoveryIntervalMs,
     clock,
     onChange: () => onChange?.(entries()),
-    onError: (err) => o.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'discovery problem'),
+    onError: (err) =>
+      o.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'discovery problem'),
   });
   const entries = (): TypeEntry[] => {
     const report = manager.lastReport();
@@ -59,7 +60,10 @@ export function discoveryTypeSource(o: {
     watch(signal, cb) {
       onChange = cb;
       o.config.onChange((next, prev) => {
-        if (next.resourceTypes.join() !== prev.resourceTypes.join() || next.discoveryIntervalMs !== prev.discoveryIntervalMs) {
+        if (
+          next.resourceTypes.join() !== prev.resourceTypes.join() ||
+          next.discoveryIntervalMs !== prev.discoveryIntervalMs
+        ) {
           manager.configure({ explicit: refs(next), intervalMs: next.discoveryIntervalMs });
         }
       });

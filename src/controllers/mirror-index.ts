@@ -23,9 +23,15 @@ export class MirrorIndex {
     const src = this.sourceOf(obj);
     if (!src || !obj.metadata.namespace) return;
     let bySource = this.byType.get(typeId);
-    if (!bySource) this.byType.set(typeId, (bySource = new Map()));
+    if (!bySource) {
+      bySource = new Map();
+      this.byType.set(typeId, bySource);
+    }
     let byNs = bySource.get(src);
-    if (!byNs) bySource.set(src, (byNs = new Map()));
+    if (!byNs) {
+      byNs = new Map();
+      bySource.set(src, byNs);
+    }
     byNs.set(obj.metadata.namespace, obj);
   }
 

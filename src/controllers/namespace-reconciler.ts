@@ -1,8 +1,8 @@
+import type { Config } from '../config/config.js';
 import type { MirrorKeys } from '../core/keys.js';
 import { readSourceSpec } from '../core/source-spec.js';
 import { sourceWantsNamespace } from '../core/targeting.js';
 import type { NamespaceInfo } from '../core/types.js';
-import type { Config } from '../config/config.js';
 import { done, type ReconcileResult } from '../runtime/reconcile-result.js';
 import type { MirrorIndex } from './mirror-index.js';
 import { sourceKey } from './source-key.js';

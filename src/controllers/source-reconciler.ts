@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
 import { buildDesiredMirror } from '../core/desired-mirror.js';
+import { globMatch } from '../core/glob.js';
 import type { MirrorKeys } from '../core/keys.js';
 import { isProvablyMirrorOf } from '../core/ownership.js';
 import { type Action, planSource } from '../core/plan.js';
@@ -7,15 +9,13 @@ import { neverMirrorReason } from '../core/sanitize.js';
 import { readSourceSpec } from '../core/source-spec.js';
 import { formatSyncStatus } from '../core/sync-status.js';
 import { resolveTargets } from '../core/targeting.js';
-import { globMatch } from '../core/glob.js';
 import type { KubeObject, NamespaceInfo } from '../core/types.js';
-import type { Config } from '../config/config.js';
 import { classifyApiError } from '../kube/api-errors.js';
 import type { EventRecorder } from '../kube/event-recorder.js';
 import type { Writer } from '../kube/writer.js';
 import { done, type ReconcileResult } from '../runtime/reconcile-result.js';
 import type { MirrorIndex } from './mirror-index.js';
-import { type SourceRef, parseSourceKey } from './source-key.js';
+import { parseSourceKey, type SourceRef } from './source-key.js';
 import type { SourceStatusStore } from './source-status.js';
 import { type TransformCache, transformFor } from './transform-cache.js';
 import type { WatchedType } from './watched-type.js';
@@ -64,7 +64,8 @@ export class SourceReconciler {
     const log = this.d.log.child({ resource: w.type.plural, key: `${ref.namespace}/${ref.name}` });
     const spec = readSourceSpec(source, keys);
     const deleting = Boolean(source.metadata.deletionTimestamp);
-    if (deleting || !spec.syncEnabled) return this.cleanupAll(w, source, deleting ? 'source deleted' : 'sync turned off');
+    if (deleting || !spec.syncEnabled)
+      return this.cleanupAll(w, source, deleting ? 'source deleted' : 'sync turned off');
 
     const refusal = this.refusal(w, source);
     if (refusal) return this.fail(w, source, 'Refused', refusal, log);
@@ -113,7 +114,12 @@ export class SourceReconciler {
                 return out.object;
               }
             : undefined;
-          return buildDesiredMirror(source, ns, { keys, stripKeys: cfg.stripKeys, transform: apply, now: this.d.now });
+          return buildDesiredMirror(source, ns, {
+            keys,
+            stripKeys: cfg.stripKeys,
+            transform: apply,
+            now: this.d.now,
+          });
         } catch (err) {
           return { error: err instanceof Error ? err.message : String(err) };
         }
@@ -163,10 +169,16 @@ export class SourceReconciler {
           return;
         }
         const e = classifyApiError(err);
-        errors.push({ namespace: a.namespace, reason: e.reason === 'Unknown' ? e.message : e.reason.toLowerCase() });
+        errors.push({
+          namespace: a.namespace,
+          reason: e.reason === 'Unknown' ? e.message : e.reason.toLowerCase(),
+        });
         this.d.hooks.syncError(e.reason);
         if (e.reason !== 'Forbidden' && e.reason !== 'Invalid') transient++;
-        log.warn({ namespace: a.namespace, action: a.type, reason: e.reason, err: e.message }, 'mirror write failed');
+        log.warn(
+          { namespace: a.namespace, action: a.type, reason: e.reason, err: e.message },
+          'mirror write failed',
+        );
       }
     };
     await runLimited(actions, 8, run);
@@ -210,12 +222,23 @@ export class SourceReconciler {
         } catch (err) {
           if (classifyApiError(err).reason !== 'Invalid') throw err;
           // 422 on update: an immutable field; delete and recreate.
-          return this.recreate(w, source, a.live, a.desired, 'the API server rejected the update as invalid', log);
+          return this.recreate(
+            w,
+            source,
+            a.live,
+            a.desired,
+            'the API server rejected the update as invalid',
+            log,
+          );
         }
       case 'recreate':
         return this.recreate(w, source, a.live, a.desired, a.reason, log);
       case 'delete':
-        await writer.delete(w.type, { namespace: a.namespace, name: a.live.metadata.name, uid: a.live.metadata.uid });
+        await writer.delete(w.type, {
+          namespace: a.namespace,
+          name: a.live.metadata.name,
+          uid: a.live.metadata.uid,
+        });
         log.info({ namespace: a.namespace, reason: a.reason }, 'mirror deleted');
         return 'other';
       case 'conflict':
@@ -234,7 +257,11 @@ export class SourceReconciler {
     reason: string,
     log: Logger,
   ): Promise<'synced'> {
-    await this.d.writer.delete(w.type, { namespace: live.metadata.namespace ?? '', name: live.metadata.name, uid: live.metadata.uid });
+    await this.d.writer.delete(w.type, {
+      namespace: live.metadata.namespace ?? '',
+      name: live.metadata.name,
+      uid: live.metadata.uid,
+    });
     await this.d.writer.create(w.type, desired);
     log.info({ namespace: live.metadata.namespace, reason }, 'mirror recreated');
     await this.d.events.record(
@@ -251,7 +278,13 @@ export class SourceReconciler {
     await this.d.events.record(w.type, source, 'Warning', 'MirrorConflict', `not mirrored to ${ns}: ${why}`);
   }
 
-  private async fail(w: WatchedType, source: KubeObject, reason: string, message: string, log: Logger): Promise<ReconcileResult> {
+  private async fail(
+    w: WatchedType,
+    source: KubeObject,
+    reason: string,
+    message: string,
+    log: Logger,
+  ): Promise<ReconcileResult> {
     this.d.hooks.syncError(reason);
     log.warn({ reason, err: message }, 'source not mirrored');
     const summary = { wanted: 0, synced: 0, conflicts: [], errors: [], fatal: message };
@@ -264,16 +297,30 @@ export class SourceReconciler {
     w: WatchedType,
     source: KubeObject,
     line: string,
-    summary: { wanted: number; synced: number; conflicts: string[]; errors: Array<{ namespace: string; reason: string }>; fatal?: string },
+    summary: {
+      wanted: number;
+      synced: number;
+      conflicts: string[];
+      errors: Array<{ namespace: string; reason: string }>;
+      fatal?: string;
+    },
     skipped: string[],
   ): Promise<void> {
     const ref = { namespace: source.metadata.namespace ?? '', name: source.metadata.name };
     this.d.status.set(w.id, w.type.plural, ref, { ...summary, skipped: skipped.length, line });
     const current = source.metadata.annotations?.[this.d.keys.syncStatus];
     if (current === line) return;
-    await this.d.writer.mergePatch(w.type, ref, { metadata: { annotations: { [this.d.keys.syncStatus]: line } } });
+    await this.d.writer.mergePatch(w.type, ref, {
+      metadata: { annotations: { [this.d.keys.syncStatus]: line } },
+    });
     if (summary.fatal || summary.errors.length > 0 || summary.conflicts.length > 0) {
-      await this.d.events.record(w.type, source, 'Warning', summary.fatal ? 'SyncFailed' : 'SyncPartial', line);
+      await this.d.events.record(
+        w.type,
+        source,
+        'Warning',
+        summary.fatal ? 'SyncFailed' : 'SyncPartial',
+        line,
+      );
     }
   }
 
@@ -283,8 +330,20 @@ export class SourceReconciler {
     const ns = source.metadata.namespace ?? '';
     for (const m of this.d.mirrors.mirrorsOf(w.id, ns, source.metadata.name)) {
       if (!isProvablyMirrorOf(m, ns, source.metadata.name, source.metadata.uid ?? '', keys)) continue;
-      await this.d.writer.delete(w.type, { namespace: m.metadata.namespace ?? '', name: m.metadata.name, uid: m.metadata.uid });
-      this.d.log.info({ resource: w.type.plural, source: `${ns}/${source.metadata.name}`, namespace: m.metadata.namespace, why }, 'mirror deleted');
+      await this.d.writer.delete(w.type, {
+        namespace: m.metadata.namespace ?? '',
+        name: m.metadata.name,
+        uid: m.metadata.uid,
+      });
+      this.d.log.info(
+        {
+          resource: w.type.plural,
+          source: `${ns}/${source.metadata.name}`,
+          namespace: m.metadata.namespace,
+          why,
+        },
+        'mirror deleted',
+      );
     }
     this.d.status.delete(w.id, { namespace: ns, name: source.metadata.name });
     await this.removeFinalizer(w, source);
@@ -295,12 +354,16 @@ export class SourceReconciler {
     const finalizers = source.metadata.finalizers ?? [];
     if (!finalizers.includes(this.d.keys.finalizer)) return;
     try {
-      await this.d.writer.mergePatch(w.type, { namespace: source.metadata.namespace ?? '', name: source.metadata.name }, {
-        metadata: {
-          resourceVersion: source.metadata.resourceVersion,
-          finalizers: finalizers.filter((f) => f !== this.d.keys.finalizer),
+      await this.d.writer.mergePatch(
+        w.type,
+        { namespace: source.metadata.namespace ?? '', name: source.metadata.name },
+        {
+          metadata: {
+            resourceVersion: source.metadata.resourceVersion,
+            finalizers: finalizers.filter((f) => f !== this.d.keys.finalizer),
+          },
         },
-      });
+      );
     } catch (err) {
       if (classifyApiError(err).reason !== 'NotFound') throw err;
     }
@@ -313,18 +376,27 @@ export class SourceReconciler {
   private async sourceGone(w: WatchedType, ref: SourceRef): Promise<ReconcileResult> {
     this.d.status.delete(w.id, ref);
     const mirrors = this.d.mirrors.mirrorsOf(w.id, ref.namespace, ref.name);
-    const mayHoldFinalizer = this.d.config().finalizers && w.lastSeenWithFinalizer.has(`${ref.namespace}/${ref.name}`);
+    const mayHoldFinalizer =
+      this.d.config().finalizers && w.lastSeenWithFinalizer.has(`${ref.namespace}/${ref.name}`);
     if (mirrors.length === 0 && !mayHoldFinalizer) return done;
     const live = await this.d.readSource(w, ref);
     const liveUid = live?.metadata.uid;
-    const stillSource = live?.metadata.labels?.[this.d.keys.enabled] === 'true' && !live.metadata.deletionTimestamp;
+    const stillSource =
+      live?.metadata.labels?.[this.d.keys.enabled] === 'true' && !live.metadata.deletionTimestamp;
     if (stillSource) return done; // the cache will see it again; nothing to clean
     for (const m of mirrors) {
       const uid = m.metadata.annotations?.[this.d.keys.sourceUid] ?? '';
       if (!isProvablyMirrorOf(m, ref.namespace, ref.name, uid, this.d.keys)) continue;
       if (live && uid !== liveUid && w.sources.get(`${ref.namespace}/${ref.name}`)) continue;
-      await this.d.writer.delete(w.type, { namespace: m.metadata.namespace ?? '', name: m.metadata.name, uid: m.metadata.uid });
-      this.d.log.info({ resource: w.type.plural, source: `${ref.namespace}/${ref.name}`, namespace: m.metadata.namespace }, 'orphaned mirror deleted');
+      await this.d.writer.delete(w.type, {
+        namespace: m.metadata.namespace ?? '',
+        name: m.metadata.name,
+        uid: m.metadata.uid,
+      });
+      this.d.log.info(
+        { resource: w.type.plural, source: `${ref.namespace}/${ref.name}`, namespace: m.metadata.namespace },
+        'orphaned mirror deleted',
+      );
     }
     if (live) await this.removeFinalizer(w, live);
     w.lastSeenWithFinalizer.delete(`${ref.namespace}/${ref.name}`);
@@ -350,7 +422,11 @@ function transformContext(source: KubeObject, targetNamespace: string, ns: Names
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight. */
-async function runLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+async function runLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {

@@ -40,7 +40,10 @@ export class TargetReconciler {
     }
     if (mirrorContentHash(mirror, this.d.keys) !== a[this.d.keys.contentHash]) {
       this.d.driftDetected(w.type.plural);
-      this.d.log.info({ resource: w.type.plural, namespace: ref.namespace, name: ref.name }, 'mirror edited, restoring');
+      this.d.log.info(
+        { resource: w.type.plural, namespace: ref.namespace, name: ref.name },
+        'mirror edited, restoring',
+      );
       this.d.enqueueSource(owner);
     } else if (a[this.d.keys.sourceUid] !== source.metadata.uid) {
       this.d.enqueueSource(owner); // source re-created under the same name: adopt

@@ -83,7 +83,14 @@ export function startTypeWatcher(o: TypeWatcherOptions): TypeWatcher {
   mirrors?.start(o.signal);
 
   return {
-    watched: { id: entry.id, type: entry.type, denied: entry.denied, sources, mirrors, lastSeenWithFinalizer },
+    watched: {
+      id: entry.id,
+      type: entry.type,
+      denied: entry.denied,
+      sources,
+      mirrors,
+      lastSeenWithFinalizer,
+    },
     hasSynced: () => sources.hasSynced() && (mirrors?.hasSynced() ?? true),
     brokenSince: () => {
       const a = sources.brokenSince();

@@ -2,7 +2,13 @@ import type { KubeObject, ResourceType } from '../core/types.js';
 import { apiVersionOf } from '../core/types.js';
 import type { Writer } from './writer.js';
 
-export const EVENT_TYPE: ResourceType = { group: '', version: 'v1', kind: 'Event', plural: 'events', namespaced: true };
+export const EVENT_TYPE: ResourceType = {
+  group: '',
+  version: 'v1',
+  kind: 'Event',
+  plural: 'events',
+  namespaced: true,
+};
 
 export interface EventRecorderOptions {
   component: string;
@@ -44,7 +50,10 @@ export class EventRecorder {
     const event: KubeObject = {
       apiVersion: 'v1',
       kind: 'Event',
-      metadata: { name: `${obj.metadata.name}.${now.toString(16)}${(this.seq++).toString(16)}`, namespace: ns },
+      metadata: {
+        name: `${obj.metadata.name}.${now.toString(16)}${(this.seq++).toString(16)}`,
+        namespace: ns,
+      },
       involvedObject: {
         apiVersion: apiVersionOf(type),
         kind: type.kind,

@@ -35,7 +35,13 @@ export class Writer {
   ) {}
 
   create(type: ResourceType, obj: KubeObject): Promise<KubeObject> {
-    return this.call(type, 'create', 'POST', collectionPath(type, obj.metadata.namespace), withHeader(type, obj));
+    return this.call(
+      type,
+      'create',
+      'POST',
+      collectionPath(type, obj.metadata.namespace),
+      withHeader(type, obj),
+    );
   }
 
   /** PUT with the object's resourceVersion: a stale one fails with Conflict. */

