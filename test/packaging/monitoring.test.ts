@@ -203,6 +203,9 @@ describe('metric names', () => {
   });
 });
 
+// Grafana's own variable syntax, not a JS template
+const GRAFANA_DATASOURCE_VAR = ['$', '{datasource}'].join('');
+
 describe('Grafana dashboard', () => {
   const dashboard = JSON.parse(readFileSync(join(mon, 'grafana-dashboard.json'), 'utf8')) as {
     uid: string;
@@ -213,7 +216,7 @@ describe('Grafana dashboard', () => {
   it('has datasource, namespace and pod variables, and every query panel uses the datasource variable', () => {
     expect(dashboard.templating.list.map((v) => v.name)).toEqual(['datasource', 'namespace', 'pod']);
     const queryPanels = dashboard.panels.filter((p) => p.type !== 'row');
-    for (const p of queryPanels) expect(p.datasource?.uid, p.title).toBe('${datasource}');
+    for (const p of queryPanels) expect(p.datasource?.uid, p.title).toBe(GRAFANA_DATASOURCE_VAR);
   });
 
   it('has panels for mirrors, sync rate, errors, conflicts, queues, latency, watches, API requests and memory', () => {
