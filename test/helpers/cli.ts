@@ -157,12 +157,12 @@ export interface SandboxCli {
  */
 export async function startSandboxCli(
   args: string[],
-  opts: { readyTimeoutMs?: number } = {},
+  opts: { readyTimeoutMs?: number; logLevel?: string } = {},
 ): Promise<SandboxCli> {
   const dir = mkdtempSync(join(tmpdir(), 'kubemirror-e2e-'));
   const kubeconfig = join(dir, 'kubeconfig');
   const proc = startCli(['sandbox', '--port', '0', '--kubeconfig', kubeconfig, ...args], {
-    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+    env: { LOG_LEVEL: opts.logLevel ?? process.env.LOG_LEVEL ?? 'warn' },
   });
   const cleanup = () => rmSync(dir, { recursive: true, force: true });
   try {
