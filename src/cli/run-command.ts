@@ -14,7 +14,7 @@ export interface CommandIo {
  */
 export async function runCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   if (isHelpRequested(argv)) {
-    io.stdout(`Usage: kubemirror run [flags]\n\n${renderHelp()}\n`);
+    io.stdout(`${renderHelp()}\n`);
     return 0;
   }
   let running: Awaited<ReturnType<typeof startController>>;

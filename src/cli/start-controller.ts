@@ -96,6 +96,7 @@ export async function startController(o: StartControllerOptions): Promise<Runnin
     mirrors: (r, n) => metrics.setMirrorResources(r, n),
     watchRestart: (r, reason) => metrics.watchRestarted(r, reason),
     discoveredTypes: (n) => metrics.setDiscoveredResourceTypes(n),
+    typeWatched: (r, watched) => (watched ? metrics.initResource(r) : metrics.forgetResource(r)),
     queue: (name) => metrics.queue(name),
   };
   const controller = new Controller({

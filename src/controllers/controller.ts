@@ -36,6 +36,8 @@ export interface ControllerHooks {
   mirrors(resource: string, count: number): void;
   watchRestart(resource: string, reason: RestartReason): void;
   discoveredTypes(count: number): void;
+  /** a resource type started (true) or stopped (false) being watched for mirroring */
+  typeWatched(resource: string, watched: boolean): void;
   queue(name: string): QueueMetrics;
 }
 
@@ -273,6 +275,7 @@ export class Controller {
       const e = wanted.get(id);
       if (e && (e.denied === null) === (w.watched.denied === null)) continue;
       this.d.log.info({ resource: w.watched.type.plural }, 'stopping watches for resource type');
+      if (w.watched.denied === null) this.d.hooks.typeWatched(w.watched.type.plural, false);
       void w.stop();
       this.watchers.delete(id);
       this.index.dropType(id);

@@ -58,8 +58,14 @@ export class SourceReconciler {
     const ref = parseSourceKey(key);
     const w = this.d.watchedType(ref.typeId);
     if (!w) return done; // the type stopped being watched; its mirrors are left as they are
-    const source = w.sources.get(`${ref.namespace}/${ref.name}`);
+    let source = w.sources.get(`${ref.namespace}/${ref.name}`);
     if (!source) return this.sourceGone(w, ref);
+    if (this.d.config().verifySourceFreshness) {
+      // One GET before fanning out, for clusters where a lagging cache must never write stale content.
+      const fresh = await this.d.readSource(w, ref);
+      if (!fresh || fresh.metadata.uid !== source.metadata.uid) return this.sourceGone(w, ref);
+      source = fresh;
+    }
     const { keys } = this.d;
     const log = this.d.log.child({ resource: w.type.plural, key: `${ref.namespace}/${ref.name}` });
     const spec = readSourceSpec(source, keys);
