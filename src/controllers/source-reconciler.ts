@@ -1,9 +1,11 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { buildDesiredMirror } from '../core/desired-mirror.js';
+import { KubemirrorError } from '../core/errors.js';
 import { globMatch } from '../core/glob.js';
+import { mirrorContentHash } from '../core/hash.js';
 import type { MirrorKeys } from '../core/keys.js';
-import { isProvablyMirrorOf } from '../core/ownership.js';
+import { classifyExisting, isProvablyMirrorOf } from '../core/ownership.js';
 import { type Action, planSource } from '../core/plan.js';
 import { neverMirrorReason } from '../core/sanitize.js';
 import { readSourceSpec } from '../core/source-spec.js';
@@ -213,9 +215,7 @@ export class SourceReconciler {
           return 'synced';
         } catch (err) {
           if (classifyApiError(err).reason !== 'AlreadyExists') throw err;
-          // An object we do not cache (not labelled as a mirror) holds the name: never touch it.
-          await this.conflict(w, source, a.namespace, 'an unmanaged object with this name exists');
-          return 'conflict';
+          return this.alreadyExists(w, source, a.namespace, a.hash);
         }
       case 'update':
         try {
@@ -253,6 +253,43 @@ export class SourceReconciler {
       case 'error':
         throw new TargetError(a.reason);
     }
+  }
+
+  /**
+   * Create found the name taken by an object the mirror cache has not shown us. Usually it is our own mirror
+   * written moments ago (the cache lags the write): read it once and tell apart ours (in sync, or retry once
+   * the cache has it) from somebody else's object (a conflict, never touched).
+   */
+  private async alreadyExists(
+    w: WatchedType,
+    source: KubeObject,
+    namespace: string,
+    desiredHash: string,
+  ): Promise<'synced' | 'conflict'> {
+    const live = await this.d.readSource(w, { typeId: w.id, namespace, name: source.metadata.name });
+    if (!live) throw new CacheLagError(`${namespace}/${source.metadata.name} vanished after AlreadyExists`);
+    const sourceNs = source.metadata.namespace ?? '';
+    const isSourceLive = (ns: string, name: string, uid: string) =>
+      w.sources.get(`${ns}/${name}`)?.metadata.uid === uid;
+    const ownership = classifyExisting(live, source, this.d.keys, isSourceLive);
+    if (ownership === 'owned' || ownership === 'adoptable') {
+      const recorded = live.metadata.annotations?.[this.d.keys.contentHash];
+      if (
+        ownership === 'owned' &&
+        recorded === desiredHash &&
+        mirrorContentHash(live, this.d.keys) === recorded
+      )
+        return 'synced';
+      throw new CacheLagError(
+        `mirror in ${namespace} of ${sourceNs}/${source.metadata.name} not in the cache yet`,
+      );
+    }
+    const why =
+      ownership === 'foreign-other-source'
+        ? 'a mirror of another source holds this name'
+        : 'an object not managed by kubemirror holds this name';
+    await this.conflict(w, source, namespace, why);
+    return 'conflict';
   }
 
   private async recreate(
@@ -407,6 +444,13 @@ export class SourceReconciler {
     if (live) await this.removeFinalizer(w, live);
     w.lastSeenWithFinalizer.delete(`${ref.namespace}/${ref.name}`);
     return done;
+  }
+}
+
+/** Our own write is not in the cache yet: retried with backoff, counted as transient. */
+class CacheLagError extends KubemirrorError {
+  constructor(message: string) {
+    super('Transient', message);
   }
 }
 
