@@ -202,6 +202,7 @@ export class Controller {
       namespace: (name) => this.namespaceInfo(name),
       mirrors: this.index,
       enqueueSource: (k) => this.queues.source.add(k),
+      mentioning: (ns) => this.status.mentioning(ns),
     });
     const pool = (name: ControllerName, reconcile: (key: string) => Promise<unknown>) =>
       new WorkerPool<string>({

@@ -15,6 +15,8 @@ export interface NamespaceReconcilerDeps {
   namespace: (name: string) => NamespaceInfo | undefined;
   mirrors: MirrorIndex;
   enqueueSource: (key: string) => void;
+  /** sources whose last status names this namespace (a conflict or error there may have gone away) */
+  mentioning: (namespace: string) => Array<{ typeId: string; namespace: string; name: string }>;
 }
 
 /**
@@ -34,6 +36,7 @@ export class NamespaceReconciler {
       systemNamespaces: cfg.systemNamespaces,
       maxTargets: cfg.maxTargets,
     };
+    for (const m of this.d.mentioning(name)) this.d.enqueueSource(sourceKey(m.typeId, m.namespace, m.name));
     for (const w of this.d.watchedTypes()) {
       const affected = new Set(this.d.mirrors.sourcesWithMirrorIn(w.id, name));
       if (ns) {

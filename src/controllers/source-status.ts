@@ -32,6 +32,17 @@ export class SourceStatusStore {
     for (const k of this.entries.keys()) if (k.startsWith(`${typeId}|`)) this.entries.delete(k);
   }
 
+  /** `{typeId, namespace, name}` of sources whose last status names `namespace` as a conflict or error. */
+  mentioning(namespace: string): Array<{ typeId: string; namespace: string; name: string }> {
+    const out: Array<{ typeId: string; namespace: string; name: string }> = [];
+    for (const [k, e] of this.entries) {
+      if (e.conflicts.includes(namespace) || e.errors.some((x) => x.namespace === namespace)) {
+        out.push({ typeId: k.slice(0, k.indexOf('|')), namespace: e.namespace, name: e.name });
+      }
+    }
+    return out;
+  }
+
   snapshot(): SourceStatusEntry[] {
     return [...this.entries.values()].sort((a, b) =>
       `${a.resource}/${a.namespace}/${a.name}`.localeCompare(`${b.resource}/${b.namespace}/${b.name}`),
