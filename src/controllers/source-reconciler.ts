@@ -190,7 +190,7 @@ export class SourceReconciler {
       }
     };
     await runLimited(actions, 8, run);
-    for (const c of conflicts) this.d.hooks.conflict(w.type.plural);
+    for (let i = 0; i < conflicts.length; i++) this.d.hooks.conflict(w.type.plural);
     const summary = { wanted, synced, conflicts, errors };
     await this.report(w, source, formatSyncStatus(summary), summary, skipped);
     if (transient > 0) throw new PartialFailure(`${transient} target(s) failed, retrying`);

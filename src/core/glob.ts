@@ -6,7 +6,13 @@ import { minimatch } from 'minimatch';
  */
 export function globMatch(pattern: string, name: string): boolean {
   if (!isGlob(pattern)) return pattern === name;
-  return minimatch(name, pattern, { dot: true, nobrace: true, noext: true, noglobstar: true, nonegate: true });
+  return minimatch(name, pattern, {
+    dot: true,
+    nobrace: true,
+    noext: true,
+    noglobstar: true,
+    nonegate: true,
+  });
 }
 
 export function isGlob(pattern: string): boolean {
