@@ -1,0 +1,96 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { ControllerProbe } from './controller-probe.js';
+import { BASE_FLAGS } from './in-process-controller.js';
+import { pollUntil } from './poll.js';
+
+export interface ChildMemory {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+  gcExposed: boolean;
+}
+
+const ENTRY = fileURLToPath(new URL('../controller-process.js', import.meta.url));
+
+/** The controller in a child process (bench/controller-process.ts), asked over IPC. */
+export class ControllerChild {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+
+  private constructor(private readonly child: ChildProcess) {
+    child.on('message', (raw) => {
+      const m = raw as { id?: number; ok?: boolean; value?: unknown; error?: string };
+      if (m.id === undefined) return;
+      const p = this.pending.get(m.id);
+      this.pending.delete(m.id);
+      if (m.ok) p?.resolve(m.value);
+      else p?.reject(new Error(m.error));
+    });
+    child.on('exit', (code) => {
+      for (const p of this.pending.values()) p.reject(new Error(`controller process exited with ${code}`));
+      this.pending.clear();
+    });
+  }
+
+  /** `execArgv` adds node options to the child, e.g. `--cpu-prof` to profile the controller alone. */
+  static async start(
+    kubeconfigPath: string,
+    flags: string[],
+    opts: { execArgv?: string[]; unlimitRate?: boolean } = {},
+  ): Promise<ControllerChild> {
+    const child = fork(ENTRY, [kubeconfigPath, ...BASE_FLAGS, ...flags], {
+      execArgv: ['--expose-gc', ...(opts.execArgv ?? [])],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (code) => reject(new Error(`controller process exited with ${code} at start`)));
+      child.on('message', (m) => {
+        if ((m as { ready?: boolean }).ready) resolve();
+      });
+    });
+    const c = new ControllerChild(child);
+    if (opts.unlimitRate) await c.setRateLimit(0, 1);
+    return c;
+  }
+
+  private ask<T>(type: string, extra: object = {}): Promise<T> {
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.child.send({ id, type, ...extra });
+    });
+  }
+
+  probe(targets: number): Promise<ControllerProbe> {
+    return this.ask('probe', { targets });
+  }
+
+  /** Applies write limits at run time, as a ConfigMap hot reload would (qps 0 = unlimited). */
+  setRateLimit(qps: number, burst: number): Promise<void> {
+    return this.ask('rateLimit', { qps, burst });
+  }
+
+  /** Memory after a full gc (when the child has `--expose-gc`). */
+  memory(): Promise<ChildMemory> {
+    return this.ask('memory');
+  }
+
+  settled(sources: number, targets: number, timeoutMs = 180_000): Promise<ControllerProbe> {
+    return pollUntil(
+      `${sources} sources Synced ${targets}/${targets} and idle queues (child)`,
+      () => this.probe(targets),
+      (p) => p.synced && p.idle && p.sources === sources && p.fullySynced === sources,
+      { timeoutMs, intervalMs: 50 },
+    );
+  }
+
+  async stop(): Promise<void> {
+    const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
+    await this.ask('stop').catch(() => {});
+    await exited;
+  }
+}

@@ -1,0 +1,85 @@
+import { BenchCluster } from './lib/bench-cluster.js';
+import { InProcessController, type Launch } from './lib/in-process-controller.js';
+import { unlimitedRateFlags } from './lib/rate-limit-flags.js';
+import { progress } from './lib/report.js';
+import { fanoutScenario } from './scenarios/fanout.js';
+import { fanoutVsRawPutsScenario } from './scenarios/fanout-vs-raw-puts.js';
+import { memoryScenario } from './scenarios/memory.js';
+import { steadyStateScenario } from './scenarios/steady-state.js';
+import { transformScenario } from './scenarios/transform.js';
+import { warmRestartScenario } from './scenarios/warm-restart.js';
+
+/**
+ * `npm run bench`: kubemirror's API load, latency and memory on the sandbox API server. A benchmark, not a
+ * test: it prints every figure with its ratio to the minimum possible, then one `BENCH_JSON {...}` line so
+ * runs can be compared. Nothing here asserts; a figure off its goal is reported, not failed.
+ */
+const NAMESPACES = 200;
+const SOURCES = ['app-0', 'app-1', 'app-2', 'app-3', 'app-4'];
+const RESYNC_MS = 2000;
+const WORKER_THREADS = 5;
+const RATE = unlimitedRateFlags();
+const FLAGS = [
+  `--resync-period=${RESYNC_MS}ms`,
+  ...RATE.flags,
+  '--max-targets=1000',
+  `--worker-threads=${WORKER_THREADS}`,
+  '--discovery-interval=5m',
+];
+const LAUNCH: Launch = { flags: FLAGS, unlimitRate: RATE.unlimitAfterStart };
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  progress(`node ${process.version}, ${FLAGS.join(' ')}`);
+  if (RATE.note) progress(`NOTE: ${RATE.note}`);
+  const results: Record<string, number> = {};
+  const put = (r: object) => {
+    for (const [k, v] of Object.entries(r)) if (typeof v === 'number') results[k] = round(v);
+  };
+
+  put(transformScenario());
+
+  const cluster = await BenchCluster.start();
+  try {
+    await cluster.seedNamespaces('t-', NAMESPACES);
+    progress(
+      `setup: ${SOURCES.length} sources × ${NAMESPACES} namespaces, first controller creates the mirrors`,
+    );
+    let ctl = await InProcessController.start(cluster.kubeconfigPath, FLAGS, LAUNCH);
+    const created = performance.now();
+    for (const s of SOURCES) await cluster.applySource(s, 't-*', 'v0');
+    await ctl.settled(SOURCES.length, NAMESPACES);
+    progress(
+      `setup: ${SOURCES.length * NAMESPACES} mirrors created in ${Math.round(performance.now() - created)} ms`,
+    );
+
+    put(await fanoutScenario(cluster, ctl, SOURCES[0]!, SOURCES.length, NAMESPACES));
+    put(await fanoutVsRawPutsScenario(cluster, ctl, SOURCES, NAMESPACES, WORKER_THREADS));
+
+    await ctl.stop();
+    const warm = await warmRestartScenario(cluster, LAUNCH, SOURCES.length, NAMESPACES);
+    ctl = warm.controller;
+    put(warm);
+    put(await steadyStateScenario(cluster, ctl, RESYNC_MS, SOURCES.length, NAMESPACES));
+    await ctl.stop();
+  } finally {
+    await cluster.stop();
+  }
+
+  put(await memoryScenario(LAUNCH));
+
+  progress(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  process.stdout.write(`BENCH_JSON ${JSON.stringify(results)}\n`);
+}
+
+function round(n: number): number {
+  return Number.isInteger(n) ? n : Number(n.toPrecision(4));
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,99 @@
+import { BenchCluster } from '../lib/bench-cluster.js';
+import { type ChildMemory, ControllerChild } from '../lib/controller-child.js';
+import type { Launch } from '../lib/in-process-controller.js';
+import { detail, figure, progress } from '../lib/report.js';
+
+const MB = 1024 * 1024;
+const NAMESPACES = 500;
+
+export interface MemoryResult {
+  rssMbIdle: number;
+  rssMb1k: number;
+  rssMb10k: number;
+  heapMb1k: number;
+  heapMb10k: number;
+  rssMb1kWhileCreating: number;
+  rssMb10kWhileCreating: number;
+  rssKbPerMirror: number;
+  heapKbPerMirror: number;
+}
+
+/**
+ * RSS and heap of the controller alone (child process, after a full gc) managing 1,000 and 10,000 mirrors
+ * (2 and 20 sources × 500 namespaces). Each size is measured twice: in the controller that just created the
+ * mirrors, and in a fresh controller started over them once it has synced and gone idle (its steady state,
+ * which is the reported figure). The sandbox, in this process, holds the objects.
+ */
+export async function memoryScenario(launch: Launch): Promise<MemoryResult> {
+  progress(`memory: sandbox with ${NAMESPACES} namespaces, controller in a child process`);
+  const cluster = await BenchCluster.start();
+  try {
+    await cluster.seedNamespaces('m-', NAMESPACES);
+    const addSources = async (from: number, to: number) => {
+      for (let i = from; i < to; i++) await cluster.applySource(`mem-${i}`, 'm-*', 'v1');
+    };
+
+    let child = await ControllerChild.start(cluster.kubeconfigPath, launch.flags, launch);
+    await child.settled(0, NAMESPACES);
+    const idle = await child.memory();
+    report('idle (0 mirrors)', idle);
+
+    await addSources(0, 2);
+    await child.settled(2, NAMESPACES);
+    const created1k = await child.memory();
+    report('1,000 mirrors, just created', created1k);
+    await child.stop();
+
+    child = await ControllerChild.start(cluster.kubeconfigPath, launch.flags, launch);
+    await child.settled(2, NAMESPACES);
+    const warm1k = await child.memory();
+    report('1,000 mirrors, fresh controller', warm1k);
+
+    progress('memory: creating 9,000 more mirrors (20 sources × 500 namespaces)');
+    await addSources(2, 20);
+    await child.settled(20, NAMESPACES);
+    const created10k = await child.memory();
+    report('10,000 mirrors, just created', created10k);
+    await child.stop();
+
+    child = await ControllerChild.start(cluster.kubeconfigPath, launch.flags, launch);
+    await child.settled(20, NAMESPACES);
+    const warm10k = await child.memory();
+    report('10,000 mirrors, fresh controller', warm10k);
+    await child.stop();
+
+    const result: MemoryResult = {
+      rssMbIdle: round(idle.rss / MB),
+      rssMb1k: round(warm1k.rss / MB),
+      rssMb10k: round(warm10k.rss / MB),
+      heapMb1k: round(warm1k.heapUsed / MB),
+      heapMb10k: round(warm10k.heapUsed / MB),
+      rssMb1kWhileCreating: round(created1k.rss / MB),
+      rssMb10kWhileCreating: round(created10k.rss / MB),
+      rssKbPerMirror: round((warm10k.rss - warm1k.rss) / 9000 / 1024),
+      heapKbPerMirror: round((warm10k.heapUsed - warm1k.heapUsed) / 9000 / 1024),
+    };
+    figure('rssMb1k', result.rssMb1k, 'MB RSS at 1,000 mirrors', result.rssMbIdle, '< 100');
+    figure('rssMb10k', result.rssMb10k, 'MB RSS at 10,000 mirrors', result.rssMbIdle, '< 250');
+    figure('heapMb1k', result.heapMb1k, 'MB heap used at 1,000 mirrors');
+    figure('heapMb10k', result.heapMb10k, 'MB heap used at 10,000 mirrors');
+    figure('rssKbPerMirror', result.rssKbPerMirror, 'KB RSS per mirror (1k → 10k)');
+    figure('heapKbPerMirror', result.heapKbPerMirror, 'KB heap per mirror (1k → 10k)');
+    detail('ratios above are to the idle controller (0 mirrors), the least memory it can use');
+    if (!warm1k.gcExposed) detail('WARNING: gc not exposed in the child; figures include garbage');
+    return result;
+  } finally {
+    await cluster.stop();
+  }
+}
+
+function report(what: string, m: ChildMemory): void {
+  detail(
+    `${what.padEnd(34)} rss ${(m.rss / MB).toFixed(1)} MB, heap used ${(m.heapUsed / MB).toFixed(1)} / ` +
+      `total ${(m.heapTotal / MB).toFixed(1)} MB, external ${(m.external / MB).toFixed(1)} MB`,
+  );
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}
