@@ -11,6 +11,8 @@ export interface ControllerProbe {
   fullySynced: number;
   /** successful mirror writes seen by the controller, by verb (`update configmaps` → n), from its metrics */
   writesOk: Record<string, number>;
+  /** requests answered with an error (4xx/5xx or no answer), by `verb resource code` */
+  failed: Record<string, number>;
   /** reconciles finished, by controller */
   reconciles: Record<string, number>;
 }
@@ -52,10 +54,11 @@ export async function probeController(
 ): Promise<ControllerProbe> {
   const snapshot = c.status.snapshot();
   const writesOk: Record<string, number> = {};
+  const failed: Record<string, number> = {};
   for (const v of await values(registry, 'kubemirror_api_requests_total')) {
-    if (!/^2\d\d$/.test(String(v.labels.code))) continue;
     const key = `${v.labels.verb} ${v.labels.resource}`;
-    writesOk[key] = (writesOk[key] ?? 0) + v.value;
+    if (/^2\d\d$/.test(String(v.labels.code))) writesOk[key] = (writesOk[key] ?? 0) + v.value;
+    else if (v.value > 0) failed[`${key} ${v.labels.code}`] = v.value;
   }
   const reconciles: Record<string, number> = {};
   for (const v of await values(registry, 'kubemirror_reconcile_total')) {
@@ -70,6 +73,7 @@ export async function probeController(
       (s) => !s.fatal && s.wanted === expectTargets && s.synced === expectTargets && s.errors.length === 0,
     ).length,
     writesOk,
+    failed,
     reconciles,
   };
 }

@@ -7,7 +7,7 @@ import { detail, figure, progress, WRITE_VERBS } from '../lib/report.js';
 
 /** Mirror writes one source reconcile keeps in flight (runLimited(actions, 8, …) in source-reconciler.ts). */
 export const WRITES_IN_FLIGHT_PER_SOURCE = 8;
-const ROUNDS = 2;
+const ROUNDS = 3;
 /** A valid but never-reached limit: the limiter (bottleneck) is in the write path without throttling. */
 const HIGH_LIMIT = 1_000_000;
 
@@ -45,7 +45,8 @@ export async function fanoutVsRawPutsScenario(
   const controllerRound = async (label: string): Promise<number> => {
     round++;
     const live = await Promise.all(sources.map((s) => cluster.getConfigMap('src', s)));
-    const before = (await ctl.probe(targets)).writesOk['update configmaps'] ?? 0;
+    const start = await ctl.probe(targets);
+    const before = start.writesOk['update configmaps'] ?? 0;
     cluster.sandbox.requests.reset();
     const t0 = performance.now();
     await cluster.changeSources(live, `timing-${round}-${Date.now()}`);
@@ -56,9 +57,16 @@ export async function fanoutVsRawPutsScenario(
       { intervalMs: 2 },
     );
     const ms = performance.now() - t0;
-    await ctl.settled(sources.length, targets);
+    const end = await ctl.settled(sources.length, targets);
     const writes = cluster.sandbox.requests.total({ verbs: WRITE_VERBS, resources: ['configmaps'] });
-    detail(`controller round ${round} (${label}): ${Math.round(ms)} ms, ${writes} configmap writes`);
+    const failed = Object.entries(end.failed)
+      .map(([k, n]) => [k, n - (start.failed[k] ?? 0)] as const)
+      .filter(([, n]) => n > 0)
+      .map(([k, n]) => `${k}=${n}`);
+    detail(
+      `controller round ${round} (${label}): ${Math.round(ms)} ms, ${writes} configmap writes` +
+        (failed.length ? `, failed: ${failed.join(', ')}` : ''),
+    );
     return ms;
   };
 
