@@ -103,8 +103,8 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     flag: 'rate-limit-qps',
     type: 'number',
     hotReload: true,
-    min: Number.MIN_VALUE,
-    help: 'Sustained API write rate (requests per second)',
+    min: 0,
+    help: 'Sustained API write rate (requests per second); 0 = unlimited',
   }),
   def({
     key: 'rateLimitBurst',

@@ -1,4 +1,8 @@
-import { minimatch } from 'minimatch';
+import { Minimatch } from 'minimatch';
+
+const OPTIONS = { dot: true, nobrace: true, noext: true, noglobstar: true, nonegate: true } as const;
+/** Compiled patterns; patterns come from annotations and flags, so the cache is bounded. */
+const compiled = new Map<string, Minimatch>();
 
 /**
  * Whole-name glob match used for namespace targeting, `namespacePattern` in transforms and source-namespace
@@ -6,13 +10,13 @@ import { minimatch } from 'minimatch';
  */
 export function globMatch(pattern: string, name: string): boolean {
   if (!isGlob(pattern)) return pattern === name;
-  return minimatch(name, pattern, {
-    dot: true,
-    nobrace: true,
-    noext: true,
-    noglobstar: true,
-    nonegate: true,
-  });
+  let m = compiled.get(pattern);
+  if (!m) {
+    if (compiled.size >= 10_000) compiled.clear();
+    m = new Minimatch(pattern, OPTIONS);
+    compiled.set(pattern, m);
+  }
+  return m.match(name);
 }
 
 export function isGlob(pattern: string): boolean {

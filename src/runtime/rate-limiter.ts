@@ -7,21 +7,25 @@ export interface RateLimit {
   burst: number;
 }
 
-/** How often Bottleneck's heartbeat refills the bucket; the refill per tick is qps * TICK_MS / 1000. */
-const TICK_MS = 25;
-
 /**
- * The global write limiter: a token bucket on bottleneck (reservoir = burst, refilled continuously at qps,
- * never above burst). `update` applies new limits at run time without dropping queued calls.
- * The Bottleneck instance (and its heartbeat timer) is created on the first limited `schedule`, not in the
- * constructor. With qps 0/Infinity calls run directly.
+ * The global write limiter: a token bucket (size `burst`, refilled continuously at `qps`).
+ * While tokens are left and nobody waits, a call takes one synchronously and runs at once, so a limit that is
+ * not reached costs nothing. When the bucket is empty, callers queue in bottleneck (one acquisition at a time,
+ * so they are served first come, first served) and each waits for the next token. `update` applies new limits
+ * at run time, waking callers already waiting.
  */
 export class RateLimiter {
   private limit: RateLimit;
+  private tokens: number;
+  private refilledAt = Date.now();
+  private waiting = 0;
   private bottleneck: Bottleneck | null = null;
+  private wake: (() => void) | null = null;
+  private stopped = false;
 
   constructor(limit: RateLimit) {
     this.limit = checkLimit(limit);
+    this.tokens = this.limit.burst;
   }
 
   get current(): RateLimit {
@@ -29,64 +33,78 @@ export class RateLimiter {
   }
 
   /** Runs `fn` when a token is available; resolves or rejects with `fn`'s result. */
-  schedule<T>(fn: () => Promise<T>): Promise<T> {
-    // Bottleneck costs ~1 ms of timer hops per call; unlimited writes skip it (calls queued earlier still drain).
-    if (unlimited(this.limit)) return Promise.resolve().then(fn);
-    if (!this.bottleneck)
-      this.bottleneck = new Bottleneck({ ...settingsFor(this.limit), heartbeatInterval: TICK_MS });
-    return this.bottleneck.schedule(fn);
+  async schedule<T>(fn: () => Promise<T>): Promise<T> {
+    if (unlimited(this.limit)) return fn();
+    if (this.waiting === 0 && this.take()) return fn();
+    this.waiting++;
+    try {
+      this.bottleneck ??= new Bottleneck({ maxConcurrent: 1 });
+      await this.bottleneck.schedule(() => this.acquire());
+    } finally {
+      this.waiting--;
+    }
+    return fn();
   }
 
   /** Applies new limits; tokens already in the bucket are kept up to the new burst. */
   update(limit: RateLimit): void {
-    const next = checkLimit(limit);
+    this.refill();
     const wasUnlimited = unlimited(this.limit);
-    this.limit = next;
-    if (!this.bottleneck) return;
-    const settings: Record<string, unknown> = { ...settingsFor(next) };
-    if (!unlimited(next) && !wasUnlimited) {
-      // Keep the tokens left (a config reload must not grant a fresh burst), but never above the new burst.
-      delete settings.reservoir;
-      void this.bottleneck.currentReservoir().then((left) => {
-        if (left !== null && left > next.burst)
-          void this.bottleneck?.updateSettings({ reservoir: next.burst });
-      });
-    }
-    void this.bottleneck.updateSettings(settings as Bottleneck.ConstructorOptions);
+    this.limit = checkLimit(limit);
+    // coming from no limit the bucket is full; otherwise a reload must not grant a fresh burst
+    this.tokens = wasUnlimited ? this.limit.burst : Math.min(this.tokens, this.limit.burst);
+    this.wake?.();
   }
 
-  /** Calls waiting in the limiter (not yet started). */
+  /** Calls waiting for a token. */
   queued(): number {
-    return this.bottleneck?.queued() ?? 0;
+    return this.waiting;
   }
 
-  /** Drops queued calls (they reject) and stops the heartbeat. */
+  /** Rejects the calls waiting for a token. */
   async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
     const b = this.bottleneck;
     this.bottleneck = null;
     if (b) await b.stop({ dropWaitingJobs: true });
+  }
+
+  private refill(): void {
+    const now = Date.now();
+    if (!unlimited(this.limit)) {
+      this.tokens = Math.min(this.limit.burst, this.tokens + ((now - this.refilledAt) * this.limit.qps) / 1000);
+    }
+    this.refilledAt = now;
+  }
+
+  private take(): boolean {
+    this.refill();
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  /** Waits (interruptibly: `update` and `stop` wake it) until a token can be taken. */
+  private async acquire(): Promise<void> {
+    for (;;) {
+      if (this.stopped) throw new Error('rate limiter stopped');
+      if (unlimited(this.limit) || this.take()) return;
+      const waitMs = Math.max(1, ((1 - this.tokens) * 1000) / this.limit.qps);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, waitMs);
+        this.wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.wake = null;
+    }
   }
 }
 
 function unlimited(l: RateLimit): boolean {
   return l.qps === 0 || l.qps === Number.POSITIVE_INFINITY;
-}
-
-function settingsFor(l: RateLimit): Bottleneck.ConstructorOptions {
-  if (unlimited(l)) {
-    return {
-      reservoir: null,
-      reservoirIncreaseInterval: null,
-      reservoirIncreaseAmount: null,
-      reservoirIncreaseMaximum: null,
-    } as unknown as Bottleneck.ConstructorOptions;
-  }
-  return {
-    reservoir: l.burst,
-    reservoirIncreaseInterval: TICK_MS,
-    reservoirIncreaseAmount: (l.qps * TICK_MS) / 1000,
-    reservoirIncreaseMaximum: l.burst,
-  };
 }
 
 function checkLimit(l: RateLimit): RateLimit {

@@ -192,12 +192,11 @@ describe('loadConfig validation', () => {
     expect(problems).toHaveLength(expected.length);
   });
 
-  it('rejects maxTargets < 1 and a flag without a value', () => {
+  it('rejects maxTargets < 1, a negative qps and a flag without a value; qps 0 means unlimited', () => {
     expect(problemsOf({ argv: ['--max-targets=0'] })).toEqual(['--max-targets: "0" is below the minimum 1']);
     expect(problemsOf({ argv: ['--max-targets'] })).toEqual(['--max-targets: needs a value']);
-    expect(problemsOf({ argv: ['--rate-limit-qps=0'] })).toEqual([
-      '--rate-limit-qps: "0" must be greater than 0',
-    ]);
+    expect(problemsOf({ argv: ['--rate-limit-qps=-1'] })).toHaveLength(1);
+    expect(load({ argv: ['--rate-limit-qps=0'] }).config.rateLimitQps).toBe(0);
   });
 
   it('the ConfigError message lists each problem', () => {

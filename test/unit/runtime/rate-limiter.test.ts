@@ -58,6 +58,18 @@ describe('RateLimiter', () => {
     await limiter.stop();
   });
 
+  it('runs a call at once, without queueing, while tokens are left and nobody waits', async () => {
+    const limiter = new RateLimiter({ qps: 10, burst: 2 });
+    let ran = 0;
+    void limiter.schedule(async () => ran++);
+    void limiter.schedule(async () => ran++);
+    expect(ran).toBe(2); // synchronously: an unreached limit costs no timer hop
+    void limiter.schedule(async () => ran++).catch(() => {});
+    expect(ran).toBe(2);
+    expect(limiter.queued()).toBe(1);
+    await limiter.stop();
+  });
+
   it('rejects a limited qps without a burst', () => {
     expect(() => new RateLimiter({ qps: 5, burst: 0 })).toThrow(RangeError);
   });
