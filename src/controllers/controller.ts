@@ -93,6 +93,8 @@ export class Controller {
   private signal: AbortSignal | null = null;
   private resyncTimer: unknown = null;
   private workersStarted = false;
+  /** `<typeId>|<ns>/<name>` → resourceVersion of mirrors just written (see TargetReconciler) */
+  private readonly recentWrites = new Map<string, string>();
   private typesLoaded = false;
 
   constructor(private readonly d: ControllerDeps) {
@@ -120,7 +122,11 @@ export class Controller {
       clock: this.clock,
       onRestart: (reason) => this.d.hooks.watchRestart('namespaces', reason),
     });
-    const enqueueNs = (o: KubeObject) => this.queues.namespace.add(o.metadata.name);
+    // Before the workers start, the first full re-plan covers every namespace; queueing each one then would
+    // only re-plan the same sources again.
+    const enqueueNs = (o: KubeObject) => {
+      if (this.workersStarted) this.queues.namespace.add(o.metadata.name);
+    };
     ns.onAdd(enqueueNs);
     ns.onUpdate((old, cur) => {
       if (namespaceChanged(old, cur)) enqueueNs(cur);
@@ -178,6 +184,7 @@ export class Controller {
         onError: (err) => this.d.log.debug({ err: String(err) }, 'event not recorded'),
       }),
       status: this.status,
+      recentWrites: this.recentWrites,
       transforms: newTransformCache(),
       readSource: (w, ref) => this.readObject(w.type, ref.namespace, ref.name),
       hooks: {
@@ -189,7 +196,10 @@ export class Controller {
       now: () => new Date(this.clock.now()),
     });
     const target = new TargetReconciler({
+      config: () => this.d.config.get(),
       keys: this.keys,
+      namespace: (name) => this.namespaceInfo(name),
+      recentWrites: this.recentWrites,
       watchedType: (id) => this.watchers.get(id)?.watched,
       enqueueSource: (k) => this.queues.source.add(k),
       driftDetected: (r) => this.d.hooks.drift(r),

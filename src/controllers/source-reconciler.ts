@@ -32,6 +32,8 @@ export interface SourceReconcilerDeps {
   writer: Writer;
   events: EventRecorder;
   status: SourceStatusStore;
+  /** mirrors written by this reconciler, so their watch echo is recognised without re-hashing */
+  recentWrites: Map<string, string>;
   transforms: TransformCache;
   /** a GET of the source, outside the label-filtered cache; used only when the source left the cache */
   readSource: (w: WatchedType, ref: SourceRef) => Promise<KubeObject | null>;
@@ -103,6 +105,9 @@ export class SourceReconciler {
     const transform = transformFor(this.d.transforms, spec, cfg, keys.prefix);
     if (!transform.ok) return this.fail(w, source, 'TransformFailed', transform.error, log);
     const skipped: string[] = [];
+    // Without a transform every target gets the same content (the hash covers neither name nor namespace):
+    // build it once and only change the namespace.
+    let shared: { mirror: KubeObject; hash: string } | null = null;
     const actions = planSource({
       source,
       targets: targets.targets,
@@ -122,12 +127,19 @@ export class SourceReconciler {
                 return out.object;
               }
             : undefined;
-          return buildDesiredMirror(source, ns, {
-            keys,
-            stripKeys: cfg.stripKeys,
-            transform: apply,
-            now: this.d.now,
-          });
+          if (apply) {
+            return buildDesiredMirror(source, ns, {
+              keys,
+              stripKeys: cfg.stripKeys,
+              transform: apply,
+              now: this.d.now,
+            });
+          }
+          shared ??= buildDesiredMirror(source, ns, { keys, stripKeys: cfg.stripKeys, now: this.d.now });
+          return {
+            hash: shared.hash,
+            mirror: { ...shared.mirror, metadata: { ...shared.mirror.metadata, namespace: ns } },
+          };
         } catch (err) {
           return { error: err instanceof Error ? err.message : String(err) };
         }
@@ -190,6 +202,11 @@ export class SourceReconciler {
       }
     };
     await runLimited(actions, 8, run);
+    const writes: Record<string, number> = {};
+    for (const a of actions)
+      if (a.type !== 'noop' && a.type !== 'error') writes[a.type] = (writes[a.type] ?? 0) + 1;
+    if (Object.keys(writes).length > 0)
+      log.info({ ...writes, wanted, synced, failed: errors.length }, 'source reconciled');
     for (let i = 0; i < conflicts.length; i++) this.d.hooks.conflict(w.type.plural);
     const summary = { wanted, synced, conflicts, errors };
     await this.report(w, source, formatSyncStatus(summary), summary, skipped);
@@ -210,8 +227,8 @@ export class SourceReconciler {
         return 'synced';
       case 'create':
         try {
-          await writer.create(w.type, a.desired);
-          log.info({ namespace: a.namespace, reason: a.reason }, 'mirror created');
+          this.remember(w, await writer.create(w.type, a.desired));
+          log.debug({ namespace: a.namespace, reason: a.reason }, 'mirror created');
           return 'synced';
         } catch (err) {
           if (classifyApiError(err).reason !== 'AlreadyExists') throw err;
@@ -219,11 +236,12 @@ export class SourceReconciler {
         }
       case 'update':
         try {
-          await writer.replace(w.type, {
+          const written = await writer.replace(w.type, {
             ...a.desired,
             metadata: { ...a.desired.metadata, resourceVersion: a.live.metadata.resourceVersion },
           });
-          log.info({ namespace: a.namespace, reason: a.reason }, 'mirror updated');
+          this.remember(w, written);
+          log.debug({ namespace: a.namespace, reason: a.reason }, 'mirror updated');
           return 'synced';
         } catch (err) {
           if (classifyApiError(err).reason !== 'Invalid') throw err;
@@ -245,7 +263,7 @@ export class SourceReconciler {
           name: a.live.metadata.name,
           uid: a.live.metadata.uid,
         });
-        log.info({ namespace: a.namespace, reason: a.reason }, 'mirror deleted');
+        log.debug({ namespace: a.namespace, reason: a.reason }, 'mirror deleted');
         return 'other';
       case 'conflict':
         await this.conflict(w, source, a.namespace, a.reason);
@@ -253,6 +271,13 @@ export class SourceReconciler {
       case 'error':
         throw new TargetError(a.reason);
     }
+  }
+
+  private remember(w: WatchedType, written: KubeObject): void {
+    const { namespace, name, resourceVersion } = written.metadata;
+    if (!resourceVersion) return;
+    if (this.d.recentWrites.size > 100_000) this.d.recentWrites.clear(); // echoes that never came
+    this.d.recentWrites.set(`${w.id}|${namespace}/${name}`, resourceVersion);
   }
 
   /**
@@ -305,7 +330,7 @@ export class SourceReconciler {
       name: live.metadata.name,
       uid: live.metadata.uid,
     });
-    await this.d.writer.create(w.type, desired);
+    this.remember(w, await this.d.writer.create(w.type, desired));
     log.info({ namespace: live.metadata.namespace, reason }, 'mirror recreated');
     await this.d.events.record(
       w.type,

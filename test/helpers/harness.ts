@@ -24,6 +24,7 @@ export const TEST_FLAGS = [
 export class Harness {
   readonly logs: string[] = [];
   running: RunningController | null = null;
+  private args: string[] = [];
   private constructor(
     readonly sandbox: Sandbox,
     readonly kube: TestKube,
@@ -45,6 +46,7 @@ export class Harness {
 
   /** Starts the controller with TEST_FLAGS plus `args`; resolves once its caches synced. */
   async startController(args: string[] = []): Promise<RunningController> {
+    this.args = args;
     const sink = new Writable({
       write: (chunk, _enc, cb) => {
         this.logs.push(...String(chunk).split('\n').filter(Boolean));
@@ -66,6 +68,20 @@ export class Harness {
   async stopController(): Promise<void> {
     await this.running?.stop();
     this.running = null;
+  }
+
+  /**
+   * Runs `fn` while the controller is down (as during an upgrade or crash), then starts it again with the same
+   * flags. For changes the running controller would otherwise race with, e.g. deleting a source past its
+   * finalizer so its mirrors stay behind.
+   */
+  async whileStopped(fn: () => Promise<void>): Promise<void> {
+    await this.stopController();
+    try {
+      await fn();
+    } finally {
+      await this.startController(this.args);
+    }
   }
 
   async stop(): Promise<void> {

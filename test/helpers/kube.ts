@@ -103,6 +103,40 @@ export class TestKube {
     }
   }
 
+  /**
+   * Deletes bypassing finalizers, as a user who strips them would: finalizers cleared and the delete made with
+   * that resourceVersion as precondition, so a finalizer the controller re-adds in between makes it retry.
+   */
+  async forceDelete(apiVersion: string, kind: string, namespace: string, name: string): Promise<void> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const live = await this.get(apiVersion, kind, namespace, name);
+      if (!live) return;
+      try {
+        const cleared = await this.mergePatch(apiVersion, kind, namespace, name, {
+          metadata: { finalizers: null, resourceVersion: live.metadata.resourceVersion },
+        });
+        await this.api.delete(
+          { apiVersion, kind, metadata: { name, namespace } },
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          {
+            preconditions: { resourceVersion: cleared.metadata.resourceVersion },
+          },
+        );
+        return;
+      } catch (err) {
+        const code = (err as { code?: number }).code;
+        if (code === 404) return;
+        // 409: the object changed in between; 429/5xx: the server asked to try again
+        if (code !== 409 && code !== 429 && !(code !== undefined && code >= 500)) throw err;
+      }
+    }
+    throw new Error(`could not force-delete ${kind} ${namespace}/${name}`);
+  }
+
   async namespace(name: string, labels: Record<string, string> = {}): Promise<KubeObject> {
     return this.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
   }

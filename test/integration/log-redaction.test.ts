@@ -83,11 +83,12 @@ describe('Secret data never reaches logs or Events', () => {
     );
     await h.expectMirrorsIn('v1', 'Secret', 'frozen', ['rd-a']);
     // the source is immutable too: re-create it (without our finalizer) holding new data
-    await h.kube.mergePatch('v1', 'Secret', 'rd-src', 'frozen', { metadata: { finalizers: null } });
-    await h.kube.delete('v1', 'Secret', 'rd-src', 'frozen');
-    await h.kube.create(
-      secret('rd-src', 'frozen', { [T]: 'rd-a' }, { v: b64(markers.immutable2) }, { immutable: true }),
-    );
+    await h.whileStopped(async () => {
+      await h.kube.forceDelete('v1', 'Secret', 'rd-src', 'frozen');
+      await h.kube.create(
+        secret('rd-src', 'frozen', { [T]: 'rd-a' }, { v: b64(markers.immutable2) }, { immutable: true }),
+      );
+    });
     await waitFor(
       'mirror recreated with the new data',
       () => h.kube.get('v1', 'Secret', 'rd-a', 'frozen'),

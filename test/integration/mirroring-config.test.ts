@@ -506,8 +506,7 @@ describe('controller restarts (default flags)', () => {
       (o) => (o?.metadata.finalizers ?? []).includes(FINALIZER),
     );
     await h.stopController();
-    await h.kube.mergePatch('v1', 'ConfigMap', 'or-src', 'gone', { metadata: { finalizers: null } });
-    await h.kube.delete('v1', 'ConfigMap', 'or-src', 'gone');
+    await h.kube.forceDelete('v1', 'ConfigMap', 'or-src', 'gone');
     expect(await h.kube.get('v1', 'ConfigMap', 'or-src', 'gone')).toBeNull();
     expect([...(await h.mirrors('v1', 'ConfigMap', 'gone')).keys()].sort()).toEqual(['or-a', 'or-b']);
     await h.startController();

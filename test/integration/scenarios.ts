@@ -265,10 +265,12 @@ export const SCENARIOS: Scenario[] = [
       await namespaces(h, `${p}-src`, `${p}-a`);
       const first = await h.kube.create(configMap(`${p}-src`, 'adopt', { [T]: `${p}-a` }, { v: '1' }));
       await h.expectMirrorsIn('v1', 'ConfigMap', 'adopt', [`${p}-a`]);
-      // the user strips our finalizer and deletes, so the mirror stays behind while the new source appears
-      await h.kube.mergePatch('v1', 'ConfigMap', `${p}-src`, 'adopt', { metadata: { finalizers: null } });
-      await h.kube.delete('v1', 'ConfigMap', `${p}-src`, 'adopt');
-      const second = await h.kube.create(configMap(`${p}-src`, 'adopt', { [T]: `${p}-a` }, { v: '2' }));
+      // while the controller is down the source is deleted past its finalizer and re-created: the mirror stayed
+      let second = first;
+      await h.whileStopped(async () => {
+        await h.kube.forceDelete('v1', 'ConfigMap', `${p}-src`, 'adopt');
+        second = await h.kube.create(configMap(`${p}-src`, 'adopt', { [T]: `${p}-a` }, { v: '2' }));
+      });
       expect(second.metadata.uid).not.toBe(first.metadata.uid);
       await waitFor(
         'mirror carries the new uid and data',
@@ -285,18 +287,20 @@ export const SCENARIOS: Scenario[] = [
       await namespaces(h, `${p}-src`, `${p}-a`);
       await h.kube.create(secret(`${p}-src`, 'typed', { [T]: `${p}-a` }, { a: 'YQ==' }));
       await h.expectMirrorsIn('v1', 'Secret', 'typed', [`${p}-a`]);
-      // type is immutable on the source too, so re-create the source with another type
-      await h.kube.mergePatch('v1', 'Secret', `${p}-src`, 'typed', { metadata: { finalizers: null } });
-      await h.kube.delete('v1', 'Secret', `${p}-src`, 'typed');
-      await h.kube.create(
-        secret(
-          `${p}-src`,
-          'typed',
-          { [T]: `${p}-a` },
-          { 'tls.crt': 'Yw==', 'tls.key': 'aw==' },
-          { type: 'kubernetes.io/tls' },
-        ),
-      );
+      // type is immutable on the source too: re-create the source with another type (controller down, so the
+      // finalizer flow does not remove the mirror first and the live mirror really has the old type)
+      await h.whileStopped(async () => {
+        await h.kube.forceDelete('v1', 'Secret', `${p}-src`, 'typed');
+        await h.kube.create(
+          secret(
+            `${p}-src`,
+            'typed',
+            { [T]: `${p}-a` },
+            { 'tls.crt': 'Yw==', 'tls.key': 'aw==' },
+            { type: 'kubernetes.io/tls' },
+          ),
+        );
+      });
       await waitFor(
         'mirror has the new type',
         () => h.kube.get('v1', 'Secret', `${p}-a`, 'typed'),
