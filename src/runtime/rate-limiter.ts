@@ -73,7 +73,10 @@ export class RateLimiter {
   private refill(): void {
     const now = Date.now();
     if (!unlimited(this.limit)) {
-      this.tokens = Math.min(this.limit.burst, this.tokens + ((now - this.refilledAt) * this.limit.qps) / 1000);
+      this.tokens = Math.min(
+        this.limit.burst,
+        this.tokens + ((now - this.refilledAt) * this.limit.qps) / 1000,
+      );
     }
     this.refilledAt = now;
   }
