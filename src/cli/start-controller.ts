@@ -25,6 +25,8 @@ export interface StartControllerOptions {
   logger?: Logger;
   /** override the timings of leader election (tests) */
   leaseTimings?: { leaseDurationMs: number; renewDeadlineMs: number; retryPeriodMs: number };
+  /** how long a watch may stay broken before /readyz fails (default 30 s; tests shorten it) */
+  watchBrokenThresholdMs?: number;
 }
 
 export interface RunningController {
@@ -116,7 +118,7 @@ export async function startController(o: StartControllerOptions): Promise<Runnin
     ready: () => {
       if (!controller.hasSynced()) return { ok: false, reason: 'caches not synced yet' };
       const broken = controller.brokenSince();
-      if (broken !== null && Date.now() - broken > WATCH_BROKEN_THRESHOLD_MS) {
+      if (broken !== null && Date.now() - broken > (o.watchBrokenThresholdMs ?? WATCH_BROKEN_THRESHOLD_MS)) {
         return {
           ok: false,
           reason: `a watch has been broken for ${Math.round((Date.now() - broken) / 1000)}s`,

@@ -25,6 +25,7 @@ export class Harness {
   readonly logs: string[] = [];
   running: RunningController | null = null;
   private args: string[] = [];
+  private watchBrokenThresholdMs: number | undefined;
   private constructor(
     readonly sandbox: Sandbox,
     readonly kube: TestKube,
@@ -33,13 +34,19 @@ export class Harness {
   ) {}
 
   static async start(
-    opts: { sandbox?: SandboxOptions; args?: string[]; controller?: boolean } = {},
+    opts: {
+      sandbox?: SandboxOptions;
+      args?: string[];
+      controller?: boolean;
+      watchBrokenThresholdMs?: number;
+    } = {},
   ): Promise<Harness> {
     const sandbox = await startSandbox({ historyWindow: 200, ...opts.sandbox });
     const dir = mkdtempSync(join(tmpdir(), 'kubemirror-it-'));
     const kubeconfigPath = join(dir, 'kubeconfig');
     await sandbox.writeKubeconfig(kubeconfigPath);
     const h = new Harness(sandbox, new TestKube(sandbox.kubeconfigYaml()), kubeconfigPath, dir);
+    h.watchBrokenThresholdMs = opts.watchBrokenThresholdMs;
     if (opts.controller !== false) await h.startController(opts.args ?? []);
     return h;
   }
@@ -59,6 +66,7 @@ export class Harness {
       kubeconfigPath: this.kubeconfigPath,
       logger: createLogger({ level: 'debug', destination: sink }),
       leaseTimings: { leaseDurationMs: 2000, renewDeadlineMs: 1500, retryPeriodMs: 300 },
+      watchBrokenThresholdMs: this.watchBrokenThresholdMs,
     });
     this.running = running;
     await waitFor('controller caches synced', () => running.controller.hasSynced(), Boolean);

@@ -250,3 +250,36 @@ describe('production behaviour (HTTP endpoints, hot reload, outages, shutdown)',
     expect(mirrors.length).toBe(targets.length);
   });
 });
+
+describe('readiness follows watch health', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await Harness.start({ watchBrokenThresholdMs: 1000 });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('/readyz fails once a watch stays broken past the threshold and recovers when watches work again', async () => {
+    const probe = h.running!.http.probeAddress;
+    expect((await get(probe, '/readyz')).status).toBe(200);
+    h.sandbox.faults.refuseWatches(true);
+    h.sandbox.faults.dropWatches();
+    const unready = await waitFor(
+      '/readyz 503',
+      () => get(probe, '/readyz'),
+      (r) => r.status === 503,
+      {
+        timeoutMs: 20_000,
+      },
+    );
+    expect(unready.body).toMatch(/watch has been broken/);
+    h.sandbox.faults.refuseWatches(false);
+    await waitFor(
+      '/readyz 200 again',
+      () => get(probe, '/readyz'),
+      (r) => r.status === 200,
+      { timeoutMs: 40_000 },
+    );
+  }, 60_000);
+});
