@@ -39,5 +39,5 @@ COPY --chown=0:0 package.json ./
 # Files are owned by root and not writable by the runtime user: the app cannot modify itself.
 USER 65532:65532
 EXPOSE 8080 8081
-ENTRYPOINT ["node", "dist/main.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=2", "dist/main.js"]
 CMD ["run"]

@@ -4,6 +4,13 @@ import type { ControllerProbe } from './controller-probe.js';
 import { BASE_FLAGS } from './in-process-controller.js';
 import { pollUntil } from './poll.js';
 
+/**
+ * The V8 flags the container image runs the controller with (Dockerfile ENTRYPOINT; a packaging test checks
+ * they match): a small young generation, which saves ~30 MB of RSS for a controller whose objects are long-lived
+ * caches.
+ */
+export const RUNTIME_NODE_FLAGS = ['--max-semi-space-size=2'];
+
 export interface ChildMemory {
   rss: number;
   heapUsed: number;
@@ -42,7 +49,7 @@ export class ControllerChild {
     opts: { execArgv?: string[]; unlimitRate?: boolean } = {},
   ): Promise<ControllerChild> {
     const child = fork(ENTRY, [kubeconfigPath, ...BASE_FLAGS, ...flags], {
-      execArgv: ['--expose-gc', ...(opts.execArgv ?? [])],
+      execArgv: ['--expose-gc', ...RUNTIME_NODE_FLAGS, ...(opts.execArgv ?? [])],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     await new Promise<void>((resolve, reject) => {
