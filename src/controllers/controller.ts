@@ -224,9 +224,11 @@ export class Controller {
           if (r.result === 'error' || r.result === 'terminal') {
             const reason = (r.error as { reason?: string })?.reason ?? 'Unknown';
             if (name !== 'source') this.d.hooks.syncError(name, reason);
-            this.d.log.warn(
+            // A 409 on an optimistic write is routine: the cache was a step behind; the retry re-plans from it.
+            const level = reason === 'Conflict' ? 'debug' : 'warn';
+            this.d.log[level](
               { controller: name, key: r.key, reason, err: String(r.error) },
-              'reconcile failed',
+              'reconcile failed, retrying',
             );
           }
         },
