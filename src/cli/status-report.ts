@@ -5,7 +5,12 @@ import { classifyExisting } from '../core/ownership.js';
 import { neverMirrorReason } from '../core/sanitize.js';
 import { readSourceSpec } from '../core/source-spec.js';
 import { resolveTargets, type TargetPolicy } from '../core/targeting.js';
-import { compileTransform, type TransformLimits, type TransformProgram } from '../core/transform/index.js';
+import {
+  compileTransform,
+  type TransformLimits,
+  type TransformProgram,
+  transformContextFor,
+} from '../core/transform/index.js';
 import type { KubeObject, NamespaceInfo } from '../core/types.js';
 
 export type CoverageLevel = 'None' | 'Partial' | 'Full';
@@ -222,21 +227,7 @@ function desiredHashOf(
   opts: ReportOptions,
 ): string {
   const transform = program
-    ? (obj: KubeObject) =>
-        program.apply(
-          obj,
-          {
-            targetNamespace: target,
-            sourceNamespace: source.metadata.namespace ?? '',
-            sourceName: source.metadata.name,
-            targetName: source.metadata.name,
-            labels: source.metadata.labels ?? {},
-            annotations: source.metadata.annotations ?? {},
-            targetLabels: ns?.labels ?? {},
-            targetAnnotations: ns?.annotations ?? {},
-          },
-          { strict },
-        ).object
+    ? (obj: KubeObject) => program.apply(obj, transformContextFor(source, target, ns), { strict }).object
     : undefined;
   return buildDesiredMirror(source, target, {
     keys: opts.policy.keys,

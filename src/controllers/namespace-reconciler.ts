@@ -6,6 +6,7 @@ import type { NamespaceInfo } from '../core/types.js';
 import { done, type ReconcileResult } from '../runtime/reconcile-result.js';
 import type { MirrorIndex } from './mirror-index.js';
 import { sourceKey } from './source-key.js';
+import { targetPolicy } from './target-policy.js';
 import type { WatchedType } from './watched-type.js';
 
 export interface NamespaceReconcilerDeps {
@@ -29,13 +30,7 @@ export class NamespaceReconciler {
   async reconcile(name: string): Promise<ReconcileResult> {
     const ns = this.d.namespace(name);
     const cfg = this.d.config();
-    const policy = {
-      keys: this.d.keys,
-      excludedNamespaces: cfg.excludedNamespaces,
-      includedNamespaces: cfg.includedNamespaces,
-      systemNamespaces: cfg.systemNamespaces,
-      maxTargets: cfg.maxTargets,
-    };
+    const policy = targetPolicy(cfg, this.d.keys);
     for (const m of this.d.mentioning(name)) this.d.enqueueSource(sourceKey(m.typeId, m.namespace, m.name));
     for (const w of this.d.watchedTypes()) {
       const affected = new Set(this.d.mirrors.sourcesWithMirrorIn(w.id, name));

@@ -7,6 +7,7 @@ import { sourceWantsNamespace } from '../core/targeting.js';
 import type { NamespaceInfo } from '../core/types.js';
 import { done, type ReconcileResult } from '../runtime/reconcile-result.js';
 import { parseSourceKey, sourceKey } from './source-key.js';
+import { targetPolicy } from './target-policy.js';
 import type { WatchedType } from './watched-type.js';
 
 export interface TargetReconcilerDeps {
@@ -69,12 +70,6 @@ export class TargetReconciler {
     const ns = this.d.namespace(namespace);
     if (!spec.syncEnabled || !ns) return false;
     const cfg = this.d.config();
-    return sourceWantsNamespace(source, spec, ns, {
-      keys: this.d.keys,
-      excludedNamespaces: cfg.excludedNamespaces,
-      includedNamespaces: cfg.includedNamespaces,
-      systemNamespaces: cfg.systemNamespaces,
-      maxTargets: cfg.maxTargets,
-    });
+    return sourceWantsNamespace(source, spec, ns, targetPolicy(cfg, this.d.keys));
   }
 }
