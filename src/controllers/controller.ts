@@ -228,7 +228,7 @@ export class Controller {
             const level = reason === 'Conflict' ? 'debug' : 'warn';
             this.d.log[level](
               { controller: name, key: r.key, reason, err: String(r.error) },
-              'reconcile failed, retrying',
+              r.result === 'terminal' ? 'reconcile failed; not retried' : 'reconcile failed, retrying',
             );
           }
         },
