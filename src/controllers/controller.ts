@@ -296,10 +296,15 @@ export class Controller {
     }
     for (const e of entries) {
       if (this.watchers.has(e.id)) continue;
-      this.d.log.info(
-        { resource: e.type.plural, denied: e.denied ?? undefined },
-        'starting watches for resource type',
-      );
+      if (e.denied === null) {
+        this.d.log.info({ resource: e.type.plural }, 'watching resource type for sources and mirrors');
+        this.d.hooks.typeWatched(e.type.plural, true);
+      } else {
+        this.d.log.debug(
+          { resource: e.type.plural, refused: e.denied },
+          'watching labelled objects of a refused type only to report the refusal',
+        );
+      }
       const w = startTypeWatcher({
         entry: e,
         keys: this.keys,

@@ -187,9 +187,12 @@ export class SourceReconciler {
     log: Logger,
   ): Promise<ReconcileResult> {
     this.d.hooks.syncError(reason);
-    log.warn({ reason, err: message }, 'source not mirrored');
     const summary = { wanted: 0, synced: 0, conflicts: [], errors: [], fatal: message };
-    await this.report(w, source, formatSyncStatus(summary), summary, []);
+    const line = formatSyncStatus(summary);
+    // said once when it starts (the status annotation and an Event keep saying it), not on every re-check
+    const changed = source.metadata.annotations?.[this.d.keys.syncStatus] !== line;
+    log[changed ? 'warn' : 'debug']({ reason, err: message }, 'source not mirrored');
+    await this.report(w, source, line, summary, []);
     return done;
   }
 

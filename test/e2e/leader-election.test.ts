@@ -182,7 +182,7 @@ describe('kubemirror run as a process', () => {
     const standbyId = holder === 'proc-1' ? 'proc-2' : 'proc-1';
     await leader.waitForLine(/became leader/);
     // the standby is up (caches running) before the leader dies
-    await standby.waitForLine(/starting watches for resource type/);
+    await standby.waitForLine(/watching resource type for sources and mirrors/);
 
     leader.child.kill('SIGKILL');
     const t0 = Date.now();
