@@ -115,6 +115,9 @@ describe('production behaviour (HTTP endpoints, hot reload, outages, shutdown)',
       sample(body, 'kubemirror_reconcile_total', { controller: 'source', result: 'success' }),
     ).toBeGreaterThan(0);
     expect(sample(body, 'kubemirror_leader')).toBe(1);
+    // per-resource series exist at 0 from the moment a type is watched, before anything happened to them
+    expect(sample(body, 'kubemirror_conflicts_total', { resource: 'secrets' })).toBe(0);
+    expect(sample(body, 'kubemirror_drift_corrections_total', { resource: 'secrets' })).toBe(0);
     const declared = new Set([...body.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
     expect(SPEC_METRICS.filter((n) => !declared.has(n))).toEqual([]);
     // every label combination known up front exists at 0
