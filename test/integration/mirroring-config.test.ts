@@ -587,3 +587,32 @@ describe('controller with --finalizers=false', () => {
     await h.expectMirrorsIn('v1', 'ConfigMap', 'later', []);
   });
 });
+
+describe('controller with --verify-source-freshness', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await Harness.start({ args: ['--verify-source-freshness'] });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('reads the source from the API before fanning out, and mirrors the fresh content', async () => {
+    await namespaces(h, 'vf-src', 'vf-a', 'vf-b');
+    h.sandbox.requests.reset();
+    await h.kube.create(configMap('vf-src', 'fresh', { [T]: 'vf-a,vf-b' }, { k: 'v1' }));
+    await h.expectMirrorsIn('v1', 'ConfigMap', 'fresh', ['vf-a', 'vf-b']);
+    // so far the test's own client only created and listed: any GET of configmaps is a freshness read
+    expect(h.sandbox.requests.counts()['get configmaps'] ?? 0).toBeGreaterThan(0);
+    await h.expectStatus('v1', 'ConfigMap', 'vf-src', 'fresh', (l) => l === 'Synced 2/2');
+    await h.kube.mergePatch('v1', 'ConfigMap', 'vf-src', 'fresh', { data: { k: 'v2' } });
+    await waitFor(
+      'both mirrors carry v2',
+      async () =>
+        [...(await h.mirrors('v1', 'ConfigMap', 'fresh')).values()].map(
+          (m) => (m.data as Record<string, string>).k,
+        ),
+      (ks) => ks.length === 2 && ks.every((k) => k === 'v2'),
+    );
+  });
+});
