@@ -1,14 +1,4 @@
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  HttpMethod,
-  KubeConfig,
-  type KubernetesObject,
-  KubernetesObjectApi,
-  type ResponseContext,
-} from '@kubernetes/client-node';
 import { DEFAULT_CONFIG } from '../config/config.js';
 import { mirrorKeys } from '../core/keys.js';
 import { parseResourceTypeList, resourceDenyReason } from '../core/resource-policy.js';
@@ -16,6 +6,9 @@ import type { TargetPolicy } from '../core/targeting.js';
 import { DEFAULT_TRANSFORM_LIMITS } from '../core/transform/index.js';
 import { type KubeObject, type ResourceType, resourceTypeId } from '../core/types.js';
 import { classifyApiError } from '../kube/api-errors.js';
+import { DiscoveryManager } from '../kube/discovery.js';
+import { KubeClient, loadKubeConfig } from '../kube/kube-client.js';
+import { kubeListWatch } from '../kube/list-watch.js';
 import {
   compareRows,
   formatStatusTable,
@@ -41,7 +34,8 @@ synced (an up-to-date mirror of this source), in conflict (the name is held by a
 an unmanaged object) and failed (missing, stale or edited), coverage, level (None/Partial/Full) and the
 last error. Pass the controller's namespace settings so the wanted targets match its view.
 Kubeconfig: --kubeconfig, else $KUBECONFIG, else ~/.kube/config, else the in-cluster service account.
-Resource types: --resource-types, else every namespaced type that can be listed, minus the deny list.
+Resource types: --resource-types, else what the controller would watch (namespaced types that support
+get/list/watch/create/update/delete, minus the deny list).
 Exit code: 0 when every source is Full, 1 when any is not, 2 on bad usage or when the cluster cannot be read.
 `;
 
@@ -53,42 +47,13 @@ class StatusUsageError extends Error {
 /** Bad flags: the usage text is printed after the message. */
 class UsageError extends StatusUsageError {}
 
-const RAW = 'raw-json';
-
-/**
- * The object API with its request pipeline (auth, TLS, middleware), returning JSON as the server sent it:
- * client-node's model classes would turn timestamps into Dates and rename fields, which changes hashes.
- */
-class RawApi extends KubernetesObjectApi {
-  async getJson<T>(path: string, query: Record<string, string> = {}): Promise<T> {
-    const ctx = this.configuration.baseServer.makeRequestContext(path, HttpMethod.GET);
-    ctx.setHeaderParam('Accept', 'application/json');
-    for (const [k, v] of Object.entries(query)) ctx.setQueryParam(k, v);
-    return (await this.requestPromise(ctx, RAW)) as unknown as T;
-  }
-
-  groupVersionPath(apiVersion: string): string {
-    return this.apiVersionPath(apiVersion);
-  }
-
-  protected override async processResponse<T extends KubernetesObject>(
-    response: ResponseContext,
-    type?: string,
-  ): Promise<T> {
-    if (type !== RAW || response.httpStatusCode < 200 || response.httpStatusCode > 299)
-      return super.processResponse(response, type);
-    return JSON.parse(await response.body.text()) as T;
-  }
-}
-
-interface ApiResource {
-  name: string;
-  kind: string;
-  namespaced: boolean;
-  verbs?: string[];
-}
-
-type Listed = ResourceType & { explicit: boolean };
+const NAMESPACES: ResourceType = {
+  group: '',
+  version: 'v1',
+  kind: 'Namespace',
+  plural: 'namespaces',
+  namespaced: false,
+};
 
 /**
  * `kubemirror status`: per-source coverage read straight from the cluster. Never prints object data, only
@@ -96,16 +61,16 @@ type Listed = ResourceType & { explicit: boolean };
  */
 export async function statusCommand(argv: string[], io: StatusIo): Promise<number> {
   const args = argv[0] === 'status' ? argv.slice(1) : argv;
+  let client: KubeClient | undefined;
   try {
     const opts = parseOptions(args);
     if (opts === 'help') {
       io.stdout(USAGE);
       return 0;
     }
-    const kc = loadKubeConfig(opts.kubeconfig, io.env);
-    const api = kc.makeApiClient(RawApi);
-    const server = kc.getCurrentCluster()?.server ?? '(unknown server)';
-    const rows = await readRows(api, opts, (w) => io.stderr(`warning: ${w}\n`)).catch((err: unknown) => {
+    client = kubeClientFor(opts.kubeconfig, io.env);
+    const server = client.server;
+    const rows = await readRows(client, opts, (w) => io.stderr(`warning: ${w}\n`)).catch((err: unknown) => {
       if (err instanceof StatusUsageError) throw err;
       const e = classifyApiError(err);
       const what =
@@ -114,7 +79,7 @@ export async function statusCommand(argv: string[], io: StatusIo): Promise<numbe
           : e.code === 0
             ? `cannot reach the API server at ${server}`
             : `the API server at ${server} answered ${e.code}`;
-      throw new StatusUsageError(`${what}: ${e.message}`);
+      throw new StatusUsageError(`${what}: ${firstLine(e.message)}`);
     });
     if (opts.output === 'json') io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
     else if (rows.length === 0) io.stdout('No sources with mirroring enabled.\n');
@@ -124,6 +89,8 @@ export async function statusCommand(argv: string[], io: StatusIo): Promise<numbe
     const message = err instanceof Error ? err.message : String(err);
     io.stderr(`error: ${message}\n${err instanceof UsageError ? `\n${USAGE}` : ''}`);
     return 2;
+  } finally {
+    client?.close();
   }
 }
 
@@ -208,67 +175,67 @@ function parseOptions(args: string[]): StatusOptions | 'help' {
   };
 }
 
-/** --kubeconfig, else every file in $KUBECONFIG (the first one's context wins), else ~/.kube/config, else in-cluster. */
-function loadKubeConfig(flag: string | undefined, env: StatusIo['env']): KubeConfig {
-  const kc = new KubeConfig();
-  const load = (target: KubeConfig, path: string) => {
-    try {
-      target.loadFromFile(path);
-    } catch (err) {
-      const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
-      throw new StatusUsageError(`cannot load kubeconfig ${path}: ${why.split('\n')[0]}`);
+const firstLine = (s: string): string => s.split('\n')[0] ?? '';
+
+/** The controller's kubeconfig lookup, except that every file in $KUBECONFIG is merged (as kubectl does). */
+function kubeClientFor(flag: string | undefined, env: StatusIo['env']): KubeClient {
+  try {
+    return new KubeClient(
+      loadKubeConfig({ path: flag, env, homeDir: env.HOME, mergeKubeconfigEnv: true }).kc,
+    );
+  } catch (err) {
+    const cause = (err as Error).cause as NodeJS.ErrnoException | undefined;
+    if (flag && cause instanceof Error) {
+      const why = cause.code === 'ENOENT' ? 'no such file' : firstLine(cause.message);
+      throw new StatusUsageError(`cannot load kubeconfig ${flag}: ${why}`);
     }
-  };
-  const fromEnv = (env.KUBECONFIG ?? '').split(delimiter).filter((p) => p !== '');
-  const home = join(env.HOME ?? homedir(), '.kube', 'config');
-  if (flag) load(kc, flag);
-  else if (fromEnv.length > 0) {
-    const [first, ...rest] = fromEnv.filter((p) => existsSync(p));
-    if (!first) throw new StatusUsageError(`none of the KUBECONFIG files exist: ${fromEnv.join(delimiter)}`);
-    load(kc, first);
-    for (const path of rest) {
-      const other = new KubeConfig();
-      load(other, path);
-      kc.mergeConfig(other, true);
-    }
-  } else if (existsSync(home)) load(kc, home);
-  else if (env.KUBERNETES_SERVICE_HOST && existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token'))
-    kc.loadFromCluster();
-  else
-    throw new StatusUsageError('no kubeconfig: pass --kubeconfig, set KUBECONFIG or create ~/.kube/config');
-  if (!kc.getCurrentCluster())
-    throw new StatusUsageError(`kubeconfig has no cluster for context "${kc.getCurrentContext()}"`);
-  return kc;
+    throw new StatusUsageError(firstLine((err as Error).message));
+  }
 }
 
+/**
+ * The types the controller would watch (or the --resource-types entries), each listed for sources and mirrors.
+ * Explicit entries bypass the deny list here so that their sources are reported None with the reason.
+ */
 async function readRows(
-  api: RawApi,
+  client: KubeClient,
   opts: StatusOptions,
   warn: (w: string) => void,
 ): Promise<SourceStatusRow[]> {
-  const types = opts.resourceTypes
-    ? await explicitTypes(api, opts.resourceTypes)
-    : await discoverTypes(api, warn);
-  const nsList = await listAll(api, '/api/v1/namespaces');
-  const namespaces = nsList.map(namespaceInfoOf);
+  // Namespaces first: the cheapest call that proves the server is reachable and accepts the credentials.
+  const namespaces = (await listAll(client, NAMESPACES)).map(namespaceInfoOf);
+  const explicit = opts.resourceTypes ?? [];
+  const discovery = new DiscoveryManager({
+    client,
+    deny: (t, isExplicit) => (isExplicit ? null : resourceDenyReason(t, false)),
+    explicit,
+    intervalMs: 0,
+  });
+  await discovery.refresh();
+  const { types, unresolved, failed } = discovery.lastReport();
+  if (unresolved.length > 0) throw new StatusUsageError(unresolved.map(unresolvedMessage).join('; '));
+  for (const f of failed) {
+    // An unavailable aggregated API must not hide everything else (kubectl does the same), unless it was asked for.
+    if (explicit.length > 0) throw new StatusUsageError(`discovery of ${f.groupVersion} failed: ${f.error}`);
+    warn(`discovery of ${f.groupVersion} failed: ${f.error}`);
+  }
   const { keys } = opts.report.policy;
   const rows: SourceStatusRow[] = [];
   for (const t of types) {
-    const path = `${api.groupVersionPath(t.group === '' ? t.version : `${t.group}/${t.version}`)}/${t.plural}`;
     const resource = t.group === '' ? t.plural : `${t.plural}.${t.group}`;
     let snapshot: TypeSnapshot;
     try {
       snapshot = {
         resource,
-        sources: await listAll(api, path, `${keys.enabled}=true`),
-        mirrors: await listAll(api, path, `${keys.mirror}=true`),
-        denied: resourceDenyReason(t, t.explicit),
+        sources: await listAll(client, t, `${keys.enabled}=true`),
+        mirrors: await listAll(client, t, `${keys.mirror}=true`),
+        denied: explicit.length > 0 ? resourceDenyReason(t, true) : null,
       };
     } catch (err) {
       const e = classifyApiError(err);
       // A discovered type can vanish (CRD deleted) or be off-limits to this user: report the rest.
-      if (t.explicit || (e.reason !== 'Forbidden' && e.reason !== 'NotFound')) throw err;
-      warn(`skipped ${resource}: ${e.message}`);
+      if (explicit.length > 0 || (e.reason !== 'Forbidden' && e.reason !== 'NotFound')) throw err;
+      warn(`skipped ${resource}: ${firstLine(e.message)}`);
       continue;
     }
     rows.push(...sourceStatusRows(snapshot, namespaces, opts.report));
@@ -276,69 +243,23 @@ async function readRows(
   return rows.sort(compareRows);
 }
 
-async function listAll(api: RawApi, path: string, labelSelector?: string): Promise<KubeObject[]> {
+/** `resource type X is not served by the API server`, or what else makes an explicit entry unusable. */
+function unresolvedMessage(u: { entry: Parameters<typeof resourceTypeId>[0]; message: string }): string {
+  const id = resourceTypeId(u.entry);
+  const problem = u.message.startsWith(`${id}: `) ? u.message.slice(id.length + 2) : u.message;
+  // DiscoveryManager says "<group/version> is not served" or "no kind <Kind> in <group/version>".
+  if (/ is not served$|^no kind /.test(problem)) return `resource type ${id} is not served by the API server`;
+  return `resource type ${id} ${problem}`;
+}
+
+async function listAll(client: KubeClient, t: ResourceType, labelSelector?: string): Promise<KubeObject[]> {
+  const lw = kubeListWatch(client, t);
   const items: KubeObject[] = [];
   let token: string | undefined;
   do {
-    const query: Record<string, string> = { limit: '500' };
-    if (labelSelector) query.labelSelector = labelSelector;
-    if (token) query.continue = token;
-    const page = await api.getJson<{ items?: KubeObject[]; metadata?: { continue?: string } }>(path, query);
-    items.push(...(page.items ?? []));
-    token = page.metadata?.continue || undefined;
+    const page = await lw.list({ labelSelector, limit: 500, continue: token });
+    items.push(...page.items);
+    token = page.continue;
   } while (token);
   return items;
-}
-
-async function resourcesOf(api: RawApi, apiVersion: string): Promise<ApiResource[]> {
-  const res = await api.getJson<{ resources?: ApiResource[] }>(api.groupVersionPath(apiVersion));
-  return (res.resources ?? []).filter((r) => !r.name.includes('/'));
-}
-
-async function explicitTypes(
-  api: RawApi,
-  refs: NonNullable<StatusOptions['resourceTypes']>,
-): Promise<Listed[]> {
-  const out: Listed[] = [];
-  for (const ref of refs) {
-    const apiVersion = ref.group === '' ? ref.version : `${ref.group}/${ref.version}`;
-    const served = await resourcesOf(api, apiVersion).catch((err: unknown) => {
-      if (classifyApiError(err).reason === 'NotFound') return [];
-      throw err;
-    });
-    const r = served.find((s) => s.kind === ref.kind);
-    if (!r)
-      throw new StatusUsageError(`resource type ${resourceTypeId(ref)} is not served by the API server`);
-    if (!r.namespaced)
-      throw new StatusUsageError(`resource type ${resourceTypeId(ref)} is cluster-scoped and never mirrored`);
-    out.push({ ...ref, plural: r.name, namespaced: true, explicit: true });
-  }
-  return out;
-}
-
-/** The preferred version of every group; namespaced resources that can be listed, minus the deny list. */
-async function discoverTypes(api: RawApi, warn: (w: string) => void): Promise<Listed[]> {
-  const groups = await api.getJson<{
-    groups?: Array<{ name: string; preferredVersion?: { groupVersion: string } }>;
-  }>('/apis');
-  const versions = ['v1', ...(groups.groups ?? []).flatMap((g) => g.preferredVersion?.groupVersion ?? [])];
-  const out: Listed[] = [];
-  for (const apiVersion of versions) {
-    let resources: ApiResource[];
-    try {
-      resources = await resourcesOf(api, apiVersion);
-    } catch (err) {
-      if (apiVersion === 'v1') throw err;
-      // An unavailable aggregated API must not hide everything else (kubectl does the same).
-      warn(`discovery of ${apiVersion} failed: ${classifyApiError(err).message}`);
-      continue;
-    }
-    const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
-    for (const r of resources) {
-      const t = { group: group!, version: version!, kind: r.kind, plural: r.name, namespaced: r.namespaced };
-      if (!r.namespaced || !(r.verbs ?? []).includes('list') || resourceDenyReason(t, false)) continue;
-      out.push({ ...t, explicit: false });
-    }
-  }
-  return out;
 }

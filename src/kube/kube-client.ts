@@ -22,19 +22,27 @@ export interface KubeConfigSource {
   env: Readonly<Record<string, string | undefined>>;
   /** default: the user's home directory */
   homeDir?: string;
+  /**
+   * merge every existing file in `KUBECONFIG` as kubectl does (the first file's current context wins; a name
+   * defined twice is an error); default: only the first existing file is read
+   */
+  mergeKubeconfigEnv?: boolean;
 }
 
 /** Where the kubeconfig came from, for the startup log line. */
 export type KubeConfigOrigin = 'flag' | 'KUBECONFIG' | 'home' | 'in-cluster';
 
 /**
- * A client-node KubeConfig from, in order: the explicit path, the first existing file in `KUBECONFIG`,
+ * A client-node KubeConfig from, in order: the explicit path, the first existing file in `KUBECONFIG` (or all of
+ * them, merged, with `mergeKubeconfigEnv`),
  * `~/.kube/config`, or the in-cluster service account. Throws `KubemirrorError('NoKubeconfig')` otherwise.
  */
 export function loadKubeConfig(src: KubeConfigSource): { kc: KubeConfig; origin: KubeConfigOrigin } {
   const kc = new KubeConfig();
   let origin: KubeConfigOrigin;
-  const fromEnv = (src.env.KUBECONFIG ?? '').split(delimiter).find((p) => p !== '' && existsSync(p));
+  const [fromEnv, ...moreFromEnv] = (src.env.KUBECONFIG ?? '')
+    .split(delimiter)
+    .filter((p) => p !== '' && existsSync(p));
   const home = join(src.homeDir ?? homedir(), '.kube', 'config');
   try {
     if (src.path) {
@@ -42,6 +50,11 @@ export function loadKubeConfig(src: KubeConfigSource): { kc: KubeConfig; origin:
       origin = 'flag';
     } else if (fromEnv) {
       kc.loadFromFile(fromEnv);
+      for (const file of src.mergeKubeconfigEnv ? moreFromEnv : []) {
+        const other = new KubeConfig();
+        other.loadFromFile(file);
+        kc.mergeConfig(other, true);
+      }
       origin = 'KUBECONFIG';
     } else if (existsSync(home)) {
       kc.loadFromFile(home);

@@ -1,8 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 import { statusCommand } from '../../src/cli/status-command.js';
 import type { SourceStatusRow } from '../../src/cli/status-report.js';
 import { DEFAULT_STRIP_KEYS } from '../../src/config/config.js';
@@ -169,6 +170,44 @@ describe('kubemirror status on a cluster with a conflict and a missing mirror', 
       ['team-b/shared', 0, 0, 'Full'],
     ]);
     expect(r.code).toBe(0);
+  });
+
+  it('merges every file in KUBECONFIG, as kubectl does (context in one file, cluster and user in another)', async () => {
+    const full = parse(c.sandbox.kubeconfigYaml()) as Record<string, unknown>;
+    const contextOnly = join(dir, 'context-only.kubeconfig');
+    const credentials = join(dir, 'credentials.kubeconfig');
+    await writeFile(contextOnly, stringify({ ...full, clusters: [], users: [], preferences: {} }));
+    await writeFile(credentials, stringify({ ...full, contexts: [], 'current-context': '' }));
+    const r = await status(
+      { KUBECONFIG: [join(dir, 'missing.kubeconfig'), contextOnly, credentials].join(delimiter) },
+      '--resource-types',
+      'Secret.v1',
+      '-o',
+      'json',
+    );
+    expect(r.stderr).toBe('');
+    expect((JSON.parse(r.stdout) as SourceStatusRow[]).map((x) => x.source)).toEqual([
+      'platform/shared',
+      'team-b/shared',
+    ]);
+  });
+
+  it('exits 2 naming the code when listing a discovered type fails with anything but 403/404', async () => {
+    const heal = c.sandbox.faults.failRequests({
+      fraction: 1,
+      code: 500,
+      verbs: ['list'],
+      resources: ['configmaps'],
+    });
+    try {
+      const r = await status({}, '--kubeconfig', c.kubeconfig);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^error: the API server at http:\/\/127\.0\.0\.1:\d+ answered 500/);
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(r.stdout).toBe('');
+    } finally {
+      heal();
+    }
   });
 });
 
