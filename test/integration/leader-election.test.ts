@@ -113,7 +113,8 @@ describe('LeaderElector against the sandbox API server', () => {
     expect(raw.spec.renewTime).toMatch(/\.\d{6}Z$/); // MicroTime as the real API server requires
   });
 
-  it('hands over after the lease duration when the leader stops without releasing', async () => {
+  /** pod-a leading on a fresh Lease, pod-b following it. */
+  async function leaderAndFollower() {
     leaseName = `le-${++serial}`;
     const a = candidate('pod-a');
     a.elector.start();
@@ -121,6 +122,11 @@ describe('LeaderElector against the sandbox API server', () => {
     const b = candidate('pod-b');
     b.elector.start();
     await waitFor('pod-b following', () => b.elector.leaderIdentity() === 'pod-a');
+    return { a, b };
+  }
+
+  it('hands over after the lease duration when the leader stops without releasing', async () => {
+    const { a, b } = await leaderAndFollower();
     const stoppedAt = Date.now();
     await a.elector.stop();
     expect(a.events).toEqual(['started', 'stopped']);
@@ -135,13 +141,7 @@ describe('LeaderElector against the sandbox API server', () => {
   });
 
   it('hands over within about a retry period when the leader releases', async () => {
-    leaseName = `le-${++serial}`;
-    const a = candidate('pod-a');
-    a.elector.start();
-    await waitFor('pod-a leading', () => a.elector.isLeader());
-    const b = candidate('pod-b');
-    b.elector.start();
-    await waitFor('pod-b following', () => b.elector.leaderIdentity() === 'pod-a');
+    const { a, b } = await leaderAndFollower();
     const releasedAt = Date.now();
     await a.elector.release();
     expect(a.elector.isLeader()).toBe(false);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/core/types.js';
 import { Harness } from '../helpers/harness.js';
 import { waitFor } from '../helpers/wait.js';
+import { SPEC_METRICS } from '../packaging/metric-names.js';
 import { configMap } from './scenarios.js';
 
 /**
@@ -12,29 +13,6 @@ import { configMap } from './scenarios.js';
 
 const T = 'kubemirror.io/target-namespaces';
 const CONFIG_MAP = 'kubemirror-system/kubemirror-config';
-
-/** SPEC §5 metric names, written out here so a rename in the code fails this test. */
-const SPEC_METRICS = [
-  'kubemirror_reconcile_total',
-  'kubemirror_reconcile_duration_seconds',
-  'kubemirror_mirror_resources',
-  'kubemirror_sync_errors_total',
-  'kubemirror_conflicts_total',
-  'kubemirror_drift_corrections_total',
-  'kubemirror_api_requests_total',
-  'kubemirror_watch_restarts_total',
-  'kubemirror_discovered_resource_types',
-  'kubemirror_leader',
-  'workqueue_depth',
-  'workqueue_adds_total',
-  'workqueue_retries_total',
-  'workqueue_queue_duration_seconds',
-  'workqueue_work_duration_seconds',
-  // Node process metrics
-  'process_cpu_user_seconds_total',
-  'process_resident_memory_bytes',
-  'nodejs_heap_size_used_bytes',
-];
 
 async function get(address: string, path: string): Promise<{ status: number; body: string }> {
   const res = await fetch(`http://${address}${path}`);

@@ -1,4 +1,5 @@
 import Handlebars from 'handlebars';
+import type { TransformContext } from './compile-transform.js';
 import { RuleFailure } from './transform-error.js';
 
 /** What a template can see. Built per target with null prototypes (see `buildTemplateData`). */
@@ -245,16 +246,7 @@ function nullProtoCopy(m: Record<string, string>): Readonly<Record<string, strin
   return Object.freeze(out);
 }
 
-export function buildTemplateData(ctx: {
-  targetNamespace: string;
-  sourceNamespace: string;
-  sourceName: string;
-  targetName: string;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  targetLabels: Record<string, string>;
-  targetAnnotations: Record<string, string>;
-}): TemplateData {
+export function buildTemplateData(ctx: TransformContext): TemplateData {
   const data = Object.create(null) as Record<string, unknown>;
   data.TargetNamespace = ctx.targetNamespace;
   data.SourceNamespace = ctx.sourceNamespace;
