@@ -1,4 +1,5 @@
 /** Checks for single setting values. Each returns a problem sentence, or undefined when the value is fine. */
+import { globProblem } from '../core/glob.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const KIND = /^[A-Z][A-Za-z0-9]*$/;
@@ -36,16 +37,9 @@ export function checkResourceType(value: string): string | undefined {
 
 /** Namespace globs: `app-*`, `prod-?`, `team-[ab]` or a plain namespace name. */
 export function checkNamespaceGlob(value: string): string | undefined {
-  if (!/^[a-z0-9*?[\]-]+$/.test(value) || value.length > 63) {
-    return `"${value}" is not a namespace name or glob (lowercase letters, digits, '-', '*', '?', '[...]')`;
-  }
-  let depth = 0;
-  for (const ch of value) {
-    if (ch === '[') depth++;
-    if (ch === ']') depth--;
-    if (depth < 0 || depth > 1) break;
-  }
-  return depth === 0 ? undefined : `"${value}" has unbalanced brackets`;
+  if (value.length > 63) return `"${value}" is longer than a namespace name (63)`;
+  const problem = globProblem(value);
+  return problem ? `"${value}" is not a namespace name or glob: ${problem}` : undefined;
 }
 
 /** Label/annotation key globs for the strip list: `helm.sh/*`, `app.kubernetes.io/instance`. */

@@ -1,4 +1,4 @@
-import { isGlob } from './glob.js';
+import { globProblem, isGlob } from './glob.js';
 import type { MirrorKeys } from './keys.js';
 import { type LabelSelector, parseLabelSelector } from './label-selector.js';
 import type { KubeObject } from './types.js';
@@ -33,22 +33,27 @@ export interface SourceSpec {
 
 // Namespace names are DNS-1123 labels; globs add `*`, `?` and `[...]` classes.
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const PATTERN = /^[-a-z0-9*?[\]!^]+$/;
 
 function parseEntry(raw: string, errors: string[]): TargetEntry | null {
   if (raw === 'all') return { type: 'all' };
   if (raw === 'all-labeled') return { type: 'all-labeled' };
   if (raw.startsWith('!')) {
     const pattern = raw.slice(1).trim();
-    if (pattern === '' || !PATTERN.test(pattern) || (!isGlob(pattern) && !NAME.test(pattern))) {
-      errors.push(`invalid exclude entry "${raw}" in target-namespaces`);
+    const problem = isGlob(pattern)
+      ? globProblem(pattern)
+      : NAME.test(pattern)
+        ? null
+        : 'not a namespace name';
+    if (problem) {
+      errors.push(`invalid exclude entry "${raw}" in target-namespaces: ${problem}`);
       return null;
     }
     return { type: 'exclude', pattern };
   }
   if (isGlob(raw)) {
-    if (!PATTERN.test(raw)) {
-      errors.push(`invalid pattern "${raw}" in target-namespaces`);
+    const problem = globProblem(raw);
+    if (problem) {
+      errors.push(`invalid pattern "${raw}" in target-namespaces: ${problem}`);
       return null;
     }
     return { type: 'glob', pattern: raw };

@@ -1,4 +1,5 @@
 import { isDocument, parseDocument } from 'yaml';
+import { globProblem, isGlob } from '../glob.js';
 import { type CompiledTemplate, compileTemplate, isTemplate } from './template-engine.js';
 import type { TransformLimits } from './transform-limits.js';
 import {
@@ -161,6 +162,9 @@ function parseRule(
   const pattern = raw.namespacePattern;
   if (pattern !== undefined && (typeof pattern !== 'string' || pattern.trim() === '')) {
     problems.push('namespacePattern must be a non-empty string (a namespace name or glob)');
+  } else if (typeof pattern === 'string' && isGlob(pattern.trim())) {
+    const problem = globProblem(pattern.trim());
+    if (problem) problems.push(`namespacePattern "${pattern.trim()}": ${problem}`);
   }
   const present = ACTIONS.filter((a) => Object.hasOwn(raw, a));
   if (present.length !== 1) {

@@ -45,6 +45,13 @@ describe('readSourceSpec: target entries', () => {
     ['all, !kube-*', [{ type: 'all' }, { type: 'exclude', pattern: 'kube-*' }]],
     ['all-labeled', [{ type: 'all-labeled' }]],
     ['!app-3', [{ type: 'exclude', pattern: 'app-3' }]],
+    [
+      'team-[!a],[a-c]x',
+      [
+        { type: 'glob', pattern: 'team-[!a]' },
+        { type: 'glob', pattern: '[a-c]x' },
+      ],
+    ],
     ['', []],
   ])('%j', (text, expected) => {
     const spec = readSourceSpec(aSource().withTargets(text).build(), keys);
@@ -58,15 +65,28 @@ describe('readSourceSpec: target entries', () => {
     expect(spec.errors).toEqual([]);
   });
 
-  it.each([['App_1'], ['!'], ['a b'], [`${'x'.repeat(64)}`], ['ns/x']])(
-    'invalid entry %j is a spec error, other entries kept',
-    (bad) => {
-      const spec = readSourceSpec(aSource().withTargets(`ok-1,${bad}`).build(), keys);
-      expect(spec.targets).toEqual([{ type: 'name', name: 'ok-1' }]);
-      expect(spec.errors).toHaveLength(1);
-      expect(spec.errors[0]).toContain(bad);
-    },
-  );
+  it.each([
+    ['App_1'],
+    ['!'],
+    ['!!'],
+    ['a b'],
+    [`${'x'.repeat(64)}`],
+    ['ns/x'],
+    // malformed globs: minimatch would take them as literals that never match, so they are refused
+    ['['],
+    ['team-['],
+    ['app]'],
+    ['[]'],
+    ['[!]'],
+    ['[z-a]'],
+    ['!team-['],
+    ['app-[A-Z]'],
+  ])('invalid entry %j is a spec error, other entries kept', (bad) => {
+    const spec = readSourceSpec(aSource().withTargets(`ok-1,${bad}`).build(), keys);
+    expect(spec.targets).toEqual([{ type: 'name', name: 'ok-1' }]);
+    expect(spec.errors).toHaveLength(1);
+    expect(spec.errors[0]).toContain(bad);
+  });
 });
 
 describe('readSourceSpec: selector, transform', () => {
