@@ -1,3 +1,4 @@
+import { makeValidInPlace } from './desired-validity.js';
 import { mirrorContentHash } from './hash.js';
 import { isPrefixedKey, MANAGED_BY_VALUE, type MirrorKeys } from './keys.js';
 import { copyableKeys, normalizeInPlace, sanitizeInPlace } from './sanitize.js';
@@ -18,11 +19,11 @@ export interface DesiredMirror {
   hash: string;
 }
 
+/** The transform's labels/annotations minus `P/*`; values are checked (not dropped) by makeValidInPlace. */
 function withoutPrefixed(map: unknown, prefix: string): Record<string, string> {
   const out: Record<string, string> = {};
   if (typeof map !== 'object' || map === null) return out;
-  for (const [k, v] of Object.entries(map))
-    if (!isPrefixedKey(k, prefix) && typeof v === 'string') out[k] = v;
+  for (const [k, v] of Object.entries(map)) if (!isPrefixedKey(k, prefix)) out[k] = v as string;
   return out;
 }
 
@@ -30,7 +31,8 @@ function withoutPrefixed(map: unknown, prefix: string): Record<string, string> {
  * The mirror of `source` in `targetNamespace`: copy (body, non-`P/*`, non-stripped labels and annotations)
  * → per-kind sanitise → transform → mirror metadata. Never carries server-set metadata, status,
  * ownerReferences or finalizers; a Secret always uses `data`, never `stringData`. The source is not mutated.
- * A throwing transform (strict mode) propagates.
+ * A throwing transform (strict mode) propagates, and so does `InvalidMirrorError` when the transform's output
+ * is not what the kind accepts (a map in ConfigMap `data`, an invalid label value): valid before written.
  */
 export function buildDesiredMirror(
   source: KubeObject,
@@ -69,6 +71,7 @@ export function buildDesiredMirror(
       },
       ...outBody,
     };
+    makeValidInPlace(obj);
     normalizeInPlace(obj);
   }
 
