@@ -4,8 +4,6 @@
 # Stage 1 compiles TypeScript with the dev dependencies; stage 2 installs production dependencies only;
 # the runtime stage holds node, dist/ and node_modules/ and nothing else. test/packaging/production-install.test.ts
 # performs the same production install in a temp dir, since no Docker engine runs in CI.
-# node:20-slim ships npm 10, whose `npm ci` accepts this lockfile; npm 11's rejects it because the lockfile leaves out
-# other platforms' optional packages (see test/packaging/production-install.test.ts).
 ARG NODE_IMAGE=node:20-slim
 
 FROM ${NODE_IMAGE} AS build
