@@ -30,6 +30,8 @@ async function main(argv: string[]): Promise<number> {
       return runCommand(rest, io);
     case 'sandbox':
       return sandboxCommand(rest, {
+        env: io.env,
+        stderr: io.stderr,
         startController: async ({ kubeconfigPath, argv: flags }) => {
           const running = await startController({
             argv: [

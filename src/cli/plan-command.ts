@@ -8,8 +8,9 @@ import { labelKeyError } from '../core/label-selector.js';
 import { neverMirrorReason } from '../core/sanitize.js';
 import { readSourceSpec } from '../core/source-spec.js';
 import { resolveTargets, type TargetPolicy } from '../core/targeting.js';
-import { compileTransform, type TransformContext, TransformError } from '../core/transform/index.js';
+import { compileTransform, TransformError, transformContextFor } from '../core/transform/index.js';
 import type { KubeObject, NamespaceInfo } from '../core/types.js';
+import { checkFlags } from './flag-problems.js';
 
 export interface PlanIo {
   stdout: (s: string) => void;
@@ -64,20 +65,19 @@ function isKubeObject(v: unknown): v is KubeObject {
  */
 export async function planCommand(argv: string[], io: PlanIo): Promise<number> {
   const args = argv[0] === 'plan' ? argv.slice(1) : argv;
-  let parsed: ReturnType<typeof parseOptions>;
-  try {
-    parsed = parseOptions(args);
-  } catch (err) {
-    io.stderr(`error: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.values.help) {
+  const check = checkFlags(args, OPTIONS);
+  if (check.help) {
     io.stdout(USAGE);
     return 0;
   }
-  const file = parsed.values.filename;
-  if (!file) {
-    io.stderr(`error: -f <source.yaml> is required\n\n${USAGE}`);
+  const problems = [...check.problems];
+  if (!check.given.has('filename')) problems.push('-f <source.yaml> is required');
+  const parsed = problems.length === 0 ? parseOptions(args) : null;
+  const file = parsed?.values.filename;
+  if (!parsed || !file) {
+    if (parsed) problems.push('-f needs a file path');
+    for (const p of problems) io.stderr(`error: ${p}\n`);
+    io.stderr(`\n${USAGE}`);
     return 2;
   }
   const prefix = parsed.values['annotation-prefix'] ?? DEFAULT_CONFIG.annotationPrefix;
@@ -159,20 +159,18 @@ export async function planCommand(argv: string[], io: PlanIo): Promise<number> {
   return 0;
 }
 
+const OPTIONS = {
+  filename: { type: 'string', short: 'f' },
+  namespace: { type: 'string', short: 'n', multiple: true },
+  'namespace-labels': { type: 'string', multiple: true },
+  'namespace-annotations': { type: 'string', multiple: true },
+  'annotation-prefix': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Only after checkFlags found no problem, so the strict parse cannot throw. */
 function parseOptions(args: string[]) {
-  return parseArgs({
-    args,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      filename: { type: 'string', short: 'f' },
-      namespace: { type: 'string', short: 'n', multiple: true },
-      'namespace-labels': { type: 'string', multiple: true },
-      'namespace-annotations': { type: 'string', multiple: true },
-      'annotation-prefix': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  return parseArgs({ args, strict: true, allowPositionals: false, options: OPTIONS });
 }
 
 function planSource(
@@ -222,16 +220,7 @@ function planSource(
   const byName = new Map(namespaces.map((n) => [n.name, n]));
   for (const target of resolved.targets) {
     const ns = byName.get(target)!;
-    const ctx: TransformContext = {
-      targetNamespace: target,
-      sourceNamespace: sourceNs,
-      sourceName: src.metadata.name,
-      targetName: src.metadata.name,
-      labels: src.metadata.labels ?? {},
-      annotations: src.metadata.annotations ?? {},
-      targetLabels: ns.labels,
-      targetAnnotations: ns.annotations,
-    };
+    const ctx = transformContextFor(src, target, ns, keys.prefix);
     const p = program;
     try {
       const { mirror } = buildDesiredMirror(src, target, {

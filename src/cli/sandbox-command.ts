@@ -1,6 +1,9 @@
-import { resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { loadConfig } from '../config/load-config.js';
+import { ConfigError } from '../core/errors.js';
 import { startSandbox } from '../sandbox/sandbox.js';
-import { applySeeds } from '../sandbox/seed.js';
+import { applySeeds, loadManifests } from '../sandbox/seed.js';
 
 export interface SandboxCommandDeps {
   /** runs the controller against the sandbox; called unless --no-controller */
@@ -13,7 +16,29 @@ export interface SandboxCommandDeps {
   print?: (line: string) => void;
   /** resolves when the command should stop (default: SIGINT or SIGTERM) */
   untilStopped?: () => Promise<void>;
+  /** the environment the controller flags are validated with (main passes process.env) */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** where usage and errors go (default stderr) */
+  stderr?: (s: string) => void;
 }
+
+const USAGE = `Usage: kubemirror sandbox [flags] [controller flags]
+
+Starts the built-in Kubernetes-API-compatible server on loopback, writes a kubeconfig for it, applies the
+seed manifests and runs the controller inside, until Ctrl-C. Nothing starts and no file is written when
+any flag is invalid; every problem is reported at once.
+
+Flags:
+  --port <n>              port to listen on (default 0: any free port)
+  --kubeconfig <path>     where to write the kubeconfig (default ./kubemirror-sandbox.kubeconfig)
+  --seed <file|dir>       manifests to apply at start (repeatable; a directory's .yaml/.yml/.json files)
+  --history-window <n>    how many changes a watch can resume from (default 1000)
+  --no-controller         only the API server, no controller
+  --help, -h              show this help
+
+Every other flag goes to the controller: see 'kubemirror run --help' (the sandbox sets --leader-elect=false
+and binds the metrics and probe endpoints to 127.0.0.1 on free ports unless told otherwise).
+`;
 
 interface Parsed {
   port: number;
@@ -24,7 +49,8 @@ interface Parsed {
   passThrough: string[];
 }
 
-function parse(argv: string[]): Parsed | string {
+/** Every problem at once: the sandbox's own flags, then the controller's (via the controller's loader). */
+function parse(argv: string[], problems: string[]): Parsed {
   const out: Parsed = {
     port: 0,
     kubeconfig: './kubemirror-sandbox.kubeconfig',
@@ -43,26 +69,27 @@ function parse(argv: string[]): Parsed | string {
       case '--port': {
         const v = Number(value());
         if (!Number.isInteger(v) || v < 0 || v > 65535)
-          return `--port needs a port number (0 = any free port)`;
-        out.port = v;
+          problems.push('--port needs a port number (0 = any free port)');
+        else out.port = v;
         break;
       }
       case '--kubeconfig': {
         const v = value();
-        if (!v) return '--kubeconfig needs a file path';
-        out.kubeconfig = v;
+        if (!v) problems.push('--kubeconfig needs a file path');
+        else out.kubeconfig = v;
         break;
       }
       case '--seed': {
         const v = value();
-        if (!v) return '--seed needs a file or directory';
-        out.seeds.push(v);
+        if (!v) problems.push('--seed needs a file or directory');
+        else out.seeds.push(v);
         break;
       }
       case '--history-window': {
         const v = Number(value());
-        if (!Number.isInteger(v) || v < 1) return '--history-window needs a positive number of changes';
-        out.historyWindow = v;
+        if (!Number.isInteger(v) || v < 1)
+          problems.push('--history-window needs a positive number of changes');
+        else out.historyWindow = v;
         break;
       }
       case '--no-controller':
@@ -73,6 +100,26 @@ function parse(argv: string[]): Parsed | string {
     }
   }
   return out;
+}
+
+/** What would fail only after the server started: controller flags and env, seed files, the kubeconfig's folder. */
+async function checkBeforeStart(
+  parsed: Parsed,
+  env: Readonly<Record<string, string | undefined>>,
+  problems: string[],
+): Promise<void> {
+  try {
+    loadConfig({ argv: parsed.passThrough, env });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems);
+  }
+  for (const seed of parsed.seeds) {
+    await loadManifests(seed).catch((err: unknown) => problems.push((err as Error).message));
+  }
+  const folder = dirname(resolve(parsed.kubeconfig));
+  if (!statSync(folder, { throwIfNoEntry: false })?.isDirectory())
+    problems.push(`--kubeconfig ${parsed.kubeconfig}: folder ${folder} does not exist`);
 }
 
 function waitForSignal(): Promise<void> {
@@ -94,9 +141,16 @@ function waitForSignal(): Promise<void> {
  */
 export async function sandboxCommand(argv: string[], deps: SandboxCommandDeps = {}): Promise<number> {
   const print = deps.print ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const parsed = parse(argv);
-  if (typeof parsed === 'string') {
-    process.stderr.write(`kubemirror sandbox: ${parsed}\n`);
+  const stderr = deps.stderr ?? ((s: string) => process.stderr.write(s));
+  if (argv.some((a) => a === '--help' || a === '-h')) {
+    for (const line of USAGE.trimEnd().split('\n')) print(line);
+    return 0;
+  }
+  const problems: string[] = [];
+  const parsed = parse(argv, problems);
+  await checkBeforeStart(parsed, deps.env ?? {}, problems);
+  if (problems.length > 0) {
+    stderr(`kubemirror sandbox: ${new ConfigError(problems).message}\n\n${USAGE}`);
     return 2;
   }
   const sandbox = await startSandbox({
@@ -132,7 +186,7 @@ export async function sandboxCommand(argv: string[], deps: SandboxCommandDeps = 
     await (deps.untilStopped ?? waitForSignal)();
     return 0;
   } catch (err) {
-    process.stderr.write(`kubemirror sandbox: ${(err as Error).message}\n`);
+    stderr(`kubemirror sandbox: ${(err as Error).message}\n`);
     return 1;
   } finally {
     abort.abort();

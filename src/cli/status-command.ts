@@ -9,6 +9,7 @@ import { classifyApiError } from '../kube/api-errors.js';
 import { DiscoveryManager } from '../kube/discovery.js';
 import { KubeClient, loadKubeConfig } from '../kube/kube-client.js';
 import { kubeListWatch } from '../kube/list-watch.js';
+import { checkFlags } from './flag-problems.js';
 import {
   compareRows,
   formatStatusTable,
@@ -107,30 +108,24 @@ const list = (values: readonly string[] | undefined): string[] =>
     .map((s) => s.trim())
     .filter((s) => s !== '');
 
+const OPTIONS = {
+  kubeconfig: { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  'resource-types': { type: 'string', multiple: true },
+  'annotation-prefix': { type: 'string' },
+  'max-targets': { type: 'string' },
+  'excluded-namespaces': { type: 'string', multiple: true },
+  'included-namespaces': { type: 'string', multiple: true },
+  'system-namespaces': { type: 'string', multiple: true },
+  'source-namespaces': { type: 'string', multiple: true },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 function parseOptions(args: string[]): StatusOptions | 'help' {
-  let values: Record<string, string | string[] | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        kubeconfig: { type: 'string' },
-        output: { type: 'string', short: 'o' },
-        'resource-types': { type: 'string', multiple: true },
-        'annotation-prefix': { type: 'string' },
-        'max-targets': { type: 'string' },
-        'excluded-namespaces': { type: 'string', multiple: true },
-        'included-namespaces': { type: 'string', multiple: true },
-        'system-namespaces': { type: 'string', multiple: true },
-        'source-namespaces': { type: 'string', multiple: true },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  if (values.help) return 'help';
+  const check = checkFlags(args, OPTIONS);
+  if (check.help) return 'help';
+  if (check.problems.length > 0) throw new UsageError(check.problems.join('\n       '));
+  const { values } = parseArgs({ args, strict: true, allowPositionals: false, options: OPTIONS });
   const problems: string[] = [];
   const output = (values.output as string | undefined) ?? 'table';
   if (output !== 'table' && output !== 'json') problems.push(`-o must be table or json, not "${output}"`);

@@ -285,7 +285,7 @@ describe('kubemirror status usage and connection errors', () => {
   });
 
   it.each([
-    [['--bogus'], /Unknown option '--bogus'/],
+    [['--bogus'], /unknown flag --bogus/],
     [['-o', 'yaml'], /-o must be table or json/],
     [['--resource-types', 'secret'], /invalid resource type "secret"/],
     [['--max-targets', 'many'], /--max-targets needs a whole number/],
