@@ -1,3 +1,4 @@
+import type { KubeObject } from '../core/types.js';
 import type { ResourceDef } from './resource-registry.js';
 
 interface Spec {
@@ -9,6 +10,8 @@ interface Spec {
   shortNames?: string[];
   generation?: boolean;
   nameRule?: 'subdomain' | 'label';
+  /** `all` for the kinds `kubectl get all` lists, as the real registries declare them */
+  categories?: string[];
 }
 
 function builtin(s: Spec): ResourceDef {
@@ -21,14 +24,19 @@ function builtin(s: Spec): ResourceDef {
     singular: s.kind.toLowerCase(),
     namespaced: s.namespaced,
     shortNames: s.shortNames ?? [],
-    categories: [],
+    categories: s.categories ?? [],
     tracksGeneration: s.generation ?? false,
     strategicMerge: true,
     nameRule: s.nameRule ?? 'subdomain',
   };
 }
 
-/** The built-in kinds the sandbox serves from start (Pod/Endpoints exist so the controller can prove it skips them). */
+/**
+ * The built-in kinds the sandbox serves from start (Pod/Endpoints exist so the controller can prove it skips
+ * them): every group/version a Helm chart or kustomize base commonly holds. Short names, categories and
+ * whether `metadata.generation` is kept follow the real registries (pkg/registry/<group>/<kind>/storage and
+ * each strategy's PrepareForUpdate). Their defaults are in defaulting/.
+ */
 export const BUILTIN_RESOURCES: readonly ResourceDef[] = [
   builtin({
     group: '',
@@ -99,6 +107,7 @@ export const BUILTIN_RESOURCES: readonly ResourceDef[] = [
     namespaced: true,
     shortNames: ['deploy'],
     generation: true,
+    categories: ['all'],
   }),
   builtin({
     group: 'networking.k8s.io',
@@ -138,6 +147,127 @@ export const BUILTIN_RESOURCES: readonly ResourceDef[] = [
     namespaced: false,
   }),
   builtin({
+    group: 'policy',
+    version: 'v1',
+    kind: 'PodDisruptionBudget',
+    plural: 'poddisruptionbudgets',
+    namespaced: true,
+    shortNames: ['pdb'],
+    generation: true,
+  }),
+  builtin({
+    group: 'apps',
+    version: 'v1',
+    kind: 'StatefulSet',
+    plural: 'statefulsets',
+    namespaced: true,
+    shortNames: ['sts'],
+    generation: true,
+    categories: ['all'],
+  }),
+  builtin({
+    group: 'apps',
+    version: 'v1',
+    kind: 'DaemonSet',
+    plural: 'daemonsets',
+    namespaced: true,
+    shortNames: ['ds'],
+    generation: true,
+    categories: ['all'],
+  }),
+  builtin({
+    group: 'apps',
+    version: 'v1',
+    kind: 'ReplicaSet',
+    plural: 'replicasets',
+    namespaced: true,
+    shortNames: ['rs'],
+    generation: true,
+    categories: ['all'],
+  }),
+  builtin({
+    group: 'apps',
+    version: 'v1',
+    kind: 'ControllerRevision',
+    plural: 'controllerrevisions',
+    namespaced: true,
+  }),
+  builtin({
+    group: 'batch',
+    version: 'v1',
+    kind: 'Job',
+    plural: 'jobs',
+    namespaced: true,
+    generation: true,
+    categories: ['all'],
+  }),
+  builtin({
+    group: 'batch',
+    version: 'v1',
+    kind: 'CronJob',
+    plural: 'cronjobs',
+    namespaced: true,
+    shortNames: ['cj'],
+    generation: true,
+    categories: ['all'],
+  }),
+  builtin({
+    group: 'networking.k8s.io',
+    version: 'v1',
+    kind: 'IngressClass',
+    plural: 'ingressclasses',
+    namespaced: false,
+  }),
+  builtin({
+    group: 'networking.k8s.io',
+    version: 'v1',
+    kind: 'NetworkPolicy',
+    plural: 'networkpolicies',
+    namespaced: true,
+    shortNames: ['netpol'],
+    generation: true,
+  }),
+  builtin({
+    group: 'discovery.k8s.io',
+    version: 'v1',
+    kind: 'EndpointSlice',
+    plural: 'endpointslices',
+    namespaced: true,
+  }),
+  builtin({
+    group: 'autoscaling',
+    version: 'v2',
+    kind: 'HorizontalPodAutoscaler',
+    plural: 'horizontalpodautoscalers',
+    namespaced: true,
+    shortNames: ['hpa'],
+    categories: ['all'],
+  }),
+  builtin({
+    group: 'scheduling.k8s.io',
+    version: 'v1',
+    kind: 'PriorityClass',
+    plural: 'priorityclasses',
+    namespaced: false,
+    shortNames: ['pc'],
+  }),
+  builtin({
+    group: 'admissionregistration.k8s.io',
+    version: 'v1',
+    kind: 'ValidatingWebhookConfiguration',
+    plural: 'validatingwebhookconfigurations',
+    namespaced: false,
+    generation: true,
+  }),
+  builtin({
+    group: 'admissionregistration.k8s.io',
+    version: 'v1',
+    kind: 'MutatingWebhookConfiguration',
+    plural: 'mutatingwebhookconfigurations',
+    namespaced: false,
+    generation: true,
+  }),
+  builtin({
     group: 'apiextensions.k8s.io',
     version: 'v1',
     kind: 'CustomResourceDefinition',
@@ -147,3 +277,39 @@ export const BUILTIN_RESOURCES: readonly ResourceDef[] = [
     generation: true,
   }),
 ];
+
+/**
+ * events.k8s.io/v1 Event ↔ core/v1 Event field names (pkg/apis/events/v1/conversion.go): the real server keeps
+ * one storage for both (etcd /registry/events) and converts on read and write. [events.k8s.io name, core name]
+ */
+const EVENT_FIELDS: readonly [string, string][] = [
+  ['regarding', 'involvedObject'],
+  ['note', 'message'],
+  ['reportingController', 'reportingComponent'],
+  ['deprecatedSource', 'source'],
+  ['deprecatedFirstTimestamp', 'firstTimestamp'],
+  ['deprecatedLastTimestamp', 'lastTimestamp'],
+  ['deprecatedCount', 'count'],
+];
+
+function renameFields(obj: KubeObject, pairs: readonly (readonly [string, string])[]): KubeObject {
+  const out: KubeObject = { ...obj };
+  for (const [from, to] of pairs) {
+    if (from in out) {
+      out[to] = out[from];
+      delete out[from];
+    }
+  }
+  return out;
+}
+
+/** An events.k8s.io/v1 Event as the core/v1 Event it is stored as (a copy). */
+export function coreEventFromEventsV1(obj: KubeObject): KubeObject {
+  return { ...renameFields(obj, EVENT_FIELDS), apiVersion: 'v1', kind: 'Event' };
+}
+
+/** A stored core/v1 Event shown as events.k8s.io/v1 (a copy). */
+export function eventsV1FromCoreEvent(obj: KubeObject): KubeObject {
+  const back = EVENT_FIELDS.map(([a, b]) => [b, a] as const);
+  return { ...renameFields(obj, back), apiVersion: 'events.k8s.io/v1', kind: 'Event' };
+}

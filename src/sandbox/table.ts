@@ -56,7 +56,239 @@ const ageCol: Column = {
 const dataCount = (o: KubeObject) =>
   Object.keys((o.data as object) ?? {}).length + Object.keys((o.binaryData as object) ?? {}).length;
 
+type Loose = Record<string, unknown>;
+const field = (o: unknown, ...path: string[]): unknown =>
+  path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Loose)[k] : undefined), o);
+const num = (o: unknown, ...path: string[]): number => Number(field(o, ...path) ?? 0);
+const str = (o: unknown, ...path: string[]): string => {
+  const v = field(o, ...path);
+  return v === undefined || v === null ? '<none>' : String(v);
+};
+const col = (
+  name: string,
+  cell: Column['cell'],
+  type = 'string',
+  priority = 0,
+  description = '',
+): Column => ({
+  name,
+  type,
+  format: '',
+  description,
+  priority,
+  cell,
+});
+const list = (o: unknown, ...path: string[]): Loose[] => {
+  const v = field(o, ...path);
+  return Array.isArray(v) ? (v as Loose[]) : [];
+};
+const containers = (o: KubeObject, ...templatePath: string[]) =>
+  list(o, ...templatePath, 'spec', 'containers');
+const workloadCols = (...templatePath: string[]): Column[] => [
+  col(
+    'Containers',
+    (o) =>
+      containers(o, ...templatePath)
+        .map((c) => c.name)
+        .join(','),
+    'string',
+    1,
+  ),
+  col(
+    'Images',
+    (o) =>
+      containers(o, ...templatePath)
+        .map((c) => c.image)
+        .join(','),
+    'string',
+    1,
+  ),
+];
+const selectorText = (sel: unknown): string => {
+  const labels = field(sel, 'matchLabels') ?? (field(sel, 'matchExpressions') ? undefined : sel);
+  if (!labels || typeof labels !== 'object') return '<none>';
+  const parts = Object.entries(labels as Loose).map(([k, v]) => `${k}=${String(v)}`);
+  return parts.length ? parts.join(',') : '<none>';
+};
+const intOrPercent = (o: unknown, ...path: string[]) =>
+  field(o, ...path) === undefined ? 'N/A' : str(o, ...path);
+
+/**
+ * The columns of the real server's table printers (pkg/printers/internalversion/printers.go) for the built-in
+ * kinds the sandbox serves; Name and Age for the rest.
+ */
+function groupColumns(def: ResourceDef): Column[] | undefined {
+  switch (`${def.group}/${def.kind}`) {
+    case 'apps/Deployment':
+      return [
+        nameCol,
+        col('Ready', (o) => `${num(o, 'status', 'readyReplicas')}/${num(o, 'spec', 'replicas')}`),
+        col('Up-to-date', (o) => num(o, 'status', 'updatedReplicas'), 'integer'),
+        col('Available', (o) => num(o, 'status', 'availableReplicas'), 'integer'),
+        ageCol,
+        ...workloadCols('spec', 'template'),
+        col('Selector', (o) => selectorText(field(o, 'spec', 'selector')), 'string', 1),
+      ];
+    case 'apps/StatefulSet':
+      return [
+        nameCol,
+        col('Ready', (o) => `${num(o, 'status', 'readyReplicas')}/${num(o, 'spec', 'replicas')}`),
+        ageCol,
+        ...workloadCols('spec', 'template'),
+      ];
+    case 'apps/ReplicaSet':
+      return [
+        nameCol,
+        col('Desired', (o) => num(o, 'spec', 'replicas'), 'integer'),
+        col('Current', (o) => num(o, 'status', 'replicas'), 'integer'),
+        col('Ready', (o) => num(o, 'status', 'readyReplicas'), 'integer'),
+        ageCol,
+        ...workloadCols('spec', 'template'),
+      ];
+    case 'apps/DaemonSet':
+      return [
+        nameCol,
+        col('Desired', (o) => num(o, 'status', 'desiredNumberScheduled'), 'integer'),
+        col('Current', (o) => num(o, 'status', 'currentNumberScheduled'), 'integer'),
+        col('Ready', (o) => num(o, 'status', 'numberReady'), 'integer'),
+        col('Up-to-date', (o) => num(o, 'status', 'updatedNumberScheduled'), 'integer'),
+        col('Available', (o) => num(o, 'status', 'numberAvailable'), 'integer'),
+        col('Node Selector', (o) => selectorText(field(o, 'spec', 'template', 'spec', 'nodeSelector'))),
+        ageCol,
+        ...workloadCols('spec', 'template'),
+      ];
+    case 'batch/Job':
+      return [
+        nameCol,
+        col('Completions', (o) => `${num(o, 'status', 'succeeded')}/${num(o, 'spec', 'completions') || 1}`),
+        col('Duration', () => ''),
+        ageCol,
+        ...workloadCols('spec', 'template'),
+      ];
+    case 'batch/CronJob':
+      return [
+        nameCol,
+        col('Schedule', (o) => str(o, 'spec', 'schedule')),
+        col('Timezone', (o) => str(o, 'spec', 'timeZone')),
+        col('Suspend', (o) => String(field(o, 'spec', 'suspend') ?? false), 'boolean'),
+        col('Active', (o) => list(o, 'status', 'active').length, 'integer'),
+        col('Last Schedule', (o, now) => {
+          const t = field(o, 'status', 'lastScheduleTime');
+          return typeof t === 'string' ? humanAge(t, now) : '<none>';
+        }),
+        ageCol,
+      ];
+    case 'policy/PodDisruptionBudget':
+      return [
+        nameCol,
+        col('Min Available', (o) => intOrPercent(o, 'spec', 'minAvailable')),
+        col('Max Unavailable', (o) => intOrPercent(o, 'spec', 'maxUnavailable')),
+        col('Allowed Disruptions', (o) => num(o, 'status', 'disruptionsAllowed'), 'integer'),
+        ageCol,
+      ];
+    case 'networking.k8s.io/Ingress':
+      return [
+        nameCol,
+        col('Class', (o) => str(o, 'spec', 'ingressClassName')),
+        col(
+          'Hosts',
+          (o) =>
+            list(o, 'spec', 'rules')
+              .map((r) => r.host ?? '*')
+              .join(',') || '*',
+        ),
+        col('Address', (o) =>
+          list(o, 'status', 'loadBalancer', 'ingress')
+            .map((i) => i.ip ?? i.hostname)
+            .join(','),
+        ),
+        col('Ports', (o) => (list(o, 'spec', 'tls').length ? '80, 443' : '80')),
+        ageCol,
+      ];
+    case 'networking.k8s.io/NetworkPolicy':
+      return [nameCol, col('Pod-Selector', (o) => selectorText(field(o, 'spec', 'podSelector'))), ageCol];
+    case 'coordination.k8s.io/Lease':
+      return [nameCol, col('Holder', (o) => (field(o, 'spec', 'holderIdentity') as string) ?? ''), ageCol];
+    case 'rbac.authorization.k8s.io/RoleBinding':
+    case 'rbac.authorization.k8s.io/ClusterRoleBinding':
+      return [
+        nameCol,
+        col('Role', (o) => `${str(o, 'roleRef', 'kind')}/${str(o, 'roleRef', 'name')}`),
+        ageCol,
+      ];
+    case 'scheduling.k8s.io/PriorityClass':
+      return [
+        nameCol,
+        col('Value', (o) => num(o, 'value'), 'integer'),
+        col('Global-Default', (o) => String(field(o, 'globalDefault') ?? false), 'boolean'),
+        ageCol,
+        col('Preemption Policy', (o) => str(o, 'preemptionPolicy'), 'string', 1),
+      ];
+    case 'autoscaling/HorizontalPodAutoscaler':
+      return [
+        nameCol,
+        col(
+          'Reference',
+          (o) => `${str(o, 'spec', 'scaleTargetRef', 'kind')}/${str(o, 'spec', 'scaleTargetRef', 'name')}`,
+        ),
+        col('Targets', () => '<unknown>'),
+        col('MinPods', (o) => num(o, 'spec', 'minReplicas') || 1, 'string'),
+        col('MaxPods', (o) => num(o, 'spec', 'maxReplicas'), 'integer'),
+        col('Replicas', (o) => num(o, 'status', 'currentReplicas'), 'integer'),
+        ageCol,
+      ];
+    case 'discovery.k8s.io/EndpointSlice':
+      return [
+        nameCol,
+        col('AddressType', (o) => str(o, 'addressType')),
+        col(
+          'Ports',
+          (o) =>
+            list(o, 'ports')
+              .map((p) => String(p.port ?? ''))
+              .join(',') || '<unset>',
+        ),
+        col(
+          'Endpoints',
+          (o) =>
+            list(o, 'endpoints')
+              .flatMap((e) => (Array.isArray(e.addresses) ? e.addresses : []))
+              .join(',') || '<unset>',
+        ),
+        ageCol,
+      ];
+    case '/Service':
+      return [
+        nameCol,
+        col('Type', (o) => str(o, 'spec', 'type')),
+        col('Cluster-IP', (o) => str(o, 'spec', 'clusterIP')),
+        col('External-IP', (o) => {
+          const ips = [
+            ...list(o, 'status', 'loadBalancer', 'ingress').map((i) => String(i.ip ?? i.hostname)),
+            ...((field(o, 'spec', 'externalIPs') as string[] | undefined) ?? []),
+          ];
+          if (ips.length) return ips.join(',');
+          if (field(o, 'spec', 'type') === 'ExternalName') return str(o, 'spec', 'externalName');
+          return field(o, 'spec', 'type') === 'LoadBalancer' ? '<pending>' : '<none>';
+        }),
+        col(
+          'Port(s)',
+          (o) =>
+            list(o, 'spec', 'ports')
+              .map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`)
+              .join(',') || '<none>',
+        ),
+        ageCol,
+        col('Selector', (o) => selectorText(field(o, 'spec', 'selector')), 'string', 1),
+      ];
+    default:
+      return undefined;
+  }
+}
+
 function columnsFor(def: ResourceDef): Column[] {
+  const known = def.crdName === undefined ? groupColumns(def) : undefined;
+  if (known) return known;
   if (def.group !== '') return [nameCol, ageCol];
   switch (def.kind) {
     case 'Namespace':
