@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { parseAllDocuments, stringify } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { DEFAULT_CONFIG } from '../config/config.js';
 import { buildDesiredMirror } from '../core/desired-mirror.js';
 import { mirrorKeys } from '../core/keys.js';
@@ -11,6 +11,7 @@ import { resolveTargets, type TargetPolicy } from '../core/targeting.js';
 import { compileTransform, TransformError, transformContextFor } from '../core/transform/index.js';
 import type { KubeObject, NamespaceInfo } from '../core/types.js';
 import { checkFlags } from './flag-problems.js';
+import { stringifyPortable } from './portable-yaml.js';
 
 export interface PlanIo {
   stdout: (s: string) => void;
@@ -21,8 +22,10 @@ const USAGE = `Usage: kubemirror plan -f <source.yaml> [--namespace <ns>]... [--
                       [--namespace-annotations ns=key=value,...] [--annotation-prefix <prefix>]
 
 Prints, as YAML, the mirrors kubemirror would write for every source in the file, with transforms applied
-and Secret data base64-encoded as stored. Namespaces come from --namespace and from Namespace objects in
-the file; their labels drive targeting and the TargetLabels/TargetAnnotations template data.
+and Secret data base64-encoded as stored; strings a YAML 1.1 reader (kubectl, PyYAML) would take for a
+boolean, number, null or date are quoted, so the output pipes into kubectl apply -f -. Namespaces come
+from --namespace and from Namespace objects in the file; their labels drive targeting and the
+TargetLabels/TargetAnnotations template data.
 Exits 1 on any validation or transform error (all of them are printed), 2 on bad usage.
 `;
 
@@ -240,7 +243,7 @@ function planSource(
             }
           : {}),
       });
-      docs.push(`# ${id} → ${target}\n${stringify(mirror, { lineWidth: 0 })}`);
+      docs.push(`# ${id} → ${target}\n${stringifyPortable(mirror)}`);
     } catch (err) {
       if (!(err instanceof TransformError)) throw err;
       errors.push(`${id} → ${target}: ${err.message} (strict mode: this target fails)`);
