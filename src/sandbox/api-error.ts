@@ -7,7 +7,8 @@ export interface StatusBody {
   metadata: Record<string, never>;
   status: 'Failure';
   message: string;
-  reason: string;
+  /** absent for errors that are not API statuses (StatusReasonUnknown), as the real server omits it */
+  reason?: string;
   details?: StatusDetails;
   code: number;
 }
@@ -38,7 +39,7 @@ export class ApiError extends KubemirrorError {
       metadata: {},
       status: 'Failure',
       message: this.message,
-      reason: this.reason,
+      ...(this.reason ? { reason: this.reason } : {}),
       ...(this.details ? { details: this.details } : {}),
       code: this.code,
     };

@@ -1,5 +1,5 @@
 import type { KubeObject } from '../core/types.js';
-import { apiErrors } from './api-error.js';
+import { ApiError, apiErrors } from './api-error.js';
 import type { ObjectStore } from './object-store.js';
 import { type ResourceDef, storageKey } from './resource-registry.js';
 import type { ObjectFilter } from './selectors.js';
@@ -35,6 +35,38 @@ function decodeToken(token: string): ContinueToken {
   );
 }
 
+const TOO_OLD_LIST = 'The resourceVersion for the provided list is too old.';
+
+/**
+ * The objects of one resource as they were at `rv`, by undoing the retained events after it; undefined
+ * when that history is gone (the real server's etcd compaction: 410 Expired).
+ */
+function stateAt(
+  store: ObjectStore,
+  resource: string,
+  namespace: string | undefined,
+  rv: number,
+): KubeObject[] | undefined {
+  const events = store.eventsSince(resource, rv);
+  if (!events) return undefined;
+  const state = new Map(store.list(resource, namespace).map((o) => [keyOf(o), o]));
+  for (const e of [...events].reverse()) {
+    const o = e.prev ?? e.object;
+    if (namespace !== undefined && o.metadata.namespace !== namespace) continue;
+    if (e.prev && e.type !== 'ADDED') state.set(keyOf(e.prev), e.prev);
+    else state.delete(keyOf(e.object));
+  }
+  return [...state.values()].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+}
+
+/** storage.NewTooLargeResourceVersionError as the cacher answers it (504 Timeout, retry after 1s). */
+function tooLarge(rv: number, current: number): ApiError {
+  return new ApiError(504, 'Timeout', `Timeout: Too large resource version: ${rv}, current: ${current}`, {
+    causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+    retryAfterSeconds: 1,
+  });
+}
+
 /**
  * One page of a list. Pages after the first are read from the current state (the real server reads a
  * snapshot); a continue token older than the retained history is 410 Expired, like an etcd compaction.
@@ -44,17 +76,27 @@ export function listObjects(
   def: ResourceDef,
   namespace: string | undefined,
   filter: ObjectFilter,
-  opts: { limit?: number; continue?: string },
+  opts: { limit?: number; continue?: string; resourceVersion?: string; resourceVersionMatch?: string },
 ): ListPage {
   let rv = store.resourceVersion;
   let start = '';
+  let source: KubeObject[] | undefined;
+  // resourceVersion semantics of the API concepts ("Resource versions"): "" and "0" are the latest,
+  // N without a match or with NotOlderThan is anything at least N, Exact is the state at exactly N
+  const asked = opts.resourceVersion ? Number(opts.resourceVersion) : 0;
+  if (asked > rv) throw tooLarge(asked, rv);
+  if (opts.resourceVersionMatch === 'Exact' && asked < rv) {
+    source = stateAt(store, storageKey(def), namespace, asked);
+    if (!source) throw apiErrors.expired(TOO_OLD_LIST);
+    rv = asked;
+  }
   if (opts.continue) {
     const token = decodeToken(opts.continue);
     if (token.rv < store.oldestWatchable) throw apiErrors.expired(EXPIRED_CONTINUE);
     rv = token.rv;
     start = token.start;
   }
-  const all = store.list(storageKey(def), namespace).filter((o) => keyOf(o) > start && filter(o));
+  const all = (source ?? store.list(storageKey(def), namespace)).filter((o) => keyOf(o) > start && filter(o));
   const limit = opts.limit && opts.limit > 0 ? opts.limit : undefined;
   if (limit === undefined || all.length <= limit) return { items: all, resourceVersion: String(rv) };
   const items = all.slice(0, limit);

@@ -2,81 +2,11 @@ import type { KubeObject } from '../core/types.js';
 import { apiErrors } from './api-error.js';
 import { deepEqual } from './json-patches.js';
 import type { ResourceDef } from './resource-registry.js';
+import { configMapCauses, secretCauses, serviceCauses } from './validation/core-kinds.js';
+import type { Cause } from './validation/field-errors.js';
+import { metadataCauses, nameCauses } from './validation/object-meta.js';
 
 /** Per-kind defaulting and validation the real API server applies on create and update. */
-
-const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-const QUALIFIED_NAME =
-  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-
-interface Cause {
-  field: string;
-  message: string;
-  type?: string;
-}
-
-function nameCauses(def: ResourceDef, name: string | undefined, generateName: unknown): Cause[] {
-  if (!name) {
-    return generateName
-      ? []
-      : [
-          {
-            field: 'metadata.name',
-            message: 'Required value: name or generateName is required',
-            type: 'FieldValueRequired',
-          },
-        ];
-  }
-  if (def.nameRule === 'label' && (!LABEL.test(name) || name.length > 63)) {
-    return [
-      {
-        field: 'metadata.name',
-        message: `Invalid value: "${name}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`,
-      },
-    ];
-  }
-  if (!SUBDOMAIN.test(name) || name.length > 253) {
-    return [
-      {
-        field: 'metadata.name',
-        message: `Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
-      },
-    ];
-  }
-  return [];
-}
-
-function metadataCauses(obj: KubeObject): Cause[] {
-  const causes: Cause[] = [];
-  for (const [k, v] of Object.entries(obj.metadata.labels ?? {})) {
-    if (!QUALIFIED_NAME.test(k))
-      causes.push({
-        field: 'metadata.labels',
-        message: `Invalid value: "${k}": name part must consist of alphanumeric characters, '-', '_' or '.'`,
-      });
-    if (typeof v !== 'string' || !LABEL_VALUE.test(v) || v.length > 63) {
-      causes.push({
-        field: 'metadata.labels',
-        message: `Invalid value: "${String(v)}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`,
-      });
-    }
-  }
-  for (const [k, v] of Object.entries(obj.metadata.annotations ?? {})) {
-    if (!QUALIFIED_NAME.test(k))
-      causes.push({
-        field: 'metadata.annotations',
-        message: `Invalid value: "${k}": name part must consist of alphanumeric characters, '-', '_' or '.'`,
-      });
-    if (typeof v !== 'string')
-      causes.push({
-        field: `metadata.annotations`,
-        message: `Invalid value: annotation values must be strings`,
-      });
-  }
-  return causes;
-}
 
 function crdCauses(obj: KubeObject): Cause[] {
   const spec = (obj.spec ?? {}) as {
@@ -141,8 +71,21 @@ export function normalize(def: ResourceDef, obj: KubeObject): void {
   }
 }
 
+/** The kind's own validation (pkg/apis/core/validation/validation.go), on create and update alike. */
+function kindCauses(def: ResourceDef, obj: KubeObject): Cause[] {
+  if (def.group !== '') return [];
+  if (def.kind === 'ConfigMap') return configMapCauses(obj);
+  if (def.kind === 'Secret') return secretCauses(obj);
+  if (def.kind === 'Service') return serviceCauses(obj);
+  return [];
+}
+
 export function validateCreate(def: ResourceDef, obj: KubeObject): void {
-  const causes = [...nameCauses(def, obj.metadata.name, obj.metadata.generateName), ...metadataCauses(obj)];
+  const causes = [
+    ...nameCauses(def, obj.metadata.name, obj.metadata.generateName),
+    ...metadataCauses(obj),
+    ...kindCauses(def, obj),
+  ];
   if (def.kind === 'CustomResourceDefinition' && def.group === 'apiextensions.k8s.io')
     causes.push(...crdCauses(obj));
   throwIfAny(def, obj, causes);
@@ -154,7 +97,7 @@ function same(a: unknown, b: unknown): boolean {
 
 /** Update validation: immutability rules and the finalizer rule for objects being deleted. */
 export function validateUpdate(def: ResourceDef, old: KubeObject, next: KubeObject): void {
-  const causes = metadataCauses(next);
+  const causes = [...metadataCauses(next), ...kindCauses(def, next)];
   if (def.group === '' && (def.kind === 'Secret' || def.kind === 'ConfigMap')) {
     if (old.immutable === true) {
       if (next.immutable !== true)

@@ -9,6 +9,7 @@ import { groupVersion, type ResourceDef } from './resource-registry.js';
 import type { ResourceService, WriteOptions } from './resource-service.js';
 import { objectFilter } from './selectors.js';
 import { type IncludeObject, toTable, wantsTable } from './table.js';
+import { parseDeleteOptions, parseDryRun, parseListOptions } from './validation/request-options.js';
 import { serveWatch, type WatchHub } from './watch-stream.js';
 
 export interface ResourceHandlerDeps {
@@ -55,11 +56,12 @@ export async function handleResource(
     if (partialMetadata(accept)) return asMeta(o);
     return present(o);
   };
-  const opts: WriteOptions = {
-    dryRun: query.getAll('dryRun').includes('All'),
+  const writeOptions = (verb: 'create' | 'update' | 'patch'): WriteOptions => ({
+    dryRun: parseDryRun(verb, query),
+    version: r.version,
     ...(query.get('fieldManager') ? { fieldManager: query.get('fieldManager')! } : {}),
     force: query.get('force') === 'true',
-  };
+  });
 
   switch (r.verb) {
     case 'get':
@@ -69,8 +71,8 @@ export async function handleResource(
       let fieldSelector = query.get('fieldSelector');
       if (r.name) fieldSelector = [fieldSelector, `metadata.name=${r.name}`].filter(Boolean).join(',');
       const filter = objectFilter(query.get('labelSelector'), fieldSelector, def.kind);
+      const list = parseListOptions(query, r.verb === 'watch');
       if (r.verb === 'watch') {
-        const timeout = query.get('timeoutSeconds');
         return serveWatch(
           req,
           res,
@@ -79,19 +81,20 @@ export async function handleResource(
             version: r.version,
             namespace: ns,
             filter,
-            resourceVersion: query.get('resourceVersion') ?? '',
-            allowBookmarks: query.get('allowWatchBookmarks') === 'true',
-            sendInitialEvents: query.get('sendInitialEvents') === 'true',
-            timeoutSeconds: timeout ? Number(timeout) : undefined,
+            resourceVersion: list.resourceVersion,
+            allowBookmarks: list.allowWatchBookmarks,
+            sendInitialEvents: list.sendInitialEvents === true,
+            timeoutSeconds: list.timeoutSeconds,
             encode: encodeOne,
           },
           deps,
         );
       }
-      const limit = Number(query.get('limit') ?? '0') || undefined;
       const page = listObjects(deps.store, def, ns, filter, {
-        ...(limit ? { limit } : {}),
-        ...(query.get('continue') ? { continue: query.get('continue')! } : {}),
+        ...(list.limit ? { limit: list.limit } : {}),
+        ...(list.continue ? { continue: list.continue } : {}),
+        ...(list.resourceVersion ? { resourceVersion: list.resourceVersion } : {}),
+        ...(list.resourceVersionMatch ? { resourceVersionMatch: list.resourceVersionMatch } : {}),
       });
       if (wantsTable(accept)) {
         return sendJson(
@@ -127,14 +130,17 @@ export async function handleResource(
     }
     case 'create': {
       const body = decodeObjectBody(req, await readBody(req));
+      const opts = writeOptions('create');
       return sendJson(res, 201, encodeOne(service.create(def, ns, body, opts)));
     }
     case 'update': {
       const body = decodeObjectBody(req, await readBody(req));
+      const opts = writeOptions('update');
       return sendJson(res, 200, encodeOne(service.update(def, ns, r.name!, body, opts)));
     }
     case 'patch': {
       const { type, patch } = decodePatchBody(req, await readBody(req));
+      const opts = writeOptions('patch');
       const existed =
         type !== 'apply' || deps.store.get(`${def.group}/${def.plural}`, ns, r.name!) !== undefined;
       return sendJson(
@@ -144,9 +150,7 @@ export async function handleResource(
       );
     }
     case 'delete': {
-      const body = decodeObjectBody(req, await readBody(req)) ?? {};
-      const propagation = query.get('propagationPolicy');
-      const options = propagation ? { ...(body as object), propagationPolicy: propagation } : body;
+      const options = parseDeleteOptions(decodeObjectBody(req, await readBody(req)), query);
       const result = service.delete(def, ns, r.name!, options);
       if (!result.gone) return sendJson(res, 200, encodeOne(result.object));
       return sendJson(res, 200, {
@@ -158,11 +162,14 @@ export async function handleResource(
       });
     }
     case 'deletecollection': {
-      await readBody(req);
+      const options = parseDeleteOptions(decodeObjectBody(req, await readBody(req)), query);
       const filter = objectFilter(query.get('labelSelector'), query.get('fieldSelector'), def.kind);
       const victims = listObjects(deps.store, def, ns, filter, {}).items;
       const items = victims.map((o) =>
-        present(service.delete(def, o.metadata.namespace, o.metadata.name).object),
+        present(
+          service.delete(def, o.metadata.namespace, o.metadata.name, { ...options, preconditions: {} })
+            .object,
+        ),
       );
       return sendJson(res, 200, {
         kind: def.listKind,

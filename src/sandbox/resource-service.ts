@@ -8,11 +8,15 @@ import type { ObjectStore } from './object-store.js';
 import { groupVersion, type ResourceDef, storageKey } from './resource-registry.js';
 import { serverSideApply } from './server-side-apply.js';
 import { strategicMerge } from './strategic-merge.js';
+import { checkDecodes, nullEntriesToZero } from './validation/decode.js';
+import type { DeleteOptions } from './validation/request-options.js';
 
 export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
 
 export interface WriteOptions {
   dryRun?: boolean;
+  /** the version of the request URL (decode errors name it); the storage version when absent */
+  version?: string;
   fieldManager?: string;
   force?: boolean;
 }
@@ -27,6 +31,17 @@ export interface ResourceServiceHooks {
   namespaceTerminating(name: string): void;
   crdWritten(crd: KubeObject): void;
   crdDeleting(crd: KubeObject): void;
+}
+
+/** The etcd key a storage error names, e.g. /registry/configmaps/ns/name (CRs: /registry/<group>/<plural>/...). */
+function etcdKey(def: ResourceDef, obj: KubeObject): string {
+  const resource =
+    def.crdName !== undefined
+      ? `${def.group}/${def.plural}`
+      : def.kind === 'Service' && def.group === ''
+        ? 'services/specs'
+        : def.plural;
+  return `/registry/${resource}/${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata.name}`;
 }
 
 function timestamp(now: Date): string {
@@ -69,7 +84,7 @@ export class ResourceService {
     body: unknown,
     opts: WriteOptions = {},
   ): KubeObject {
-    const obj = this.coerceBody(def, body);
+    const obj = this.coerceBody(def, body, opts, 'body');
     if (def.namespaced) {
       if (obj.metadata.namespace && namespace && obj.metadata.namespace !== namespace) {
         throw apiErrors.badRequest(
@@ -81,6 +96,7 @@ export class ResourceService {
     if (!obj.metadata.name && typeof obj.metadata.generateName === 'string') {
       obj.metadata.name = obj.metadata.generateName + randomBytes(4).toString('hex').slice(0, 5);
     }
+    normalize(def, obj);
     validateCreate(def, obj);
     if (def.namespaced) {
       const ns = this.hooks.namespace(obj.metadata.namespace ?? '');
@@ -93,6 +109,11 @@ export class ResourceService {
         );
       }
     }
+    // etcd3 store.go Create refuses a set (non-zero) resourceVersion before it looks for the key; the
+    // error is not an API status, so the client gets a 500 with no reason (responsewriters ErrorToAPIStatus)
+    const sentRv = obj.metadata.resourceVersion;
+    if (!opts.dryRun && typeof sentRv === 'string' && /^\d+$/.test(sentRv) && !/^0+$/.test(sentRv))
+      throw new ApiError(500, '', 'resourceVersion should not be set on objects to be created');
     if (this.store.get(storageKey(def), obj.metadata.namespace, obj.metadata.name))
       throw apiErrors.alreadyExists(def, obj.metadata.name);
     const meta = obj.metadata;
@@ -102,7 +123,6 @@ export class ResourceService {
     meta.creationTimestamp = timestamp(this.now());
     if (def.tracksGeneration) meta.generation = 1;
     else delete meta.generation;
-    normalize(def, obj);
     carryAllocated(def, obj, obj, () => this.allocateIp());
     if (isCrdDef(def)) crdStatus(obj, timestamp(this.now()));
     if (opts.dryRun)
@@ -122,7 +142,7 @@ export class ResourceService {
     body: unknown,
     opts: WriteOptions = {},
   ): KubeObject {
-    const next = this.coerceBody(def, body);
+    const next = this.coerceBody(def, body, opts, 'body');
     if (next.metadata.name !== name) {
       throw apiErrors.badRequest(
         `the name of the object (${next.metadata.name ?? ''}) does not match the name on the URL (${name})`,
@@ -134,6 +154,16 @@ export class ResourceService {
       );
     }
     const old = this.get(def, namespace, name);
+    // a uid in the body is a precondition (registry/rest/update.go defaultUpdatedObjectInfo.Preconditions),
+    // checked by the storage's GuaranteedUpdate before the resourceVersion (storage/interfaces.go Check)
+    const uid = next.metadata.uid;
+    if (typeof uid === 'string' && uid !== '' && uid !== old.metadata.uid) {
+      throw apiErrors.conflict(
+        def,
+        name,
+        `StorageError: invalid object, Code: 4, Key: ${etcdKey(def, old)}, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: ${uid}, UID in object meta: ${old.metadata.uid ?? ''}`,
+      );
+    }
     return this.commitUpdate(def, old, next, opts);
   }
 
@@ -163,37 +193,48 @@ export class ResourceService {
       }
       patched = strategicMerge(base, patch as JsonObject);
     }
-    const next = this.coerceBody(def, patched);
+    const next = this.coerceBody(def, patched, opts, 'patch');
     next.metadata.name = name;
     // a resourceVersion in the patch is a precondition; the live one carried over is not
     if (next.metadata.resourceVersion === old.metadata.resourceVersion) delete next.metadata.resourceVersion;
     return this.commitUpdate(def, old, next, opts);
   }
 
-  delete(def: ResourceDef, namespace: string | undefined, name: string, options: unknown = {}): DeleteResult {
+  /**
+   * DELETE with validated options (validation/request-options.ts). Preconditions are checked as
+   * registry/rest/delete.go BeforeDelete words them; with dryRun the answer is what a delete would
+   * return, nothing changes.
+   */
+  delete(
+    def: ResourceDef,
+    namespace: string | undefined,
+    name: string,
+    options: DeleteOptions = { dryRun: false, preconditions: {} },
+  ): DeleteResult {
     const obj = this.get(def, namespace, name);
-    const pre = isObject(options) && isObject(options.preconditions) ? options.preconditions : {};
-    if (typeof pre.resourceVersion === 'string' && pre.resourceVersion !== obj.metadata.resourceVersion) {
+    const pre = options.preconditions;
+    const byKind = { group: def.group, plural: def.kind };
+    if (pre.uid !== undefined && pre.uid !== obj.metadata.uid) {
       throw apiErrors.conflict(
-        def,
+        byKind,
         name,
-        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${obj.metadata.resourceVersion}`,
+        `the UID in the precondition (${pre.uid}) does not match the UID in record (${obj.metadata.uid ?? ''}). The object might have been deleted and then recreated`,
       );
     }
-    if (typeof pre.uid === 'string' && pre.uid !== obj.metadata.uid) {
+    if (pre.resourceVersion !== undefined && pre.resourceVersion !== obj.metadata.resourceVersion) {
       throw apiErrors.conflict(
-        def,
+        byKind,
         name,
-        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${obj.metadata.uid}`,
+        `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${obj.metadata.resourceVersion ?? ''}). The object might have been modified`,
       );
     }
-    if (isObject(options) && Array.isArray(options.dryRun) && options.dryRun.length > 0)
-      return { gone: false, object: obj };
+    const dry = options.dryRun;
     if (isNamespaceDef(def)) {
       if (obj.metadata.deletionTimestamp) return { gone: false, object: obj };
       const next = clone(obj);
       next.metadata.deletionTimestamp = timestamp(this.now());
       next.status = { phase: 'Terminating' };
+      if (dry) return { gone: false, object: next };
       const stored = this.commit(def, next);
       this.hooks.namespaceTerminating(name);
       return { gone: false, object: stored };
@@ -203,8 +244,10 @@ export class ResourceService {
       const next = clone(obj);
       next.metadata.deletionTimestamp = timestamp(this.now());
       next.metadata.deletionGracePeriodSeconds = 0;
+      if (dry) return { gone: false, object: next };
       return { gone: false, object: this.commit(def, next) };
     }
+    if (dry) return { gone: true, object: obj };
     if (isCrdDef(def)) this.hooks.crdDeleting(obj);
     return { gone: true, object: this.remove(def, obj) };
   }
@@ -248,7 +291,7 @@ export class ResourceService {
       this.applied.get(key),
       def.strategicMerge,
     );
-    const next = this.coerceBody(def, merged);
+    const next = this.coerceBody(def, merged, opts, 'patch');
     if (next.metadata.resourceVersion === old.metadata.resourceVersion) delete next.metadata.resourceVersion;
     const result = this.commitUpdate(def, old, next, opts);
     if (!opts.dryRun) this.applied.set(key, applied);
@@ -259,7 +302,14 @@ export class ResourceService {
     const rv = next.metadata.resourceVersion;
     if (rv !== undefined && rv !== '' && rv !== old.metadata.resourceVersion)
       throw apiErrors.conflict(def, old.metadata.name);
-    // server-owned metadata is kept from the live object
+    // server-owned metadata is kept from the live object; a changed uid is refused
+    // (apimachinery api/validation/objectmeta.go ValidateObjectMetaUpdate: uid is immutable)
+    const uid = next.metadata.uid;
+    if (typeof uid === 'string' && uid !== '' && uid !== old.metadata.uid) {
+      throw apiErrors.invalid(def.group, def.kind, old.metadata.name, [
+        { field: 'metadata.uid', message: `Invalid value: "${uid}": field is immutable` },
+      ]);
+    }
     next.metadata.uid = old.metadata.uid;
     next.metadata.creationTimestamp = old.metadata.creationTimestamp;
     next.metadata.namespace = old.metadata.namespace;
@@ -305,9 +355,27 @@ export class ResourceService {
     return next;
   }
 
-  /** Body → a fresh object with apiVersion/kind of the storage version and a metadata map. */
-  private coerceBody(def: ResourceDef, body: unknown): KubeObject {
+  /**
+   * Body → a fresh object with apiVersion/kind of the storage version and a metadata map. A body that does
+   * not decode into the kind's Go type is a 400 (create/update); a patch result that does not is the 422
+   * of handlers/patch.go (`patch: Invalid value: "<patched JSON>": <decode error>`, no kind, no name).
+   */
+  private coerceBody(
+    def: ResourceDef,
+    body: unknown,
+    opts: WriteOptions,
+    from: 'body' | 'patch',
+  ): KubeObject {
     if (!isObject(body)) throw apiErrors.badRequest('the request body must be a JSON object');
+    try {
+      checkDecodes(def, opts.version ?? def.versions[0]!, body);
+    } catch (err) {
+      if (from === 'body' || !(err instanceof ApiError)) throw err;
+      const decodeError = err.message.replace(/^.*? cannot be handled as a \S+: /, '');
+      throw apiErrors.invalid('', '', '', [
+        { field: 'patch', message: `Invalid value: ${JSON.stringify(JSON.stringify(body))}: ${decodeError}` },
+      ]);
+    }
     const obj = clone(body) as unknown as KubeObject;
     if (obj.kind !== undefined && obj.kind !== def.kind) {
       throw apiErrors.badRequest(
@@ -315,6 +383,11 @@ export class ResourceService {
       );
     }
     if (!isObject(obj.metadata)) obj.metadata = { name: '' };
+    nullEntriesToZero(obj.metadata.labels);
+    nullEntriesToZero(obj.metadata.annotations);
+    if (def.crdName === undefined && (def.kind === 'ConfigMap' || def.kind === 'Secret')) {
+      nullEntriesToZero(def.kind === 'ConfigMap' ? obj.data : obj.stringData);
+    }
     obj.apiVersion = groupVersion(def.group, def.versions[0]!);
     obj.kind = def.kind;
     delete obj.metadata.selfLink;

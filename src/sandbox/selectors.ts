@@ -1,92 +1,216 @@
 import type { KubeObject } from '../core/types.js';
 import { apiErrors } from './api-error.js';
 
+import { goValue, isQualifiedName, isValidLabelValue } from './validation/field-errors.js';
+
 /**
- * Label and field selectors for list/watch. The label grammar is the Kubernetes one
- * (`a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x)`, `a`, `!a`, comma = AND).
- * Private to the sandbox so that it does not depend on the controller's parser.
+ * Label and field selectors for list/watch. The label grammar, its errors and its matching follow
+ * k8s.io/apimachinery/pkg/labels/selector.go (Lexer, Parser, NewRequirement, Requirement.Matches):
+ * `a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x)`, `a`, `!a`, `a>1`, `a<1` (integers), comma = AND;
+ * `a in ()` is the set {""}, not an error. Private to the sandbox so it does not share the controller's parser.
  */
-type Requirement =
-  | { op: 'in'; key: string; values: string[] }
-  | { op: 'notin'; key: string; values: string[] }
-  | { op: 'exists'; key: string }
-  | { op: '!exists'; key: string };
+type Op = 'in' | 'notin' | '=' | '==' | '!=' | 'gt' | 'lt' | 'exists' | '!';
+interface Requirement {
+  key: string;
+  op: Op;
+  values: string[];
+}
 
 export type ObjectFilter = (o: KubeObject) => boolean;
 
-const KEY = /^([a-z0-9A-Z]([-a-z0-9A-Z.]*[a-z0-9A-Z])?\/)?[a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?$/;
-const VALUE = /^([a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?)?$/;
+type Tok = 'id' | '(' | ')' | ',' | '!' | '=' | '==' | '!=' | '>' | '<' | 'in' | 'notin' | 'eos';
+const SPECIAL = new Set(['=', '!', '(', ')', ',', '>', '<']);
 
-function splitTopLevel(text: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let cur = '';
-  for (const ch of text) {
-    if (ch === '(') depth++;
-    if (ch === ')') depth--;
-    if (ch === ',' && depth === 0) {
-      parts.push(cur);
-      cur = '';
-    } else cur += ch;
+function lex(text: string): { tok: Tok; lit: string }[] {
+  const out: { tok: Tok; lit: string }[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
+    if (SPECIAL.has(c)) {
+      const two = text.slice(i, i + 2);
+      if (two === '==' || two === '!=') {
+        out.push({ tok: two, lit: two });
+        i += 2;
+      } else {
+        out.push({ tok: c as Tok, lit: c });
+        i++;
+      }
+      continue;
+    }
+    let j = i;
+    while (j < text.length && !SPECIAL.has(text[j]!) && !/\s/.test(text[j]!)) j++;
+    const lit = text.slice(i, j);
+    out.push({ tok: lit === 'in' || lit === 'notin' ? lit : 'id', lit });
+    i = j;
   }
-  parts.push(cur);
-  return parts.map((p) => p.trim()).filter((p) => p !== '');
+  out.push({ tok: 'eos', lit: '' });
+  return out;
 }
 
-function bad(text: string, why: string): never {
-  throw apiErrors.badRequest(`unable to parse requirement: ${why} (selector "${text}")`);
+function fail(message: string): never {
+  throw apiErrors.badRequest(message);
 }
 
-function checkKey(sel: string, key: string): string {
-  if (!KEY.test(key) || key.length > 316) bad(sel, `invalid label key "${key}"`);
-  return key;
+function requirementErrors(key: string, op: Op, values: string[]): string[] {
+  const errs: string[] = [];
+  if ((op === 'gt' || op === 'lt') && values.length === 1 && !/^[+-]?\d+$/.test(values[0]!))
+    errs.push(
+      `values[0]: Invalid value: ${goValue(values[0])}: for 'Gt', 'Lt' operators, the value must be an integer`,
+    );
+  values.forEach((v, i) => {
+    const msgs = isValidLabelValue(v);
+    if (msgs.length > 0) errs.push(`values[${i}]: Invalid value: ${goValue(v)}: ${msgs.join('; ')}`);
+  });
+  void key;
+  return errs;
 }
 
-function checkValue(sel: string, value: string): string {
-  if (!VALUE.test(value) || value.length > 63) bad(sel, `invalid label value: "${value}"`);
-  return value;
-}
-
+/** labels.Parse: throws the real server's 400 text for a selector it would refuse. */
 export function parseLabelSelector(text: string): Requirement[] {
+  const toks = lex(text);
+  let pos = 0;
+  // in and notin are keywords only where an operator is expected (the parser's KeyAndOperator mode)
+  const peek = (ops: boolean) => {
+    const t = toks[pos]!;
+    return !ops && (t.tok === 'in' || t.tok === 'notin') ? { tok: 'id' as Tok, lit: t.lit } : t;
+  };
+  const next = (ops: boolean) => {
+    const t = peek(ops);
+    if (pos < toks.length - 1) pos++;
+    return t;
+  };
+  const requirement = (): Requirement => {
+    let t = next(false);
+    let op: Op | undefined;
+    if (t.tok === '!') {
+      op = '!';
+      t = next(false);
+    }
+    if (t.tok !== 'id') throw new Error(`found '${t.lit}', expected: identifier`);
+    const key = t.lit;
+    const keyErrs = isQualifiedName(key);
+    if (keyErrs.length > 0) throw new Error(`key: Invalid value: ${goValue(key)}: ${keyErrs.join('; ')}`);
+    const after = peek(false).tok;
+    if (op === '!' || after === 'eos' || after === ',') return { key, op: op ?? 'exists', values: [] };
+    const o = next(true);
+    const ops: Partial<Record<Tok, Op>> = {
+      in: 'in',
+      notin: 'notin',
+      '=': '=',
+      '==': '==',
+      '!=': '!=',
+      '>': 'gt',
+      '<': 'lt',
+    };
+    op = ops[o.tok];
+    if (!op) throw new Error(`found '${o.lit}', expected: in, notin, =, ==, !=, gt, lt`);
+    const values = new Set<string>();
+    if (op === 'in' || op === 'notin') {
+      const open = next(false);
+      if (open.tok !== '(') throw new Error(`found '${open.lit}' expected: '('`);
+      const first = peek(false);
+      if (first.tok === ')') {
+        next(false);
+        values.add('');
+      } else if (first.tok === 'id' || first.tok === ',') {
+        for (;;) {
+          const v = next(false);
+          if (v.tok === 'id') {
+            values.add(v.lit);
+            const sep = peek(false);
+            if (sep.tok === ',') continue;
+            if (sep.tok === ')') break;
+            throw new Error(`found '${sep.lit}', expected: ',' or ')'`);
+          }
+          if (v.tok === ',') {
+            if (values.size === 0) values.add('');
+            const sep = peek(false);
+            if (sep.tok === ')') {
+              values.add('');
+              break;
+            }
+            if (sep.tok === ',') {
+              next(false);
+              values.add('');
+            }
+            continue;
+          }
+          throw new Error(`found '${v.lit}', expected: ',', or identifier`);
+        }
+        const close = next(false);
+        if (close.tok !== ')') throw new Error(`found '${first.lit}', expected: ')'`);
+      } else throw new Error(`found '${first.lit}', expected: ',', ')' or identifier`);
+    } else {
+      const v = peek(false);
+      if (v.tok === 'eos' || v.tok === ',') values.add('');
+      else {
+        next(false);
+        if (v.tok !== 'id') throw new Error(`found '${v.lit}', expected: identifier`);
+        values.add(v.lit);
+      }
+    }
+    const list = [...values].sort();
+    const errs = requirementErrors(key, op, list);
+    if (errs.length > 0) throw new Error(errs.length === 1 ? errs[0] : `[${errs.join(', ')}]`);
+    return { key, op, values: list };
+  };
+
   const reqs: Requirement[] = [];
-  for (const part of splitTopLevel(text)) {
-    const set = /^(\S+)\s+(in|notin)\s*\((.*)\)$/.exec(part);
-    if (set) {
-      const values = set[3]!.split(',').map((v) => checkValue(text, v.trim()));
-      reqs.push({ op: set[2] as 'in' | 'notin', key: checkKey(text, set[1]!), values });
-      continue;
+  for (;;) {
+    const t = peek(false);
+    if (t.tok === 'eos') return reqs;
+    if (t.tok !== 'id' && t.tok !== '!')
+      fail(`found '${t.lit}', expected: !, identifier, or 'end of string'`);
+    try {
+      reqs.push(requirement());
+    } catch (err) {
+      fail(`unable to parse requirement: ${(err as Error).message}`);
     }
-    const eq = /^([^=!\s]+)\s*(==|=|!=)\s*(\S*)$/.exec(part);
-    if (eq) {
-      const key = checkKey(text, eq[1]!);
-      const value = checkValue(text, eq[3]!);
-      reqs.push(eq[2] === '!=' ? { op: 'notin', key, values: [value] } : { op: 'in', key, values: [value] });
-      continue;
-    }
-    if (part.startsWith('!')) {
-      reqs.push({ op: '!exists', key: checkKey(text, part.slice(1).trim()) });
-      continue;
-    }
-    if (/[\s()=!]/.test(part)) bad(text, `found '${part}', expected: identifier`);
-    reqs.push({ op: 'exists', key: checkKey(text, part) });
+    const sep = next(false);
+    if (sep.tok === 'eos') return reqs;
+    if (sep.tok !== ',') fail(`found '${sep.lit}', expected: ',' or 'end of string'`);
+    const after = peek(false);
+    if (after.tok !== 'id' && after.tok !== '!')
+      fail(`found '${after.lit}', expected: identifier or '!' after ','`);
   }
-  return reqs;
 }
 
 function labelsMatch(reqs: Requirement[], labels: Record<string, string>): boolean {
   return reqs.every((r) => {
     const has = Object.hasOwn(labels, r.key);
+    const value = labels[r.key];
     switch (r.op) {
       case 'in':
-        return has && r.values.includes(labels[r.key]!);
+      case '=':
+      case '==':
+        return has && r.values.includes(value!);
       case 'notin':
-        return !has || !r.values.includes(labels[r.key]!);
+      case '!=':
+        return !has || !r.values.includes(value!);
       case 'exists':
         return has;
-      default:
+      case '!':
         return !has;
+      default: {
+        if (!has || !/^[+-]?\d+$/.test(value!)) return false;
+        const l = BigInt(value!);
+        const v = BigInt(r.values[0]!);
+        return r.op === 'gt' ? l > v : l < v;
+      }
     }
   });
+}
+
+/** fields.ParseSelector splits on commas (no set syntax in field selectors). */
+function splitTopLevel(text: string): string[] {
+  return text
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
 }
 
 const FIELD_GETTERS: Record<string, (o: KubeObject) => string> = {
