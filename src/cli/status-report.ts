@@ -227,7 +227,9 @@ function desiredHashOf(
   opts: ReportOptions,
 ): string {
   const transform = program
-    ? (obj: KubeObject) => program.apply(obj, transformContextFor(source, target, ns), { strict }).object
+    ? (obj: KubeObject) =>
+        program.apply(obj, transformContextFor(source, target, ns, opts.policy.keys.prefix), { strict })
+          .object
     : undefined;
   return buildDesiredMirror(source, target, {
     keys: opts.policy.keys,

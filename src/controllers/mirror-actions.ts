@@ -4,19 +4,43 @@ import { mirrorContentHash } from '../core/hash.js';
 import { classifyExisting } from '../core/ownership.js';
 import type { Action } from '../core/plan.js';
 import type { KubeObject } from '../core/types.js';
-import { classifyApiError } from '../kube/api-errors.js';
+import { ApiError, classifyApiError } from '../kube/api-errors.js';
 import type { SourceReconcilerDeps } from './source-reconciler.js';
 import type { WatchedType } from './watched-type.js';
 
 /** How many writes of one source's fan-out are in flight at once. */
 const FANOUT_CONCURRENCY = 8;
 
+/** A target that could not be mirrored: `reason` is short (status line), `detail` whole (Events, logs). */
+export interface TargetFailure {
+  namespace: string;
+  reason: string;
+  detail: string;
+  /** retried with backoff (5xx, throttling): shown in status, not an Event a person must act on */
+  retrying: boolean;
+}
+
 export interface ActionsOutcome {
   synced: number;
   conflicts: string[];
-  errors: Array<{ namespace: string; reason: string }>;
+  errors: TargetFailure[];
   /** failures worth retrying (the source is requeued with backoff) */
   transient: number;
+}
+
+/** The short form of an API failure for the status line: the reason, and for a refusal the field(s). */
+function shortReason(e: ApiError): string {
+  const fields = [...new Set(e.causes.map((c) => c.field).filter((f): f is string => Boolean(f)))];
+  const base = e.reason === 'Unknown' ? e.message : e.reason.toLowerCase();
+  return fields.length > 0 ? `${base} ${fields.join(',')}` : base;
+}
+
+/**
+ * A 409 on our own write (our cache was behind our last write) or an AlreadyExists on our own mirror not yet
+ * cached: a retry from the cache resolves it, so it is retried quietly, never reported as an error or Event.
+ */
+function isSelfRace(err: unknown): boolean {
+  return err instanceof CacheLagError || (err instanceof ApiError && err.reason === 'Conflict');
 }
 
 /**
@@ -29,7 +53,7 @@ export class MirrorActions {
 
   async run(w: WatchedType, source: KubeObject, actions: Action[], log: Logger): Promise<ActionsOutcome> {
     const conflicts: string[] = [];
-    const errors: Array<{ namespace: string; reason: string }> = [];
+    const errors: TargetFailure[] = [];
     let synced = 0;
     let transient = 0;
     const run = async (a: Action): Promise<void> => {
@@ -39,17 +63,29 @@ export class MirrorActions {
         else if (outcome === 'conflict') conflicts.push(a.namespace);
       } catch (err) {
         if (err instanceof TargetError) {
-          errors.push({ namespace: a.namespace, reason: err.message });
+          errors.push({ namespace: a.namespace, reason: err.message, detail: err.message, retrying: false });
           this.d.hooks.syncError(err.reason);
+          log.warn({ namespace: a.namespace, reason: err.reason, err: err.message }, 'mirror not written');
+          return;
+        }
+        if (isSelfRace(err)) {
+          transient++;
+          log.debug(
+            { namespace: a.namespace, action: a.type, err: (err as Error).message },
+            'retrying from the cache',
+          );
           return;
         }
         const e = classifyApiError(err);
+        const retrying = e.reason !== 'Forbidden' && e.reason !== 'Invalid';
         errors.push({
           namespace: a.namespace,
-          reason: e.reason === 'Unknown' ? e.message : e.reason.toLowerCase(),
+          reason: shortReason(e),
+          detail: `${e.reason}: ${e.message}`,
+          retrying,
         });
         this.d.hooks.syncError(e.reason);
-        if (e.reason !== 'Forbidden' && e.reason !== 'Invalid') transient++;
+        if (retrying) transient++;
         log.warn(
           { namespace: a.namespace, action: a.type, reason: e.reason, err: e.message },
           'mirror write failed',
@@ -96,16 +132,12 @@ export class MirrorActions {
           log.debug({ namespace: a.namespace, reason: a.reason }, 'mirror updated');
           return 'synced';
         } catch (err) {
-          if (classifyApiError(err).reason !== 'Invalid') throw err;
-          // 422 on update: an immutable field; delete and recreate.
-          return this.recreate(
-            w,
-            source,
-            a.live,
-            a.desired,
-            'the API server rejected the update as invalid',
-            log,
-          );
+          const e = classifyApiError(err);
+          // Only a refused change of an immutable field is mended by delete + create; any other 422 (an
+          // invalid label, say) would be refused on the create too and leave the target with no mirror.
+          if (!e.isImmutableField()) throw err;
+          const fields = e.causes.map((c) => c.field ?? '<object>').join(', ');
+          return this.recreate(w, source, a.live, a.desired, `immutable field changed (${fields})`, log);
         }
       case 'recreate':
         return this.recreate(w, source, a.live, a.desired, a.reason, log);
@@ -121,7 +153,7 @@ export class MirrorActions {
         await this.conflict(w, source, a.namespace, a.reason);
         return 'conflict';
       case 'error':
-        throw new TargetError(a.reason);
+        throw new TargetError(a.code ?? 'TransformFailed', a.reason);
     }
   }
 
@@ -177,6 +209,8 @@ export class MirrorActions {
     reason: string,
     log: Logger,
   ): Promise<'synced'> {
+    // Never delete before the replacement is known to be accepted: the server validates a dry-run create.
+    await this.d.writer.createWouldBeAccepted(w.type, desired);
     await this.d.writer.delete(w.type, {
       namespace: live.metadata.namespace ?? '',
       name: live.metadata.name,
@@ -206,9 +240,8 @@ class CacheLagError extends KubemirrorError {
   }
 }
 
-class TargetError extends Error {
-  readonly reason = 'TransformFailed';
-}
+/** The desired mirror could not be built (strict transform failure, invalid result): not retried. */
+class TargetError extends KubemirrorError {}
 
 /** Runs `fn` over `items` with at most `limit` in flight. */
 async function runLimited<T>(

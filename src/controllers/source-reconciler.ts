@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { buildDesiredMirror } from '../core/desired-mirror.js';
+import { InvalidMirrorError } from '../core/desired-validity.js';
 import { globMatch } from '../core/glob.js';
 import type { MirrorKeys } from '../core/keys.js';
-import { isProvablyMirrorOf } from '../core/ownership.js';
+import { isProvablyMirrorOf, writtenByKubemirror } from '../core/ownership.js';
 import { type Action, planSource } from '../core/plan.js';
 import { neverMirrorReason } from '../core/sanitize.js';
 import { readSourceSpec } from '../core/source-spec.js';
@@ -46,6 +47,9 @@ export interface SourceReconcilerDeps {
   log: Logger;
   now: () => Date;
 }
+
+/** Failed targets named one Event each (the first ones); the SyncPartial Event counts them all. */
+const MAX_TARGET_EVENTS = 10;
 
 /** Thrown when some targets failed transiently: the key is retried with backoff after status is written. */
 class PartialFailure extends Error {
@@ -119,9 +123,13 @@ export class SourceReconciler {
           const nsInfo = this.d.namespace(ns);
           const apply = transform.program
             ? (obj: KubeObject) => {
-                const out = transform.program!.apply(obj, transformContextFor(source, ns, nsInfo), {
-                  strict: spec.transformStrict,
-                });
+                const out = transform.program!.apply(
+                  obj,
+                  transformContextFor(source, ns, nsInfo, keys.prefix),
+                  {
+                    strict: spec.transformStrict,
+                  },
+                );
                 for (const s of out.skipped) skipped.push(`${ns}: rule ${s.rule} (${s.path}): ${s.message}`);
                 return out.object;
               }
@@ -140,7 +148,8 @@ export class SourceReconciler {
             mirror: { ...shared.mirror, metadata: { ...shared.mirror.metadata, namespace: ns } },
           };
         } catch (err) {
-          return { error: err instanceof Error ? err.message : String(err) };
+          if (err instanceof InvalidMirrorError) return { error: err.message, code: err.reason };
+          return { error: err instanceof Error ? err.message : String(err), code: 'TransformFailed' };
         }
       },
     });
@@ -174,7 +183,7 @@ export class SourceReconciler {
   ): Promise<ReconcileResult> {
     const r = await this.actions.run(w, source, actions, log);
     const summary = { wanted, synced: r.synced, conflicts: r.conflicts, errors: r.errors };
-    await this.report(w, source, formatSyncStatus(summary), summary, skipped);
+    await this.report(w, source, summary, skipped);
     if (r.transient > 0) throw new PartialFailure(`${r.transient} target(s) failed, retrying`);
     return done;
   }
@@ -188,28 +197,31 @@ export class SourceReconciler {
   ): Promise<ReconcileResult> {
     this.d.hooks.syncError(reason);
     const summary = { wanted: 0, synced: 0, conflicts: [], errors: [], fatal: message };
-    const line = formatSyncStatus(summary);
     // said once when it starts (the status annotation and an Event keep saying it), not on every re-check
-    const changed = source.metadata.annotations?.[this.d.keys.syncStatus] !== line;
+    const changed = source.metadata.annotations?.[this.d.keys.syncStatus] !== formatSyncStatus(summary);
     log[changed ? 'warn' : 'debug']({ reason, err: message }, 'source not mirrored');
-    await this.report(w, source, line, summary, []);
+    await this.report(w, source, summary, []);
     return done;
   }
 
-  /** Writes `P/sync-status` only when it changes (a patch, never hashed) and keeps /status coverage. */
+  /**
+   * Writes `P/sync-status` only when it changes (a patch, never hashed) and keeps /status coverage. When it
+   * changes, Events say what a person must act on with the whole reasons (the line abbreviates): the source
+   * failing, each failed target, skipped transform rules.
+   */
   private async report(
     w: WatchedType,
     source: KubeObject,
-    line: string,
     summary: {
       wanted: number;
       synced: number;
       conflicts: string[];
-      errors: Array<{ namespace: string; reason: string }>;
+      errors: Array<{ namespace: string; reason: string; detail?: string; retrying?: boolean }>;
       fatal?: string;
     },
     skipped: string[],
   ): Promise<void> {
+    const line = formatSyncStatus({ ...summary, skipped: skipped.length });
     const ref = { namespace: source.metadata.namespace ?? '', name: source.metadata.name };
     this.d.status.set(w.id, w.type.plural, ref, { ...summary, skipped: skipped.length, line });
     const current = source.metadata.annotations?.[this.d.keys.syncStatus];
@@ -217,13 +229,26 @@ export class SourceReconciler {
     await this.d.writer.mergePatch(w.type, ref, {
       metadata: { annotations: { [this.d.keys.syncStatus]: line } },
     });
-    if (summary.fatal || summary.errors.length > 0 || summary.conflicts.length > 0) {
-      await this.d.events.record(
+    const { events } = this.d;
+    if (summary.fatal) await events.record(w.type, source, 'Warning', 'SyncFailed', summary.fatal);
+    else if (summary.errors.length > 0 || summary.conflicts.length > 0)
+      await events.record(w.type, source, 'Warning', 'SyncPartial', line);
+    for (const e of summary.errors.filter((x) => !x.retrying).slice(0, MAX_TARGET_EVENTS))
+      await events.record(
         w.type,
         source,
         'Warning',
-        summary.fatal ? 'SyncFailed' : 'SyncPartial',
-        line,
+        'MirrorFailed',
+        `not mirrored to ${e.namespace}: ${e.detail ?? e.reason}`,
+      );
+    if (skipped.length > 0) {
+      const n = skipped.length;
+      await events.record(
+        w.type,
+        source,
+        'Warning',
+        'TransformRuleSkipped',
+        `${n} transform rule${n === 1 ? '' : 's'} skipped: ${skipped.join('; ')}`,
       );
     }
   }
@@ -275,35 +300,51 @@ export class SourceReconciler {
 
   /**
    * The source left the label-filtered cache: deleted, or its `P/enabled` label removed. Read it once to tell
-   * which, then delete its mirrors (only those provably from a uid that is not live) and drop our finalizer.
+   * which, then delete its mirrors and drop our finalizer. A mirror is this source's when it names the uid
+   * of the source (live, or last seen in the cache); one naming another uid is collected only with proof
+   * that kubemirror wrote it (an orphan of an earlier incarnation, e.g. after downtime), otherwise it is
+   * someone's copy or a forgery: left alone and reported.
    */
   private async sourceGone(w: WatchedType, ref: SourceRef): Promise<ReconcileResult> {
     this.d.status.delete(w.id, ref);
+    const key = `${ref.namespace}/${ref.name}`;
+    const seen = w.lastSeen.get(key);
     const mirrors = this.d.mirrors.mirrorsOf(w.id, ref.namespace, ref.name);
-    const mayHoldFinalizer =
-      this.d.config().finalizers && w.lastSeenWithFinalizer.has(`${ref.namespace}/${ref.name}`);
-    if (mirrors.length === 0 && !mayHoldFinalizer) return done;
+    const mayHoldFinalizer = this.d.config().finalizers && seen?.finalizer === true;
+    if (mirrors.length === 0 && !mayHoldFinalizer) {
+      w.lastSeen.delete(key);
+      return done;
+    }
     const live = await this.d.readSource(w, ref);
-    const liveUid = live?.metadata.uid;
     const stillSource =
       live?.metadata.labels?.[this.d.keys.enabled] === 'true' && !live.metadata.deletionTimestamp;
     if (stillSource) return done; // the cache will see it again; nothing to clean
+    const knownUid = live?.metadata.uid ?? seen?.uid;
     for (const m of mirrors) {
       const uid = m.metadata.annotations?.[this.d.keys.sourceUid] ?? '';
       if (!isProvablyMirrorOf(m, ref.namespace, ref.name, uid, this.d.keys)) continue;
-      if (live && uid !== liveUid && w.sources.get(`${ref.namespace}/${ref.name}`)) continue;
+      if (w.sources.get(key)?.metadata.uid === uid) continue; // a new incarnation owns it now
+      const log = { resource: w.type.plural, source: key, namespace: m.metadata.namespace, uid };
+      if (uid !== knownUid && !writtenByKubemirror(m, this.d.keys)) {
+        this.d.hooks.conflict(w.type.plural);
+        this.d.log.warn(
+          log,
+          'object labelled as a mirror of a deleted source but not written by kubemirror: left alone',
+        );
+        continue;
+      }
       await this.d.writer.delete(w.type, {
         namespace: m.metadata.namespace ?? '',
         name: m.metadata.name,
         uid: m.metadata.uid,
       });
       this.d.log.info(
-        { resource: w.type.plural, source: `${ref.namespace}/${ref.name}`, namespace: m.metadata.namespace },
-        'orphaned mirror deleted',
+        log,
+        uid === knownUid ? 'mirror of a deleted source deleted' : 'orphaned mirror deleted',
       );
     }
     if (live) await this.removeFinalizer(w, live);
-    w.lastSeenWithFinalizer.delete(`${ref.namespace}/${ref.name}`);
+    w.lastSeen.delete(key);
     return done;
   }
 }

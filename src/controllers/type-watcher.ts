@@ -34,7 +34,7 @@ export interface TypeWatcherOptions {
  */
 export function startTypeWatcher(o: TypeWatcherOptions): TypeWatcher {
   const { keys, entry } = o;
-  const lastSeenWithFinalizer = new Set<string>();
+  const lastSeen = new Map<string, { uid: string; finalizer: boolean }>();
   const sources = new Informer<KubeObject>({
     listWatch: o.listWatch,
     labelSelector: `${keys.enabled}=true`,
@@ -43,7 +43,8 @@ export function startTypeWatcher(o: TypeWatcherOptions): TypeWatcher {
   });
   const onSource = (obj: KubeObject) => {
     const ref = `${obj.metadata.namespace}/${obj.metadata.name}`;
-    if ((obj.metadata.finalizers ?? []).includes(keys.finalizer)) lastSeenWithFinalizer.add(ref);
+    const finalizer = (obj.metadata.finalizers ?? []).includes(keys.finalizer);
+    if (obj.metadata.uid) lastSeen.set(ref, { uid: obj.metadata.uid, finalizer });
     o.onSource(obj.metadata.namespace ?? '', obj.metadata.name);
   };
   sources.onAdd(onSource);
@@ -89,7 +90,7 @@ export function startTypeWatcher(o: TypeWatcherOptions): TypeWatcher {
       denied: entry.denied,
       sources,
       mirrors,
-      lastSeenWithFinalizer,
+      lastSeen,
     },
     hasSynced: () => sources.hasSynced() && (mirrors?.hasSynced() ?? true),
     brokenSince: () => {

@@ -9,8 +9,11 @@ export interface WatchedType {
   denied: string | null;
   sources: ObjectCache;
   mirrors: ObjectCache | null;
-  /** `ns/name` of sources last seen carrying our finalizer (so a source that leaves the cache is read once) */
-  lastSeenWithFinalizer: Set<string>;
+  /**
+   * `ns/name` → the uid of the source last seen there and whether it carried our finalizer: when a source
+   * leaves the cache, its mirrors are those naming that uid (anything else naming it needs proof).
+   */
+  lastSeen: Map<string, { uid: string; finalizer: boolean }>;
 }
 
 export interface ObjectCache {

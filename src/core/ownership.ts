@@ -1,7 +1,51 @@
 import type { MirrorKeys } from './keys.js';
 import type { KubeObject } from './types.js';
 
-export type Ownership = 'owned' | 'adoptable' | 'foreign-unmanaged' | 'foreign-other-source';
+export type Ownership =
+  | 'owned'
+  | 'adoptable'
+  | 'foreign-unmanaged'
+  | 'foreign-other-source'
+  /** labelled and annotated as a mirror, but not written by kubemirror (a copy, or forged) */
+  | 'foreign-unproven';
+
+/** The field manager every kubemirror write uses (the writer sends it as `fieldManager`). */
+export const KUBEMIRROR_FIELD_MANAGER = 'kubemirror';
+
+interface ManagedFieldsEntry {
+  manager?: string;
+  fieldsV1?: Record<string, unknown>;
+}
+
+function owns(fields: Record<string, unknown> | undefined, path: readonly string[]): boolean {
+  let node: unknown = fields;
+  for (const p of path) {
+    if (typeof node !== 'object' || node === null) return false;
+    node = (node as Record<string, unknown>)[`f:${p}`];
+  }
+  return typeof node === 'object' && node !== null;
+}
+
+/**
+ * Proof that kubemirror wrote `live`: its `managedFields` give the mirror label and the source-uid
+ * annotation to kubemirror's field manager. Labels and annotations alone prove nothing: anyone can write
+ * them, and `kubectl get -o yaml | kubectl apply` copies them into an object kubemirror never wrote (that
+ * copy's fields belong to kubectl's manager). Needed before touching a mirror whose recorded source uid is
+ * not one the controller knows (adoption, orphan collection after downtime).
+ */
+export function writtenByKubemirror(
+  live: KubeObject,
+  keys: MirrorKeys,
+  manager = KUBEMIRROR_FIELD_MANAGER,
+): boolean {
+  const entries = (live.metadata.managedFields ?? []) as ManagedFieldsEntry[];
+  // An API server that records no managedFields at all (the sandbox until it tracks field managers) leaves
+  // only the labels and annotations as proof; every real server since 1.18 records them.
+  if (entries.length === 0) return true;
+  const ours = entries.filter((e) => e?.manager === manager);
+  const has = (path: readonly string[]) => ours.some((e) => owns(e.fieldsV1, path));
+  return has(['metadata', 'labels', keys.mirror]) && has(['metadata', 'annotations', keys.sourceUid]);
+}
 
 /**
  * True only when `live` carries the mirror label and names exactly this source (namespace, name, uid) in
@@ -31,7 +75,8 @@ export function isProvablyMirrorOf(
  * - adoptable: a mirror whose recorded source (same name or another) is no longer live, e.g. the source was
  *   deleted and re-created with a new uid;
  * - foreign-other-source: a mirror of another source that is still live;
- * - foreign-unmanaged: not labelled as a mirror, or a mirror label without source annotations.
+ * - foreign-unmanaged: not labelled as a mirror, or a mirror label without source annotations;
+ * - foreign-unproven: looks like a mirror of a dead source but kubemirror never wrote it (writtenByKubemirror).
  * Only owned and adoptable objects may be written.
  */
 export function classifyExisting(
@@ -48,5 +93,6 @@ export function classifyExisting(
   if (!ns || !name || !uid) return 'foreign-unmanaged';
   const srcNs = source.metadata.namespace ?? '';
   if (isProvablyMirrorOf(live, srcNs, source.metadata.name, source.metadata.uid ?? '', keys)) return 'owned';
-  return isSourceLive(ns, name, uid) ? 'foreign-other-source' : 'adoptable';
+  if (isSourceLive(ns, name, uid)) return 'foreign-other-source';
+  return writtenByKubemirror(live, keys) ? 'adoptable' : 'foreign-unproven';
 }

@@ -35,13 +35,14 @@ export type Action =
       type: 'conflict';
       namespace: string;
       live: KubeObject;
-      ownership: Extract<Ownership, 'foreign-unmanaged' | 'foreign-other-source'>;
+      ownership: Extract<Ownership, 'foreign-unmanaged' | 'foreign-other-source' | 'foreign-unproven'>;
       reason: string;
     }
   | { type: 'noop'; namespace: string; live?: KubeObject; reason: string }
-  | { type: 'error'; namespace: string; reason: string };
+  /** `code` is the machine reason for metrics (TransformFailed, InvalidMirror) */
+  | { type: 'error'; namespace: string; reason: string; code?: string };
 
-export type DesiredResult = DesiredMirror | { error: string };
+export type DesiredResult = DesiredMirror | { error: string; code?: string };
 
 export interface PlanInput {
   source: KubeObject;
@@ -83,6 +84,16 @@ function planTarget(input: PlanInput, ns: string, live: KubeObject | undefined):
         ownership,
         reason: 'an object not managed by kubemirror exists',
       };
+    if (ownership === 'foreign-unproven') {
+      const a = live.metadata.annotations ?? {};
+      return {
+        type: 'conflict',
+        namespace: ns,
+        live,
+        ownership,
+        reason: `labelled as a mirror of ${a[keys.sourceNamespace]}/${a[keys.sourceName]} (uid ${a[keys.sourceUid]}) but not written by kubemirror`,
+      };
+    }
     if (ownership === 'foreign-other-source') {
       const a = live.metadata.annotations ?? {};
       const other = `${a[keys.sourceNamespace]}/${a[keys.sourceName]}`;
@@ -98,7 +109,8 @@ function planTarget(input: PlanInput, ns: string, live: KubeObject | undefined):
   }
 
   const d = desiredFor(input, ns);
-  if ('error' in d) return { type: 'error', namespace: ns, reason: d.error };
+  if ('error' in d)
+    return { type: 'error', namespace: ns, reason: d.error, ...(d.code ? { code: d.code } : {}) };
   if (!live)
     return { type: 'create', namespace: ns, desired: d.mirror, hash: d.hash, reason: 'mirror missing' };
 

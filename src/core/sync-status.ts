@@ -8,6 +8,8 @@ export interface SyncSummary {
   errors: ReadonlyArray<{ namespace: string; reason: string }>;
   /** the source as a whole failed (invalid spec, too many targets, refused kind) */
   fatal?: string;
+  /** non-strict transform rules skipped across all targets (SPEC §3: never silent) */
+  skipped?: number;
 }
 
 const MAX_LISTED = 3;
@@ -29,7 +31,7 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /**
  * The `P/sync-status` line: `Synced 12/12`, `Partial 10/12: 1 conflict (app-3), 1 error (app-7: forbidden)`,
- * `Error: 140 targets exceed max-targets 100`. Namespace lists are capped (first 3, then `+N more`) and
+ * `Error: 140 targets exceed max-targets 100`, `Synced 3/3, 1 rule skipped`. Namespace lists are capped (first 3, then `+N more`) and
  * reasons clipped so the line stays short. Deterministic for a given summary (namespaces are sorted).
  */
 export function formatSyncStatus(summary: SyncSummary): string {
@@ -39,13 +41,16 @@ export function formatSyncStatus(summary: SyncSummary): string {
   const errors = [...summary.errors].sort((a, b) =>
     a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0,
   );
+  const skipped = summary.skipped ? `, ${plural(summary.skipped, 'rule')} skipped` : '';
   if (conflicts.length === 0 && errors.length === 0 && summary.synced >= summary.wanted)
-    return `Synced ${counts}`;
+    return `Synced ${counts}${skipped}`;
   const parts: string[] = [];
   if (conflicts.length > 0) parts.push(`${plural(conflicts.length, 'conflict')} (${list(conflicts)})`);
   if (errors.length > 0)
     parts.push(
       `${plural(errors.length, 'error')} (${list(errors.map((e) => `${e.namespace}: ${clip(e.reason, MAX_REASON)}`))})`,
     );
-  return parts.length > 0 ? `Partial ${counts}: ${parts.join(', ')}` : `Partial ${counts}`;
+  return parts.length > 0
+    ? `Partial ${counts}: ${parts.join(', ')}${skipped}`
+    : `Partial ${counts}${skipped}`;
 }

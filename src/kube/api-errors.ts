@@ -12,12 +12,70 @@ export type ApiErrorReason =
   | 'Transient'
   | 'Unknown';
 
+/** One entry of a Status's `details.causes`: which field the server refused, and why. */
+export interface ApiErrorCause {
+  field?: string;
+  /** FieldValueInvalid, FieldValueForbidden, FieldManagerConflict, ... */
+  reason?: string;
+  message?: string;
+}
+
 export class ApiError extends KubemirrorError {
   readonly code: number;
   declare readonly reason: ApiErrorReason;
-  constructor(reason: ApiErrorReason, code: number, message: string, options?: { cause?: unknown }) {
+  /** the server's Status reason (`Invalid`, `BadRequest`, `AlreadyExists`, ...), when it sent one */
+  readonly statusReason: string | undefined;
+  readonly causes: readonly ApiErrorCause[];
+  private readonly immutable: boolean;
+  constructor(
+    reason: ApiErrorReason,
+    code: number,
+    message: string,
+    options?: {
+      cause?: unknown;
+      statusReason?: string;
+      causes?: readonly ApiErrorCause[];
+      immutable?: boolean;
+    },
+  ) {
     super(reason, message, options);
     this.code = code;
+    this.statusReason = options?.statusReason;
+    this.causes = options?.causes ?? [];
+    this.immutable =
+      options?.immutable ??
+      (code === 422 &&
+        this.causes.length > 0 &&
+        this.causes.every((c) => /immutable|may not change once set/i.test(c.message ?? '')));
+  }
+
+  /**
+   * The same error with a message that cannot echo what was sent: code, reason and the refused field paths
+   * only. A 422 quotes the invalid value ("Invalid value: \"...\""), and for a Secret that value can be its
+   * data (a label templated from it, say), so this is the only form a Secret's API error may take in logs,
+   * status lines and Events.
+   */
+  withoutValues(): ApiError {
+    const fields = this.causes.map((c) => `${c.field ?? '<object>'} (${c.reason ?? 'invalid'})`);
+    const head = `${this.code || ''} ${this.statusReason ?? this.reason}`.trim();
+    const message =
+      fields.length > 0
+        ? `${head}: ${fields.join(', ')} (server message withheld: it may quote Secret data)`
+        : `${head} (server message withheld: it may quote Secret data)`;
+    return new ApiError(this.reason, this.code, message, {
+      statusReason: this.statusReason,
+      causes: this.causes.map((c) => ({ field: c.field, reason: c.reason })),
+      immutable: this.immutable,
+    });
+  }
+
+  /**
+   * True when every field the server refused is one that cannot change once set (the delete-and-recreate
+   * case): `field is immutable` (apimachinery ValidateImmutableField), `field is immutable when \`immutable\`
+   * is set`, Service `may not change once set`.
+   */
+  isImmutableField(): boolean {
+    return this.immutable;
   }
 }
 
@@ -25,6 +83,17 @@ interface StatusBody {
   reason?: string;
   message?: string;
   code?: number;
+  details?: { causes?: Array<{ field?: unknown; reason?: unknown; message?: unknown }> };
+}
+
+function causesOf(status: StatusBody): ApiErrorCause[] {
+  const raw = status.details?.causes;
+  if (!Array.isArray(raw)) return [];
+  return raw.map((c) => ({
+    ...(typeof c?.field === 'string' ? { field: c.field } : {}),
+    ...(typeof c?.reason === 'string' ? { reason: c.reason } : {}),
+    ...(typeof c?.message === 'string' ? { message: c.message } : {}),
+  }));
 }
 
 function parseStatus(body: unknown): StatusBody {
@@ -38,9 +107,9 @@ function parseStatus(body: unknown): StatusBody {
   return (body ?? {}) as StatusBody;
 }
 
-/** Keeps messages short; Status messages from the server never carry object data, but be safe on length. */
+/** Bounds a message; Status messages can quote what was sent (see ApiError.withoutValues for Secrets). */
 function shorten(message: string): string {
-  return message.length > 300 ? `${message.slice(0, 300)}…` : message;
+  return message.length > 1000 ? `${message.slice(0, 1000)}…` : message;
 }
 
 /**
@@ -62,7 +131,11 @@ export function classifyApiError(err: unknown): ApiError {
   }
   const status = parseStatus((err as { body?: unknown }).body);
   const message = shorten(status.message ?? (err instanceof Error ? err.message : `HTTP ${code}`));
-  return new ApiError(reasonFor(code, status.reason), code, message, { cause: err });
+  return new ApiError(reasonFor(code, status.reason), code, message, {
+    cause: err,
+    ...(status.reason ? { statusReason: status.reason } : {}),
+    causes: causesOf(status),
+  });
 }
 
 function reasonFor(code: number, statusReason: string | undefined): ApiErrorReason {

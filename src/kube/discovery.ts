@@ -123,8 +123,9 @@ export class DiscoveryManager {
     for (const [id, t] of previous) if (!next.has(id) && failedGroups.has(t.group)) next.set(id, t);
     const added = [...next.entries()].filter(([id]) => !previous.has(id)).map(([, t]) => t);
     const removed = [...previous.entries()].filter(([id]) => !next.has(id)).map(([, t]) => t);
-    this.known = next;
-    this.report = { ...report, types: [...next.values()] };
+    // sorted like run()'s types, so the order never depends on which group failed
+    this.known = new Map([...next.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    this.report = { ...report, types: [...this.known.values()] };
     this.refreshed = true;
     if (report.failed.length > 0) {
       this.opts.onError?.(

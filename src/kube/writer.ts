@@ -1,4 +1,5 @@
 import { KubemirrorError } from '../core/errors.js';
+import { KUBEMIRROR_FIELD_MANAGER } from '../core/ownership.js';
 import type { KubeObject, ResourceType } from '../core/types.js';
 import { apiVersionOf } from '../core/types.js';
 import { classifyApiError } from './api-errors.js';
@@ -20,8 +21,6 @@ export interface ObjectRef {
   name: string;
 }
 
-export const FIELD_MANAGER = 'kubemirror';
-
 /**
  * The one place that writes to the API server. Owns the global write limiter, the field manager, leader
  * gating and error classification: every failure leaves as an `ApiError` with a reason. It never retries a
@@ -42,6 +41,27 @@ export class Writer {
       collectionPath(type, obj.metadata.namespace),
       withHeader(type, obj),
     );
+  }
+
+  /**
+   * Server-side dry run of a create: the server validates and admits `obj` but stores nothing. Validation runs
+   * before the name is checked (apiserver registry/generic/registry/store.go: BeforeCreate, then storage), so
+   * AlreadyExists means "would be accepted once the name is free"; Invalid means it never would.
+   */
+  async createWouldBeAccepted(type: ResourceType, obj: KubeObject): Promise<void> {
+    try {
+      await this.call(
+        type,
+        'create',
+        'POST',
+        collectionPath(type, obj.metadata.namespace),
+        withHeader(type, obj),
+        undefined,
+        { dryRun: 'All' },
+      );
+    } catch (err) {
+      if (classifyApiError(err).reason !== 'AlreadyExists') throw err;
+    }
   }
 
   /** PUT with the object's resourceVersion: a stale one fails with Conflict. */
@@ -79,6 +99,7 @@ export class Writer {
     path: string,
     body: unknown,
     contentType?: string,
+    extraQuery: Record<string, string> = {},
   ): Promise<KubeObject> {
     if (this.opts.mayWrite && !this.opts.mayWrite()) throw new NotLeaderError();
     return this.opts.limiter.schedule(async () => {
@@ -87,14 +108,16 @@ export class Writer {
         return await this.client.request<KubeObject>({
           method,
           path,
-          query: method === 'DELETE' ? undefined : { fieldManager: FIELD_MANAGER },
+          query: method === 'DELETE' ? undefined : { fieldManager: KUBEMIRROR_FIELD_MANAGER, ...extraQuery },
           body,
           contentType,
           verb,
           resource: type.plural,
         });
       } catch (err) {
-        throw classifyApiError(err);
+        const e = classifyApiError(err);
+        // a Secret's refusal can quote its data (SPEC §5): only code, reason and field paths leave here
+        throw type.group === '' && type.kind === 'Secret' ? e.withoutValues() : e;
       }
     });
   }

@@ -166,7 +166,17 @@ export function asLive(obj: KubeObject, opts: { uid?: string; resourceVersion?: 
   m.uid = opts.uid ?? fakeUid(`live:${m.namespace}/${m.name}`);
   m.resourceVersion = opts.resourceVersion ?? '1';
   m.creationTimestamp = '2026-01-02T00:00:00Z';
-  m.managedFields = [{ manager: 'kubemirror', operation: 'Update', fieldsV1: {} }];
+  // as a real server records our create: kubemirror's manager owns every label and annotation it wrote
+  const owned = (map: Record<string, string> | undefined) =>
+    Object.fromEntries(Object.keys(map ?? {}).map((k) => [`f:${k}`, {}]));
+  m.managedFields = [
+    {
+      manager: 'kubemirror',
+      operation: 'Update',
+      fieldsType: 'FieldsV1',
+      fieldsV1: { 'f:metadata': { 'f:labels': owned(m.labels), 'f:annotations': owned(m.annotations) } },
+    },
+  ];
   if (copy.kind === 'Secret' && copy.stringData) {
     const data = { ...((copy.data as Record<string, string>) ?? {}) };
     for (const [k, v] of Object.entries(copy.stringData as Record<string, string>))

@@ -100,26 +100,6 @@ describe('helm release lifecycle of charts/kubemirror in the sandbox', () => {
     expect(await names('secrets', NS)).toContain('sh.helm.release.v1.kubemirror.v1');
   });
 
-  it('stores the Deployment and Service with the server defaults (defaulting/index.ts applyDefaults)', async () => {
-    // apps/v1 defaults.go SetDefaults_Deployment and core/v1 SetDefaults_PodSpec / SetDefaults_Container
-    const deploy = await getJson('deployment', 'kubemirror', '-n', NS);
-    expect(deploy.spec.strategy).toEqual({
-      type: 'RollingUpdate',
-      rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' },
-    });
-    expect(deploy.spec.revisionHistoryLimit).toBe(3); // the chart's own value is kept
-    expect(deploy.spec.progressDeadlineSeconds).toBe(600);
-    const pod = deploy.spec.template.spec;
-    expect(pod.dnsPolicy).toBe('ClusterFirst');
-    expect(pod.restartPolicy).toBe('Always');
-    expect(pod.schedulerName).toBe('default-scheduler');
-    expect(pod.containers[0]!.terminationMessagePath).toBe('/dev/termination-log');
-    expect(pod.containers[0]!.terminationMessagePolicy).toBe('File');
-
-    const svc = await getJson('service', 'kubemirror-metrics', '-n', NS);
-    expect(svc.spec).toMatchObject({ sessionAffinity: 'None', type: 'ClusterIP', ipFamilies: ['IPv4'] });
-  });
-
   it('helm upgrade patches the release in place (a PDB switched to minAvailable, replicas changed)', async () => {
     const out = await helm(
       'upgrade',
@@ -143,12 +123,6 @@ describe('helm release lifecycle of charts/kubemirror in the sandbox', () => {
     const deploy = await getJson('deployment', 'kubemirror', '-n', NS);
     expect(deploy.spec.replicas).toBe(3);
     expect(deploy.metadata.generation).toBe(2);
-  });
-
-  it("keeps the server defaults through helm's three-way merge patch (defaulting/index.ts applyDefaults)", async () => {
-    const deploy = await getJson('deployment', 'kubemirror', '-n', NS);
-    expect(deploy.spec.strategy?.type).toBe('RollingUpdate');
-    expect(deploy.spec.template.spec.dnsPolicy).toBe('ClusterFirst');
   });
 
   it('helm uninstall removes the release and its objects', async () => {

@@ -17,7 +17,9 @@ function desiredWith(source: KubeObject, rules: string): KubeObject {
     keys,
     stripKeys: DEFAULT_STRIP_KEYS,
     transform: (obj) =>
-      compiled.program.apply(obj, transformContextFor(source, 'app-1', undefined), { strict: true }).object,
+      compiled.program.apply(obj, transformContextFor(source, 'app-1', undefined, keys.prefix), {
+        strict: true,
+      }).object,
   }).mirror;
 }
 
