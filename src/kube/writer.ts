@@ -33,14 +33,9 @@ export class Writer {
     private readonly opts: { limiter: WriteLimiter; mayWrite?: () => boolean },
   ) {}
 
-  create(type: ResourceType, obj: KubeObject): Promise<KubeObject> {
-    return this.call(
-      type,
-      'create',
-      'POST',
-      collectionPath(type, obj.metadata.namespace),
-      withHeader(type, obj),
-    );
+  create(type: ResourceType, obj: KubeObject, query: Record<string, string> = {}): Promise<KubeObject> {
+    const path = collectionPath(type, obj.metadata.namespace);
+    return this.call(type, 'create', 'POST', path, withHeader(type, obj), undefined, query);
   }
 
   /**
@@ -50,15 +45,7 @@ export class Writer {
    */
   async createWouldBeAccepted(type: ResourceType, obj: KubeObject): Promise<void> {
     try {
-      await this.call(
-        type,
-        'create',
-        'POST',
-        collectionPath(type, obj.metadata.namespace),
-        withHeader(type, obj),
-        undefined,
-        { dryRun: 'All' },
-      );
+      await this.create(type, obj, { dryRun: 'All' });
     } catch (err) {
       if (classifyApiError(err).reason !== 'AlreadyExists') throw err;
     }
