@@ -2,7 +2,8 @@ import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadConfig } from '../config/load-config.js';
 import { ConfigError } from '../core/errors.js';
-import { startSandbox } from '../sandbox/sandbox.js';
+import { clusterNameProblems, startSandboxClusters } from '../sandbox/clusters.js';
+import { type Sandbox, startSandbox } from '../sandbox/sandbox.js';
 import { applySeeds, loadManifests } from '../sandbox/seed.js';
 
 export interface SandboxCommandDeps {
@@ -29,9 +30,13 @@ seed manifests and runs the controller inside, until Ctrl-C. Nothing starts and 
 any flag is invalid; every problem is reported at once.
 
 Flags:
-  --port <n>              port to listen on (default 0: any free port)
+  --port <n>              port to listen on (default 0: any free port; with --clusters, n, n+1, ...)
+  --clusters <a,b,...>    several independent API servers (own objects, faults, request counts), one
+                          kubeconfig context per cluster named after it; the first is the current context,
+                          gets the unnamed seeds and is the one the controller runs against
   --kubeconfig <path>     where to write the kubeconfig (default ./kubemirror-sandbox.kubeconfig)
   --seed <file|dir>       manifests to apply at start (repeatable; a directory's .yaml/.yml/.json files)
+  --seed <name>=<file|dir>  with --clusters: manifests for the named cluster
   --history-window <n>    how many changes a watch can resume from (default 1000)
   --no-controller         only the API server, no controller
   --help, -h              show this help
@@ -43,7 +48,12 @@ and binds the metrics and probe endpoints to 127.0.0.1 on free ports unless told
 interface Parsed {
   port: number;
   kubeconfig: string;
+  /** every seed path, for the checks before start */
   seeds: string[];
+  /** --clusters as given; undefined means the one-cluster sandbox of before */
+  clusters?: string[];
+  /** `--seed name=path` values, resolved against `clusters` once every flag is read */
+  namedSeeds: string[];
   controller: boolean;
   historyWindow?: number;
   passThrough: string[];
@@ -55,6 +65,7 @@ function parse(argv: string[], problems: string[]): Parsed {
     port: 0,
     kubeconfig: './kubemirror-sandbox.kubeconfig',
     seeds: [],
+    namedSeeds: [],
     controller: true,
     passThrough: [],
   };
@@ -82,7 +93,18 @@ function parse(argv: string[], problems: string[]): Parsed {
       case '--seed': {
         const v = value();
         if (!v) problems.push('--seed needs a file or directory');
-        else out.seeds.push(v);
+        else out.namedSeeds.push(v);
+        break;
+      }
+      case '--clusters': {
+        const v = value();
+        if (v === undefined || v.startsWith('-'))
+          problems.push('--clusters needs a comma-separated list of cluster names');
+        else if (out.clusters) problems.push('--clusters is given more than once');
+        else {
+          out.clusters = v.split(',');
+          problems.push(...clusterNameProblems(out.clusters).map((p) => `--clusters: ${p}`));
+        }
         break;
       }
       case '--history-window': {
@@ -99,7 +121,26 @@ function parse(argv: string[], problems: string[]): Parsed {
         out.passThrough.push(arg);
     }
   }
+  out.seeds = out.namedSeeds.map((v) => seedTarget(v, out.clusters, problems).path);
   return out;
+}
+
+/**
+ * Which cluster a --seed value is for: `name=path` names one of --clusters; anything else (and every value
+ * without --clusters, so a path holding `=` keeps working as before) goes to the first cluster.
+ */
+function seedTarget(
+  value: string,
+  clusters: readonly string[] | undefined,
+  problems: string[] = [],
+): { cluster?: string; path: string } {
+  const m = /^([a-z0-9][-a-z0-9]*)=(.+)$/.exec(value);
+  if (!clusters || !m) return { path: value };
+  if (!clusters.includes(m[1]!)) {
+    problems.push(`--seed ${value}: no cluster "${m[1]}" in --clusters ${clusters.join(',')}`);
+    return { path: m[2]! };
+  }
+  return { cluster: m[1]!, path: m[2]! };
 }
 
 /** What would fail only after the server started: controller flags and env, seed files, the kubeconfig's folder. */
@@ -153,22 +194,36 @@ export async function sandboxCommand(argv: string[], deps: SandboxCommandDeps = 
     stderr(`kubemirror sandbox: ${new ConfigError(problems).message}\n\n${USAGE}`);
     return 2;
   }
-  const sandbox = await startSandbox({
-    port: parsed.port,
-    ...(parsed.historyWindow ? { historyWindow: parsed.historyWindow } : {}),
-  });
+  const servers = await startServers(parsed);
   const abort = new AbortController();
   let controller: { stop(): Promise<void> } | undefined;
   try {
     const kubeconfigPath = resolve(parsed.kubeconfig);
-    await sandbox.writeKubeconfig(kubeconfigPath);
-    const seeded = await applySeeds(sandbox, parsed.seeds);
-    print(`kubemirror sandbox API server listening on ${sandbox.url}`);
-    if (seeded > 0) print(`applied ${seeded} seed object(s) from ${parsed.seeds.join(', ')}`);
+    await servers.writeKubeconfig(kubeconfigPath);
+    if (!parsed.clusters) {
+      const sandbox = servers.list[0]!.sandbox;
+      const seeded = await applySeeds(sandbox, parsed.seeds);
+      print(`kubemirror sandbox API server listening on ${sandbox.url}`);
+      if (seeded > 0) print(`applied ${seeded} seed object(s) from ${parsed.seeds.join(', ')}`);
+    } else {
+      const seeds = seedsByCluster(parsed);
+      const applied: string[] = [];
+      for (const { name, sandbox } of servers.list) {
+        const paths = seeds.get(name) ?? [];
+        const seeded = await applySeeds(sandbox, paths);
+        if (seeded > 0) applied.push(`applied ${seeded} seed object(s) to ${name} from ${paths.join(', ')}`);
+      }
+      print('kubemirror sandbox API servers listening:');
+      for (const [i, { name, sandbox }] of servers.list.entries())
+        print(`  ${name}  ${sandbox.url}  (context ${name}${i === 0 ? ', current' : ''})`);
+      for (const line of applied) print(line);
+    }
     print('');
     print('Point kubectl at it:');
     print(`  export KUBECONFIG=${kubeconfigPath}`);
     print('  kubectl get namespaces');
+    for (const { name } of parsed.clusters ? servers.list.slice(1) : [])
+      print(`  kubectl --context ${name} get namespaces`);
     print('  kubectl get secrets,configmaps -A -l kubemirror.io/mirror=true');
     print('  kubectl get secrets,configmaps -A -l kubemirror.io/enabled=true');
     print('');
@@ -178,7 +233,11 @@ export async function sandboxCommand(argv: string[], deps: SandboxCommandDeps = 
         argv: parsed.passThrough,
         signal: abort.signal,
       });
-      print('controller running inside the sandbox (--no-controller to turn it off)');
+      print(
+        parsed.clusters
+          ? `controller running inside the sandbox against context ${servers.list[0]!.name} (--no-controller to turn it off)`
+          : 'controller running inside the sandbox (--no-controller to turn it off)',
+      );
     } else {
       print('controller not running');
     }
@@ -191,6 +250,46 @@ export async function sandboxCommand(argv: string[], deps: SandboxCommandDeps = 
   } finally {
     abort.abort();
     await controller?.stop();
-    await sandbox.stop();
+    await servers.stop();
   }
+}
+
+interface Servers {
+  /** in kubeconfig order: the first is the current context */
+  list: { name: string; sandbox: Sandbox }[];
+  writeKubeconfig(path: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** One sandbox exactly as before without --clusters; otherwise one per cluster behind one kubeconfig. */
+async function startServers(parsed: Parsed): Promise<Servers> {
+  const opts = {
+    port: parsed.port,
+    ...(parsed.historyWindow ? { historyWindow: parsed.historyWindow } : {}),
+  };
+  if (!parsed.clusters) {
+    const sandbox = await startSandbox(opts);
+    return {
+      list: [{ name: 'kubemirror-sandbox', sandbox }],
+      writeKubeconfig: (path) => sandbox.writeKubeconfig(path),
+      stop: () => sandbox.stop(),
+    };
+  }
+  const clusters = await startSandboxClusters(parsed.clusters, opts);
+  return {
+    list: [...clusters.clusters].map(([name, sandbox]) => ({ name, sandbox })),
+    writeKubeconfig: (path) => clusters.writeKubeconfig(path),
+    stop: () => clusters.stop(),
+  };
+}
+
+/** The seed paths per cluster, in flag order; `--seed path` goes to the first (current) cluster. */
+function seedsByCluster(parsed: Parsed): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const first = parsed.clusters?.[0] ?? '';
+  for (const value of parsed.namedSeeds) {
+    const { cluster = first, path } = seedTarget(value, parsed.clusters);
+    out.set(cluster, [...(out.get(cluster) ?? []), path]);
+  }
+  return out;
 }

@@ -1,12 +1,16 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sandboxCommand } from '../../src/cli/sandbox-command.js';
 import {
   clusterNameProblems,
   type SandboxClusters,
   startSandboxClusters,
 } from '../../src/sandbox/clusters.js';
 import { sandboxKubeconfig } from '../../src/sandbox/kubeconfig.js';
-import { Kubectl, rejection } from './helpers.js';
+import { Kubectl, rejection, waitFor } from './helpers.js';
 
 let sandboxes: SandboxClusters;
 let kubectl: Kubectl;
@@ -171,5 +175,93 @@ describe('one-cluster kubeconfig', () => {
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('kubemirror sandbox --clusters', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kubemirror-clusters-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reports every bad --clusters and --seed NAME= problem in one error, exit 2, nothing written', async () => {
+    const kubeconfig = join(dir, 'bad.kubeconfig');
+    let err = '';
+    const exit = await sandboxCommand(
+      [
+        '--clusters',
+        'East,,west,west',
+        '--seed',
+        'north=x.yaml',
+        '--kubeconfig',
+        kubeconfig,
+        '--no-controller',
+      ],
+      { stderr: (s) => (err += s), print: () => {} },
+    );
+    expect(exit).toBe(2);
+    expect(err).toContain('--clusters: cluster name "East"');
+    expect(err).toContain('--clusters: cluster names must not be empty');
+    expect(err).toContain('--clusters: cluster name "west" is given more than once');
+    expect(err).toContain('--seed north=x.yaml: no cluster "north" in --clusters');
+    expect(err).toContain('x.yaml'); // the missing seed file is reported too
+    expect(existsSync(kubeconfig)).toBe(false);
+  });
+
+  it('refuses --clusters without names and given twice', async () => {
+    let err = '';
+    const opts = { stderr: (s: string) => (err += s), print: () => {} };
+    expect(await sandboxCommand(['--clusters', '--no-controller'], opts)).toBe(2);
+    expect(err).toContain('--clusters needs a comma-separated list of cluster names');
+    err = '';
+    expect(await sandboxCommand(['--clusters=a', '--clusters=b'], opts)).toBe(2);
+    expect(err).toContain('--clusters is given more than once');
+  });
+
+  it('starts one API server per cluster, seeds by name, prints each URL and context, controller on the first', async () => {
+    const kubeconfig = join(dir, 'multi.kubeconfig');
+    const toFirst = join(dir, 'first.yaml');
+    const toWest = join(dir, 'west.yaml');
+    writeFileSync(toFirst, 'apiVersion: v1\nkind: Namespace\nmetadata: {name: seeded-first}\n');
+    writeFileSync(toWest, 'apiVersion: v1\nkind: Namespace\nmetadata: {name: seeded-west}\n');
+    const lines: string[] = [];
+    let stop!: () => void;
+    const stopped = new Promise<void>((r) => {
+      stop = r;
+    });
+    const controllerCalls: string[] = [];
+    const exit = sandboxCommand(
+      ['--clusters', 'east,west', '--kubeconfig', kubeconfig, '--seed', toFirst, '--seed', `west=${toWest}`],
+      {
+        print: (l) => lines.push(l),
+        untilStopped: () => stopped,
+        startController: async (o) => {
+          controllerCalls.push(o.kubeconfigPath);
+          return { stop: async () => {} };
+        },
+      },
+    );
+    await waitFor(() => lines.some((l) => /Ctrl-C/.test(l)), 10_000, 'the sandbox to be ready');
+    const kc = new KubeConfig();
+    kc.loadFromString(readFileSync(kubeconfig, 'utf8'));
+    expect(kc.getCurrentContext()).toBe('east');
+    const urls = new Map(kc.getClusters().map((c) => [c.name, c.server]));
+    const out = lines.join('\n');
+    expect(out).toContain(`  east  ${urls.get('east')}  (context east, current)`);
+    expect(out).toContain(`  west  ${urls.get('west')}  (context west)`);
+    expect(out).toContain(`applied 1 seed object(s) to east from ${toFirst}`);
+    expect(out).toContain(`applied 1 seed object(s) to west from ${toWest}`);
+    expect(out).toContain('kubectl --context west get namespaces');
+    expect(out).toContain('controller running inside the sandbox against context east');
+    expect(controllerCalls).toEqual([kubeconfig]);
+    const names = async (context: string) => {
+      kc.setCurrentContext(context);
+      return (await kc.makeApiClient(CoreV1Api).listNamespace()).items.map((n) => n.metadata?.name);
+    };
+    expect(await names('east')).toContain('seeded-first');
+    expect(await names('east')).not.toContain('seeded-west');
+    expect(await names('west')).toContain('seeded-west');
+    expect(await names('west')).not.toContain('seeded-first');
+    stop();
+    expect(await exit).toBe(0);
+    await expect(names('west')).rejects.toThrow();
   });
 });
