@@ -82,3 +82,83 @@ export function parseResourcePath(
     ...(subresource !== undefined ? { subresource } : {}),
   };
 }
+/** A conversion asked for with `;as=…;g=meta.k8s.io;v=…` in Accept. */
+export interface ConversionTarget {
+  kind: 'PartialObjectMetadata' | 'PartialObjectMetadataList' | 'Table';
+  version: 'v1' | 'v1beta1';
+}
+
+interface AcceptClause {
+  type: string;
+  subType: string;
+  q: number;
+  params: Map<string, string>;
+}
+
+// the media types kube-apiserver serves resources in, in its order (accepted[0] is the fallback)
+const SERVED_MEDIA_TYPES = [
+  ['application', 'json'],
+  ['application', 'yaml'],
+  ['application', 'vnd.kubernetes.protobuf'],
+] as const;
+
+/** goautoneg.ParseAccept: clauses ordered by q, then specificity, then number of parameters. */
+function parseAccept(header: string): AcceptClause[] {
+  const clauses: AcceptClause[] = [];
+  for (const part of header.split(',')) {
+    const [range = '', ...rawParams] = part.split(';');
+    const ss = range.trim().split('/');
+    let type: string;
+    let subType: string;
+    if (ss.length === 1 && ss[0] === '*') [type, subType] = ['*', '*'];
+    else if (ss.length === 2) [type, subType] = [ss[0]!, ss[1]!];
+    else continue;
+    const params = new Map<string, string>();
+    let q = 1;
+    for (const p of rawParams) {
+      const eq = p.indexOf('=');
+      if (eq < 0) continue;
+      const token = p.slice(0, eq).trim();
+      if (token === 'q') q = Number.parseFloat(p.slice(eq + 1)) || 0;
+      else params.set(token, p.slice(eq + 1).trim());
+    }
+    clauses.push({ type, subType, q, params });
+  }
+  const rank = (c: AcceptClause) => [c.q, c.type === '*' ? 0 : 1, c.subType === '*' ? 0 : 1, c.params.size];
+  return clauses.sort((a, b) => {
+    const [ra, rb] = [rank(a), rank(b)];
+    for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return rb[i]! - ra[i]!;
+    return 0;
+  });
+}
+
+/**
+ * The conversion the Accept header negotiates, as handlers/negotiation/negotiate.go NegotiateMediaTypeOptions /
+ * acceptMediaTypeOptions with RequestScope.AllowsConversion (handlers/rest.go): the first clause (by q) for a
+ * served media type whose as/g/v the endpoint allows wins; a clause asking for anything else (as=Foo, another
+ * group or version, stream other than watch, sv) is skipped, and when none is left the server falls back to its
+ * first media type (plain JSON, no conversion) instead of answering 406.
+ */
+export function negotiateConversion(accept: string | undefined): ConversionTarget | undefined {
+  if (!accept) return undefined;
+  for (const c of parseAccept(accept)) {
+    for (const [type, subType] of SERVED_MEDIA_TYPES) {
+      const matches =
+        (c.type === type && (c.subType === subType || c.subType === '*')) ||
+        (c.type === '*' && c.subType === '*');
+      if (!matches) continue;
+      const stream = c.params.get('stream');
+      if (stream && (stream !== 'watch' || subType === 'yaml')) continue;
+      if (c.params.get('sv')) continue;
+      const as = c.params.get('as');
+      const g = c.params.get('g');
+      const v = c.params.get('v');
+      if (as === undefined && g === undefined && v === undefined) return undefined;
+      if (g !== 'meta.k8s.io' || (v !== 'v1' && v !== 'v1beta1')) continue;
+      if (as === 'Table' && subType !== 'json' && subType !== 'yaml') continue;
+      if (as !== 'Table' && as !== 'PartialObjectMetadata' && as !== 'PartialObjectMetadataList') continue;
+      return { kind: as, version: v };
+    }
+  }
+  return undefined;
+}

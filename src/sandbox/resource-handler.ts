@@ -1,14 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../core/types.js';
-import { apiErrors } from './api-error.js';
+import { ApiError, apiErrors } from './api-error.js';
 import { decodeObjectBody, decodePatchBody, readBody, sendJson } from './body-codec.js';
 import { listObjects } from './list-objects.js';
 import type { ObjectStore } from './object-store.js';
-import type { ResourceRequest } from './request-info.js';
+import { type ConversionTarget, negotiateConversion, type ResourceRequest } from './request-info.js';
 import { groupVersion, type ResourceDef } from './resource-registry.js';
 import type { ResourceService, WriteOptions } from './resource-service.js';
 import { objectFilter } from './selectors.js';
-import { type IncludeObject, toTable, wantsTable } from './table.js';
+import { type IncludeObject, toTable } from './table.js';
 import { parseDeleteOptions, parseDryRun, parseListOptions } from './validation/request-options.js';
 import { serveWatch, type WatchHub } from './watch-stream.js';
 
@@ -20,8 +20,58 @@ export interface ResourceHandlerDeps {
   now: () => Date;
 }
 
-function partialMetadata(accept: string): boolean {
-  return /as=PartialObjectMetadata/.test(accept);
+/** Go's %T of the object the real server's storage hands to the transform: the internal type, or unstructured. */
+function storageType(def: ResourceDef, list: boolean): string {
+  const suffix = list ? 'List' : '';
+  if (def.crdName) return `*unstructured.Unstructured${suffix}`;
+  // core and events.k8s.io (which shares core's Event storage) are package `core`; others their group's first label
+  const pkg = def.group === '' || def.group === 'events.k8s.io' ? 'core' : def.group.split('.')[0];
+  return `*${pkg}.${def.kind}${suffix}`;
+}
+
+/**
+ * One object as PartialObjectMetadata (handlers/response.go asPartialObjectMetadata): all of its metadata, with
+ * the asked-for meta.k8s.io version; a PartialObjectMetadataList target on a single object is 406.
+ */
+function partialMetadata(def: ResourceDef, o: KubeObject, target: ConversionTarget): object {
+  if (target.kind === 'PartialObjectMetadataList') {
+    throw new ApiError(
+      406,
+      'NotAcceptable',
+      `you requested PartialObjectMetadataList, but the requested object is not a list (${storageType(def, false)})`,
+    );
+  }
+  return { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${target.version}`, metadata: o.metadata };
+}
+
+/**
+ * A list as PartialObjectMetadataList (handlers/response.go asPartialObjectMetadataList): every item a
+ * PartialObjectMetadata of the same version; the Go list starts nil, so no items encode as `"items": null`.
+ * A PartialObjectMetadata target on a list is 406.
+ */
+function partialMetadataList(
+  def: ResourceDef,
+  items: KubeObject[],
+  meta: object,
+  target: ConversionTarget,
+): object {
+  if (target.kind === 'PartialObjectMetadata') {
+    throw new ApiError(
+      406,
+      'NotAcceptable',
+      `you requested PartialObjectMetadata, but the requested object is a list (${storageType(def, true)})`,
+    );
+  }
+  const apiVersion = `meta.k8s.io/${target.version}`;
+  return {
+    kind: 'PartialObjectMetadataList',
+    apiVersion,
+    metadata: meta,
+    items:
+      items.length === 0
+        ? null
+        : items.map((o) => ({ kind: 'PartialObjectMetadata', apiVersion, metadata: o.metadata })),
+  };
 }
 
 /** Serves one request on a resource (verb already known); throws ApiError for failures. */
@@ -40,22 +90,22 @@ export async function handleResource(
   if (def.namespaced && ns === undefined && !['list', 'watch'].includes(r.verb))
     throw apiErrors.pathNotFound();
   const present = (o: KubeObject) => service.present(def, r.version, o);
-  const asMeta = (o: KubeObject) => ({
-    kind: 'PartialObjectMetadata',
-    apiVersion: 'meta.k8s.io/v1',
-    metadata: o.metadata,
-  });
+  const target = negotiateConversion(accept);
   const include = (query.get('includeObject') ?? 'Metadata') as IncludeObject;
   const encodeOne = (o: KubeObject): unknown => {
-    if (wantsTable(accept))
+    if (target?.kind === 'Table')
       return toTable(def, [present(o)], {
         include,
         resourceVersion: o.metadata.resourceVersion ?? '',
         now: deps.now(),
       });
-    if (partialMetadata(accept)) return asMeta(o);
+    if (target) return partialMetadata(def, o, target);
     return present(o);
   };
+  // watch events go through the same transform, but a failed one sends the object untransformed
+  // (handlers/response.go watchEmbeddedEncoder.doEncode), so PartialObjectMetadataList on a watch is the full object
+  const encodeEvent = (o: KubeObject): unknown =>
+    target?.kind === 'PartialObjectMetadataList' ? present(o) : encodeOne(o);
   const writeOptions = (verb: 'create' | 'update' | 'patch'): WriteOptions => ({
     dryRun: parseDryRun(verb, query),
     version: r.version,
@@ -85,7 +135,7 @@ export async function handleResource(
             allowBookmarks: list.allowWatchBookmarks,
             sendInitialEvents: list.sendInitialEvents === true,
             timeoutSeconds: list.timeoutSeconds,
-            encode: encodeOne,
+            encode: encodeEvent,
           },
           deps,
         );
@@ -96,7 +146,7 @@ export async function handleResource(
         ...(list.resourceVersion ? { resourceVersion: list.resourceVersion } : {}),
         ...(list.resourceVersionMatch ? { resourceVersionMatch: list.resourceVersionMatch } : {}),
       });
-      if (wantsTable(accept)) {
+      if (target?.kind === 'Table') {
         return sendJson(
           res,
           200,
@@ -113,14 +163,7 @@ export async function handleResource(
         ...(page.continue ? { continue: page.continue } : {}),
         ...(page.remainingItemCount !== undefined ? { remainingItemCount: page.remainingItemCount } : {}),
       };
-      if (partialMetadata(accept)) {
-        return sendJson(res, 200, {
-          kind: 'PartialObjectMetadataList',
-          apiVersion: 'meta.k8s.io/v1',
-          metadata: meta,
-          items: page.items.map(asMeta),
-        });
-      }
+      if (target) return sendJson(res, 200, partialMetadataList(def, page.items, meta, target));
       return sendJson(res, 200, {
         kind: def.listKind,
         apiVersion: groupVersion(def.group, r.version),
