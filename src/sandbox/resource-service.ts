@@ -239,9 +239,27 @@ export class ResourceService {
       this.hooks.namespaceTerminating(name);
       return { gone: false, object: stored };
     }
-    if ((obj.metadata.finalizers ?? []).length > 0) {
-      if (obj.metadata.deletionTimestamp) return { gone: false, object: obj };
+    // a deletion already pending keeps its finalizers: DeleteOptions cannot change them any more
+    if (obj.metadata.deletionTimestamp) return { gone: false, object: obj };
+    // registry/generic/registry/store.go deletionFinalizersForGarbageCollection, shouldOrphanDependents,
+    // shouldDeleteDependents: options first, then the object's own GC finalizers, then the kind's
+    // default policy, which is DeleteDependents (Background) for every kind served here (only
+    // extensions/v1beta1 and apps/v1beta1|v1beta2 default to orphan, and those are not served)
+    const current = obj.metadata.finalizers ?? [];
+    const policy = options.propagationPolicy;
+    const orphan =
+      options.orphanDependents ?? (policy !== undefined ? policy === 'Orphan' : current.includes('orphan'));
+    const foreground =
+      options.orphanDependents === undefined &&
+      (policy !== undefined ? policy === 'Foreground' : current.includes('foregroundDeletion'));
+    const finalizers = current.filter((f) => f !== 'orphan' && f !== 'foregroundDeletion');
+    if (orphan) finalizers.push('orphan');
+    if (foreground) finalizers.push('foregroundDeletion');
+    if (finalizers.length > 0) {
       const next = clone(obj);
+      next.metadata.finalizers = finalizers;
+      // store.go markAsDeleting: generation is bumped when deletion starts
+      if ((next.metadata.generation ?? 0) > 0) next.metadata.generation = (next.metadata.generation ?? 0) + 1;
       next.metadata.deletionTimestamp = timestamp(this.now());
       next.metadata.deletionGracePeriodSeconds = 0;
       if (dry) return { gone: false, object: next };

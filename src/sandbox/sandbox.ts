@@ -5,6 +5,7 @@ import type { KubeObject } from '../core/types.js';
 import { ApiError, apiErrors } from './api-error.js';
 import { CrdController } from './crd-controller.js';
 import { FaultState, type SandboxFaults } from './faults.js';
+import { GarbageCollector } from './garbage-collector.js';
 import { isObject } from './json-patches.js';
 import { sandboxKubeconfig } from './kubeconfig.js';
 import { NamespaceLifecycle } from './namespace-lifecycle.js';
@@ -72,6 +73,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   );
   lifecycle = new NamespaceLifecycle(store, registry, service);
   lifecycle.start();
+  const gc = new GarbageCollector(store, registry, service, now);
+  gc.start();
   const nsDef = registry.byStorageKey('/namespaces')!;
   for (const name of INITIAL_NAMESPACES) service.create(nsDef, undefined, { metadata: { name } });
 
@@ -138,6 +141,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     applyManifest,
     stop: async () => {
       lifecycle?.stop();
+      gc.stop();
       hub.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
