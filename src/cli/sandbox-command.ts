@@ -36,7 +36,7 @@ Flags:
                           gets the unnamed seeds and is the one the controller runs against
   --kubeconfig <path>     where to write the kubeconfig (default ./kubemirror-sandbox.kubeconfig)
   --seed <file|dir>       manifests to apply at start (repeatable; a directory's .yaml/.yml/.json files)
-  --seed <name>=<file|dir>  with --clusters: manifests for the named cluster
+  --seed <name>=<path>    with --clusters: seed manifests for the named cluster (the others go to the first)
   --history-window <n>    how many changes a watch can resume from (default 1000)
   --no-controller         only the API server, no controller
   --help, -h              show this help
