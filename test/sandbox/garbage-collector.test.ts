@@ -207,4 +207,61 @@ describe('garbage collection of ownerReferences', () => {
     expect((await getCm('gc-a', 'dry-owner'))?.metadata.deletionTimestamp).toBeUndefined();
     expect(await getCm('gc-a', 'dry-dep')).toBeDefined();
   });
+  it('never collects what it cannot resolve: an unknown owner kind, a namespaced owner of a cluster-scoped object', async () => {
+    await aConfigMap('gc-a', 'unknown-kind')
+      .ownedBy({ apiVersion: 'example.com/v1', kind: 'Nope', name: 'x', uid: randomUUID() })
+      .create();
+    const owner = await aConfigMap('gc-a', 'ns-owner').create();
+    const role = await send('POST', '/apis/rbac.authorization.k8s.io/v1/clusterroles', {
+      metadata: { name: 'gc-role', ownerReferences: [refTo(owner)] },
+      rules: [],
+    });
+    expect(role.status).toBe(201);
+    await gcRoundTrip('gc-a');
+    expect(await getCm('gc-a', 'unknown-kind')).toBeDefined();
+    expect((await send('GET', '/apis/rbac.authorization.k8s.io/v1/clusterroles/gc-role')).status).toBe(200);
+    // the event recorder puts events of cluster-scoped objects into the default namespace
+    const events = (await send('GET', '/api/v1/namespaces/default/events')).json as { items: KubeObject[] };
+    expect(events.items.find((e) => e.reason === 'OwnerRefInvalidNamespace')?.involvedObject).toMatchObject({
+      kind: 'ClusterRole',
+      name: 'gc-role',
+    });
+  });
+
+  it('foreground cascades through a chain: a dependent with dependents of its own is deleted in foreground', async () => {
+    const top = await aConfigMap('gc-a', 'chain-top').create();
+    const mid = await aConfigMap('gc-a', 'chain-mid')
+      .ownedBy(refTo(top, { blockOwnerDeletion: true }))
+      .create();
+    await aConfigMap('gc-a', 'chain-leaf')
+      .ownedBy(refTo(mid, { blockOwnerDeletion: true }))
+      .withFinalizer('example.com/hold')
+      .create();
+    await send('DELETE', cmPath('gc-a', 'chain-top'), { propagationPolicy: 'Foreground' });
+    const leaf = await waitFor(
+      async () => {
+        const d = await getCm('gc-a', 'chain-leaf');
+        return d?.metadata.deletionTimestamp ? d : undefined;
+      },
+      5000,
+      'leaf deleted by the GC',
+    );
+    expect((await getCm('gc-a', 'chain-mid'))?.metadata.finalizers).toEqual(['foregroundDeletion']);
+    expect((await getCm('gc-a', 'chain-top'))?.metadata.finalizers).toEqual(['foregroundDeletion']);
+    await send('PATCH', cmPath('gc-a', 'chain-leaf'), {
+      metadata: { finalizers: null, resourceVersion: leaf.metadata.resourceVersion },
+    });
+    await waitFor(gone('gc-a', 'chain-top'), 5000, 'top gone after the chain');
+    expect(await getCm('gc-a', 'chain-mid')).toBeUndefined();
+  });
+  it('namespace termination still empties a namespace whose objects own each other', async () => {
+    await send('POST', '/api/v1/namespaces', { metadata: { name: 'gc-term' } });
+    const owner = await aConfigMap('gc-term', 'owner').create();
+    await aConfigMap('gc-term', 'dep')
+      .ownedBy(refTo(owner, { blockOwnerDeletion: true }))
+      .create();
+    await send('DELETE', cmPath('gc-term', 'owner'), { propagationPolicy: 'Foreground' });
+    await kubectl.ok(['delete', 'namespace', 'gc-term', '--timeout=10s']);
+    expect((await send('GET', '/api/v1/namespaces/gc-term')).status).toBe(404);
+  });
 });
