@@ -229,32 +229,38 @@ export class ResourceService {
       );
     }
     const dry = options.dryRun;
+    // a deletion already pending keeps its finalizers: DeleteOptions cannot change them any more
+    if (obj.metadata.deletionTimestamp) return { gone: false, object: obj };
+    // registry/generic/registry/store.go deletionFinalizersForGarbageCollection, shouldOrphanDependents,
+    // shouldDeleteDependents: options first, then the object's own GC finalizers, then the kind's
+    // default policy, which is DeleteDependents (Background) for every kind served here (only
+    // extensions/v1beta1 and apps/v1beta1|v1beta2 default to orphan, and those are not served).
+    // Namespaces (registry/core/namespace/storage/storage.go shouldHaveDeleteDependentsFinalizer)
+    // read orphanDependents=false as foreground; the generic store reads it as background.
+    const current = obj.metadata.finalizers ?? [];
+    const policy = options.propagationPolicy;
+    const orphan =
+      options.orphanDependents ?? (policy !== undefined ? policy === 'Orphan' : current.includes('orphan'));
+    const foreground =
+      options.orphanDependents !== undefined
+        ? isNamespaceDef(def) && !options.orphanDependents
+        : policy !== undefined
+          ? policy === 'Foreground'
+          : current.includes('foregroundDeletion');
+    const finalizers = current.filter((f) => f !== 'orphan' && f !== 'foregroundDeletion');
+    if (orphan) finalizers.push('orphan');
+    if (foreground) finalizers.push('foregroundDeletion');
     if (isNamespaceDef(def)) {
-      if (obj.metadata.deletionTimestamp) return { gone: false, object: obj };
       const next = clone(obj);
       next.metadata.deletionTimestamp = timestamp(this.now());
+      if (finalizers.length > 0) next.metadata.finalizers = finalizers;
+      else delete next.metadata.finalizers;
       next.status = { phase: 'Terminating' };
       if (dry) return { gone: false, object: next };
       const stored = this.commit(def, next);
       this.hooks.namespaceTerminating(name);
       return { gone: false, object: stored };
     }
-    // a deletion already pending keeps its finalizers: DeleteOptions cannot change them any more
-    if (obj.metadata.deletionTimestamp) return { gone: false, object: obj };
-    // registry/generic/registry/store.go deletionFinalizersForGarbageCollection, shouldOrphanDependents,
-    // shouldDeleteDependents: options first, then the object's own GC finalizers, then the kind's
-    // default policy, which is DeleteDependents (Background) for every kind served here (only
-    // extensions/v1beta1 and apps/v1beta1|v1beta2 default to orphan, and those are not served)
-    const current = obj.metadata.finalizers ?? [];
-    const policy = options.propagationPolicy;
-    const orphan =
-      options.orphanDependents ?? (policy !== undefined ? policy === 'Orphan' : current.includes('orphan'));
-    const foreground =
-      options.orphanDependents === undefined &&
-      (policy !== undefined ? policy === 'Foreground' : current.includes('foregroundDeletion'));
-    const finalizers = current.filter((f) => f !== 'orphan' && f !== 'foregroundDeletion');
-    if (orphan) finalizers.push('orphan');
-    if (foreground) finalizers.push('foregroundDeletion');
     if (finalizers.length > 0) {
       const next = clone(obj);
       next.metadata.finalizers = finalizers;

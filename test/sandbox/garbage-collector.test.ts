@@ -264,4 +264,23 @@ describe('garbage collection of ownerReferences', () => {
     await kubectl.ok(['delete', 'namespace', 'gc-term', '--timeout=10s']);
     expect((await send('GET', '/api/v1/namespaces/gc-term')).status).toBe(404);
   });
+  it('a namespace deleted with --cascade=orphan orphans what it owns elsewhere, then goes', async () => {
+    const ns = (await send('POST', '/api/v1/namespaces', { metadata: { name: 'gc-owner-ns' } }))
+      .json as KubeObject;
+    const nsRef = { apiVersion: 'v1', kind: 'Namespace', name: 'gc-owner-ns', uid: ns.metadata.uid ?? '' };
+    await aConfigMap('gc-b', 'owned-by-ns').ownedBy(nsRef).create();
+    await kubectl.ok(['delete', 'namespace', 'gc-owner-ns', '--cascade=orphan', '--timeout=10s']);
+    expect((await send('GET', '/api/v1/namespaces/gc-owner-ns')).status).toBe(404);
+    const dep = await getCm('gc-b', 'owned-by-ns');
+    expect(dep).toBeDefined();
+    expect(dep?.metadata.ownerReferences).toBeUndefined();
+  });
+  it('orphanDependents=false means foreground for a namespace but background for other kinds', async () => {
+    await aConfigMap('gc-a', 'of-cm').create();
+    const opts = { orphanDependents: false, dryRun: ['All'] };
+    const ns = await send('DELETE', '/api/v1/namespaces/gc-a', opts);
+    expect((ns.json as KubeObject).metadata.finalizers).toEqual(['foregroundDeletion']);
+    const cm = await send('DELETE', cmPath('gc-a', 'of-cm'), opts);
+    expect((cm.json as { status?: string }).status).toBe('Success');
+  });
 });
