@@ -37,7 +37,56 @@ interface Key {
   uid: string;
 }
 
-type OwnerState = 'solid' | 'dangling' | 'waiting' | 'unresolvable';
+export type OwnerState = 'solid' | 'dangling' | 'waiting' | 'unresolvable';
+
+export type DependentAction =
+  | { type: 'none'; reason: string }
+  | { type: 'removeOwnerRefs'; uids: string[]; reason: string }
+  | { type: 'delete'; propagationPolicy: 'Background' | 'Foreground' | 'Orphan'; reason: string };
+
+/**
+ * What attemptToDeleteItem (garbagecollector.go) does with a dependent, given its classified owners:
+ * 'solid' exists, 'dangling' is absent (or has another uid), 'waiting' is being deleted in foreground,
+ * 'unresolvable' cannot be looked up (isDangling errors: retried, never collected).
+ */
+export function planDependent(
+  owners: { ref: OwnerRef; state: OwnerState }[],
+  finalizers: string[],
+  hasDependents: boolean,
+): DependentAction {
+  if (owners.length === 0) return { type: 'none', reason: 'no owner references' };
+  if (owners.some((o) => o.state === 'unresolvable'))
+    return { type: 'none', reason: 'an owner reference cannot be resolved' };
+  const stale = owners.filter((o) => o.state !== 'solid').map((o) => o.ref.uid);
+  if (owners.some((o) => o.state === 'solid')) {
+    return stale.length > 0
+      ? {
+          type: 'removeOwnerRefs',
+          uids: stale,
+          reason: 'has a live owner; drops references to absent or foreground-deleting owners',
+        }
+      : { type: 'none', reason: 'has a live owner' };
+  }
+  if (owners.some((o) => o.state === 'waiting') && hasDependents)
+    return {
+      type: 'delete',
+      propagationPolicy: 'Foreground',
+      reason: 'an owner waits in foreground and this object has dependents of its own',
+    };
+  if (finalizers.includes(ORPHAN_FINALIZER))
+    return {
+      type: 'delete',
+      propagationPolicy: 'Orphan',
+      reason: 'no live owner; honours its orphan finalizer',
+    };
+  if (finalizers.includes(FOREGROUND_FINALIZER))
+    return {
+      type: 'delete',
+      propagationPolicy: 'Foreground',
+      reason: 'no live owner; honours its foregroundDeletion finalizer',
+    };
+  return { type: 'delete', propagationPolicy: 'Background', reason: 'no live owner' };
+}
 
 const beingDeleted = (o: KubeObject) => o.metadata.deletionTimestamp !== undefined;
 const hasFinalizer = (o: KubeObject, f: string) => (o.metadata.finalizers ?? []).includes(f);
@@ -127,31 +176,22 @@ export class GarbageCollector {
     this.attemptToDelete(def, obj);
   }
 
-  /** attemptToDeleteItem: collect an object none of whose owners is solid; drop refs to absent owners otherwise. */
+  /** attemptToDeleteItem: classify the owners, then act on planDependent's decision. */
   private attemptToDelete(def: ResourceDef, obj: KubeObject): void {
     const refs = ownerRefs(obj);
     if (refs.length === 0) return;
-    const states = refs.map((ref) => ({ ref, state: this.classify(ref, obj) }));
-    // an owner that cannot be resolved (unknown kind, namespaced owner of a cluster-scoped object) makes
-    // isDangling return an error: the real GC retries and never deletes
-    if (states.some((s) => s.state === 'unresolvable')) return;
-    const solid = states.filter((s) => s.state === 'solid');
-    const stale = states.filter((s) => s.state !== 'solid').map((s) => s.ref.uid);
-    if (solid.length > 0) {
-      if (stale.length > 0) this.removeOwnerRefs(def, obj, stale);
-      return;
+    const owners = refs.map((ref) => ({ ref, state: this.classify(ref, obj) }));
+    const hasDependents =
+      owners.some((o) => o.state === 'waiting') && this.dependentsOf(obj.metadata.uid ?? '').length > 0;
+    const action = planDependent(owners, obj.metadata.finalizers ?? [], hasDependents);
+    if (action.type === 'removeOwnerRefs') this.removeOwnerRefs(def, obj, action.uids);
+    else if (action.type === 'delete') {
+      this.service.delete(def, obj.metadata.namespace, obj.metadata.name, {
+        dryRun: false,
+        propagationPolicy: action.propagationPolicy,
+        preconditions: { uid: obj.metadata.uid },
+      });
     }
-    const waiting = states.some((s) => s.state === 'waiting');
-    let propagationPolicy = 'Background';
-    if (waiting && obj.metadata.uid && this.dependentsOf(obj.metadata.uid).length > 0)
-      propagationPolicy = 'Foreground';
-    else if (hasFinalizer(obj, ORPHAN_FINALIZER)) propagationPolicy = 'Orphan';
-    else if (hasFinalizer(obj, FOREGROUND_FINALIZER)) propagationPolicy = 'Foreground';
-    this.service.delete(def, obj.metadata.namespace, obj.metadata.name, {
-      dryRun: false,
-      propagationPolicy,
-      preconditions: { uid: obj.metadata.uid },
-    });
   }
 
   /** classifyReferences/isDangling: owners are namespace-local and identified by uid. */

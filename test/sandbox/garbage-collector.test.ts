@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/core/types.js';
+import { type OwnerState, planDependent } from '../../src/sandbox/garbage-collector.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox.js';
 import { Kubectl, waitFor } from './helpers.js';
 
@@ -282,5 +283,73 @@ describe('garbage collection of ownerReferences', () => {
     expect((ns.json as KubeObject).metadata.finalizers).toEqual(['foregroundDeletion']);
     const cm = await send('DELETE', cmPath('gc-a', 'of-cm'), opts);
     expect((cm.json as { status?: string }).status).toBe('Success');
+  });
+});
+
+describe('planDependent (attemptToDeleteItem decisions)', () => {
+  const owner = (uid: string, state: OwnerState) => ({
+    ref: { apiVersion: 'v1', kind: 'ConfigMap', name: uid, uid },
+    state,
+  });
+  it.each([
+    ['solid only', [owner('a', 'solid')], [], false, { type: 'none' }],
+    [
+      'solid and dangling',
+      [owner('a', 'solid'), owner('b', 'dangling')],
+      [],
+      false,
+      { type: 'removeOwnerRefs', uids: ['b'] },
+    ],
+    [
+      'solid and waiting',
+      [owner('a', 'solid'), owner('b', 'waiting')],
+      [],
+      false,
+      { type: 'removeOwnerRefs', uids: ['b'] },
+    ],
+    [
+      'dangling only',
+      [owner('a', 'dangling')],
+      [],
+      false,
+      { type: 'delete', propagationPolicy: 'Background' },
+    ],
+    [
+      'waiting, has dependents',
+      [owner('a', 'waiting')],
+      [],
+      true,
+      { type: 'delete', propagationPolicy: 'Foreground' },
+    ],
+    [
+      'waiting, no dependents',
+      [owner('a', 'waiting')],
+      [],
+      false,
+      { type: 'delete', propagationPolicy: 'Background' },
+    ],
+    [
+      'dangling, own orphan finalizer',
+      [owner('a', 'dangling')],
+      ['orphan'],
+      false,
+      { type: 'delete', propagationPolicy: 'Orphan' },
+    ],
+    [
+      'dangling, own foreground finalizer',
+      [owner('a', 'dangling')],
+      ['foregroundDeletion'],
+      false,
+      { type: 'delete', propagationPolicy: 'Foreground' },
+    ],
+    [
+      'unresolvable and dangling',
+      [owner('a', 'unresolvable'), owner('b', 'dangling')],
+      [],
+      false,
+      { type: 'none' },
+    ],
+  ] as const)('%s', (_name, owners, finalizers, hasDependents, expected) => {
+    expect(planDependent([...owners], [...finalizers], hasDependents)).toMatchObject(expected);
   });
 });
