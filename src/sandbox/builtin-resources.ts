@@ -14,6 +14,28 @@ interface Spec {
   categories?: string[];
 }
 
+/**
+ * Kinds whose registry serves a /status subresource (pkg/registry/<group>/<kind>/storage/storage.go
+ * NewREST returns a StatusREST), by group/Kind.
+ */
+const WITH_STATUS = new Set([
+  '/Namespace',
+  '/Service',
+  '/Pod',
+  '/ReplicationController',
+  '/PersistentVolumeClaim',
+  'apps/Deployment',
+  'apps/StatefulSet',
+  'apps/DaemonSet',
+  'apps/ReplicaSet',
+  'batch/Job',
+  'batch/CronJob',
+  'policy/PodDisruptionBudget',
+  'networking.k8s.io/Ingress',
+  'autoscaling/HorizontalPodAutoscaler',
+  'apiextensions.k8s.io/CustomResourceDefinition',
+]);
+
 function builtin(s: Spec): ResourceDef {
   return {
     group: s.group,
@@ -28,6 +50,7 @@ function builtin(s: Spec): ResourceDef {
     tracksGeneration: s.generation ?? false,
     strategicMerge: true,
     nameRule: s.nameRule ?? 'subdomain',
+    statusSubresource: WITH_STATUS.has(`${s.group}/${s.kind}`),
   };
 }
 

@@ -13,7 +13,7 @@ interface CrdSpec {
     shortNames?: string[];
     categories?: string[];
   };
-  versions: { name: string; served?: boolean; storage?: boolean }[];
+  versions: { name: string; served?: boolean; storage?: boolean; subresources?: { status?: unknown } }[];
 }
 
 export function defFromCrd(crd: KubeObject): ResourceDef {
@@ -38,6 +38,8 @@ export function defFromCrd(crd: KubeObject): ResourceDef {
     crdName: crd.metadata.name,
     strategicMerge: false,
     nameRule: 'subdomain',
+    statusSubresource:
+      typeof storage?.subresources?.status === 'object' && storage.subresources.status !== null,
   };
 }
 

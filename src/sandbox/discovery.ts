@@ -73,17 +73,33 @@ export function apiResourceList(
     kind: 'APIResourceList',
     apiVersion: 'v1',
     groupVersion: groupVersion(group, version),
-    resources: defs.map((d) => ({
-      name: d.plural,
-      singularName: d.singular,
-      namespaced: d.namespaced,
-      kind: d.kind,
-      verbs: STANDARD_VERBS,
-      ...(d.shortNames.length ? { shortNames: d.shortNames } : {}),
-      ...(d.categories.length ? { categories: d.categories } : {}),
-    })),
+    resources: defs.flatMap((d) => [
+      {
+        name: d.plural,
+        singularName: d.singular,
+        namespaced: d.namespaced,
+        kind: d.kind,
+        verbs: STANDARD_VERBS,
+        ...(d.shortNames.length ? { shortNames: d.shortNames } : {}),
+        ...(d.categories.length ? { categories: d.categories } : {}),
+      },
+      ...(d.statusSubresource
+        ? [
+            {
+              name: `${d.plural}/status`,
+              singularName: '',
+              namespaced: d.namespaced,
+              kind: d.kind,
+              verbs: STATUS_VERBS,
+            },
+          ]
+        : []),
+    ]),
   };
 }
+
+/** the verbs of a /status subresource in discovery */
+const STATUS_VERBS = ['get', 'patch', 'update'];
 
 function discoveryResource(d: ResourceDef, version: string): object {
   return {
@@ -92,6 +108,17 @@ function discoveryResource(d: ResourceDef, version: string): object {
     scope: d.namespaced ? 'Namespaced' : 'Cluster',
     singularResource: d.singular,
     verbs: STANDARD_VERBS,
+    ...(d.statusSubresource
+      ? {
+          subresources: [
+            {
+              subresource: 'status',
+              responseKind: { group: d.group, version, kind: d.kind },
+              verbs: STATUS_VERBS,
+            },
+          ],
+        }
+      : {}),
     ...(d.shortNames.length ? { shortNames: d.shortNames } : {}),
     ...(d.categories.length ? { categories: d.categories } : {}),
   };

@@ -1,5 +1,6 @@
 import type { KubeObject } from '../core/types.js';
 import { apiErrors } from './api-error.js';
+import { crdSchemaCauses } from './crd-schema.js';
 import { deepEqual } from './json-patches.js';
 import type { ResourceDef } from './resource-registry.js';
 import { configMapCauses, secretCauses, serviceCauses } from './validation/core-kinds.js';
@@ -40,6 +41,7 @@ function crdCauses(obj: KubeObject): Cause[] {
       field: 'spec.versions',
       message: 'Invalid value: must have exactly one version marked as storage version',
     });
+  causes.push(...crdSchemaCauses(obj));
   return causes;
 }
 

@@ -124,7 +124,12 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: RouterDeps
   }
   const injected = deps.faults.failureFor(r.verb, r.plural);
   if (injected) throw injected;
-  if (r.subresource && r.subresource !== 'status' && r.subresource !== 'finalize')
+  // only the subresources the kind's registry serves (namespaces/finalize; <kind>/status where it has one)
+  if (
+    r.subresource !== undefined &&
+    !(r.subresource === 'status' && def.statusSubresource) &&
+    !(r.subresource === 'finalize' && def.group === '' && def.kind === 'Namespace')
+  )
     throw apiErrors.pathNotFound();
   await handleResource(req, res, r, def, url.searchParams, deps);
 }

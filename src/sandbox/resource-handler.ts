@@ -9,7 +9,12 @@ import { groupVersion, type ResourceDef } from './resource-registry.js';
 import type { ResourceService, WriteOptions } from './resource-service.js';
 import { objectFilter } from './selectors.js';
 import { type IncludeObject, toTable } from './table.js';
-import { parseDeleteOptions, parseDryRun, parseListOptions } from './validation/request-options.js';
+import {
+  parseDeleteOptions,
+  parseDryRun,
+  parseFieldValidation,
+  parseListOptions,
+} from './validation/request-options.js';
 import { serveWatch, type WatchHub } from './watch-stream.js';
 
 export interface ResourceHandlerDeps {
@@ -111,7 +116,19 @@ export async function handleResource(
     version: r.version,
     ...(query.get('fieldManager') ? { fieldManager: query.get('fieldManager')! } : {}),
     force: query.get('force') === 'true',
+    ...(r.subresource ? { subresource: r.subresource } : {}),
+    userAgent: req.headers['user-agent'] ?? '',
+    fieldValidation: parseFieldValidation(verb, query),
+    warnings: [],
   });
+  /** the response's `Warning` headers (RFC 7234 style, code 299, as the apiserver's warning recorder writes) */
+  const warn = (opts: WriteOptions) => {
+    if (opts.warnings?.length)
+      res.setHeader(
+        'Warning',
+        opts.warnings.map((w) => `299 - ${JSON.stringify(w)}`),
+      );
+  };
 
   switch (r.verb) {
     case 'get':
@@ -174,23 +191,25 @@ export async function handleResource(
     case 'create': {
       const body = decodeObjectBody(req, await readBody(req));
       const opts = writeOptions('create');
-      return sendJson(res, 201, encodeOne(service.create(def, ns, body, opts)));
+      const created = service.create(def, ns, body, opts);
+      warn(opts);
+      return sendJson(res, 201, encodeOne(created));
     }
     case 'update': {
       const body = decodeObjectBody(req, await readBody(req));
       const opts = writeOptions('update');
-      return sendJson(res, 200, encodeOne(service.update(def, ns, r.name!, body, opts)));
+      const updated = service.update(def, ns, r.name!, body, opts);
+      warn(opts);
+      return sendJson(res, 200, encodeOne(updated));
     }
     case 'patch': {
       const { type, patch } = decodePatchBody(req, await readBody(req));
       const opts = writeOptions('patch');
       const existed =
         type !== 'apply' || deps.store.get(`${def.group}/${def.plural}`, ns, r.name!) !== undefined;
-      return sendJson(
-        res,
-        existed ? 200 : 201,
-        encodeOne(service.patch(def, ns, r.name!, type, patch, opts)),
-      );
+      const patched = service.patch(def, ns, r.name!, type, patch, opts);
+      warn(opts);
+      return sendJson(res, existed ? 200 : 201, encodeOne(patched));
     }
     case 'delete': {
       const options = parseDeleteOptions(decodeObjectBody(req, await readBody(req)), query);

@@ -20,6 +20,11 @@ export interface ResourceDef {
   strategicMerge: boolean;
   /** Namespace and Service names are DNS-1123 labels; most others DNS-1123 subdomains */
   nameRule: 'subdomain' | 'label';
+  /**
+   * served with a /status subresource: main-resource writes keep the stored status, /status writes change only
+   * status (each registry's strategy and status strategy PrepareForUpdate)
+   */
+  statusSubresource: boolean;
 }
 
 export const STANDARD_VERBS = [

@@ -2,6 +2,18 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { KubeObject } from '../core/types.js';
 import { ApiError, apiErrors } from './api-error.js';
 import { crdStatus } from './crd-controller.js';
+import {
+  customResourceCauses,
+  customResourceGenerationBumps,
+  defaultCustomResource,
+  hasStatusSubresource,
+  type JsonSchema,
+  prepareCustomResourceCreate,
+  prepareCustomResourceUpdate,
+  pruneCustomResource,
+  versionSchema,
+} from './crd-schema.js';
+import { applyDefaults } from './defaulting/index.js';
 import { clone, deepEqual, isObject, type JsonObject, jsonPatch, mergePatch } from './json-patches.js';
 import { carryAllocated, normalize, specChanged, validateCreate, validateUpdate } from './object-rules.js';
 import type { ObjectStore } from './object-store.js';
@@ -19,6 +31,28 @@ export interface WriteOptions {
   version?: string;
   fieldManager?: string;
   force?: boolean;
+  /** the subresource the request addressed ('status' for /status); the main resource when absent */
+  subresource?: string;
+  /** the request's User-Agent: the field manager when `fieldManager` is not given */
+  userAgent?: string;
+  /** `fieldValidation` of the request: unknown fields dropped silently, with a warning, or refused (400) */
+  fieldValidation?: FieldValidation;
+  /** filled with the warnings the response carries (`Warning: 299 - "..."` headers) */
+  warnings?: string[];
+}
+
+export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
+
+/** The first status of a built-in object whose registry resets it on create (each strategy's PrepareForCreate). */
+const INITIAL_STATUS: Record<string, () => Record<string, unknown>> = {
+  '/Service': () => ({ loadBalancer: {} }),
+  '/Pod': () => ({ phase: 'Pending' }),
+};
+
+/** What a write of a custom resource needs from its CRD: the storage version's schema and subresources. */
+interface CustomResourceRules {
+  schema: JsonSchema | undefined;
+  statusSubresource: boolean;
 }
 
 /** What DELETE answers: the object when it stays (finalizers), a Success Status when it is gone. */
@@ -96,8 +130,17 @@ export class ResourceService {
     if (!obj.metadata.name && typeof obj.metadata.generateName === 'string') {
       obj.metadata.name = obj.metadata.generateName + randomBytes(4).toString('hex').slice(0, 5);
     }
+    const cr = this.customResourceRules(def);
+    if (cr) {
+      this.pruneAndDefault(def, cr, obj, opts);
+      prepareCustomResourceCreate(obj, cr.statusSubresource);
+    } else {
+      applyDefaults(def, obj);
+      this.resetStatusOnCreate(def, obj);
+    }
     normalize(def, obj);
     validateCreate(def, obj);
+    if (cr) this.throwIfInvalidCustomResource(def, cr, obj);
     if (def.namespaced) {
       const ns = this.hooks.namespace(obj.metadata.namespace ?? '');
       if (!ns) throw apiErrors.notFound({ group: '', plural: 'namespaces' }, obj.metadata.namespace ?? '');
@@ -322,7 +365,8 @@ export class ResourceService {
     return result;
   }
 
-  private commitUpdate(def: ResourceDef, old: KubeObject, next: KubeObject, opts: WriteOptions): KubeObject {
+  private commitUpdate(def: ResourceDef, old: KubeObject, sent: KubeObject, opts: WriteOptions): KubeObject {
+    let next = sent;
     const rv = next.metadata.resourceVersion;
     if (rv !== undefined && rv !== '' && rv !== old.metadata.resourceVersion)
       throw apiErrors.conflict(def, old.metadata.name);
@@ -347,15 +391,28 @@ export class ResourceService {
     }
     if (def.tracksGeneration) next.metadata.generation = old.metadata.generation;
     else delete next.metadata.generation;
-    if (isNamespaceDef(def)) next.status = old.status;
+    if (isNamespaceDef(def) && opts.subresource !== 'finalize') next.status = old.status;
+    const cr = this.customResourceRules(def);
+    if (cr) this.pruneAndDefault(def, cr, next, opts);
+    else applyDefaults(def, next);
+    if (def.statusSubresource && !isNamespaceDef(def) && !isCrdDef(def)) {
+      next = prepareCustomResourceUpdate(old, next, {
+        statusSubresource: true,
+        target: opts.subresource === 'status' ? 'status' : 'main',
+      });
+    }
     normalize(def, next);
     carryAllocated(def, old, next, () => this.allocateIp());
     if (isCrdDef(def)) crdStatus(next, timestamp(this.now()));
     validateUpdate(def, old, next);
+    if (cr) this.throwIfInvalidCustomResource(def, cr, next);
     next.metadata.resourceVersion = old.metadata.resourceVersion;
     if (deepEqual(next, old)) return old;
-    if (def.tracksGeneration && specChanged(old, next))
-      next.metadata.generation = (old.metadata.generation ?? 0) + 1;
+    // a /status write never bumps; a custom resource without status subresource bumps on a status change too
+    const bumps =
+      opts.subresource !== 'status' &&
+      (cr && !cr.statusSubresource ? customResourceGenerationBumps(old, next) : specChanged(old, next));
+    if (def.tracksGeneration && bumps) next.metadata.generation = (old.metadata.generation ?? 0) + 1;
     if (opts.dryRun) return next;
     if (
       next.metadata.deletionTimestamp &&
@@ -416,6 +473,55 @@ export class ResourceService {
     obj.kind = def.kind;
     delete obj.metadata.selfLink;
     return obj;
+  }
+
+  /** The CRD's rules for a custom resource's writes; undefined for built-ins. */
+  private customResourceRules(def: ResourceDef): CustomResourceRules | undefined {
+    if (def.crdName === undefined) return undefined;
+    const crd = this.store.get('apiextensions.k8s.io/customresourcedefinitions', undefined, def.crdName);
+    const version = def.versions[0]!;
+    if (!crd) return { schema: undefined, statusSubresource: def.statusSubresource };
+    return { schema: versionSchema(crd, version), statusSubresource: hasStatusSubresource(crd, version) };
+  }
+
+  /**
+   * Structural pruning and `default:` of a custom resource (apiextensions-apiserver customresource_handler.go:
+   * the unstructured decoder prunes, then defaults). Pruned fields are what fieldValidation reports: a warning
+   * per field (Warn, the default), nothing (Ignore), or a 400 strict decoding error (Strict).
+   */
+  private pruneAndDefault(
+    def: ResourceDef,
+    cr: CustomResourceRules,
+    obj: KubeObject,
+    opts: WriteOptions,
+  ): void {
+    if (!cr.schema) return;
+    const pruned = pruneCustomResource(cr.schema, obj as unknown as JsonObject);
+    if (pruned.length > 0) {
+      const mode = opts.fieldValidation ?? 'Warn';
+      if (mode === 'Strict') {
+        const fields = pruned.map((f) => `unknown field "${f}"`).join(', ');
+        throw apiErrors.badRequest(
+          `${def.kind} in version "${opts.version ?? def.versions[0]!}" cannot be handled as a ${def.kind}: strict decoding error: ${fields}`,
+        );
+      }
+      if (mode === 'Warn') opts.warnings?.push(...pruned.map((f) => `unknown field "${f}"`));
+    }
+    defaultCustomResource(cr.schema, obj as unknown as JsonObject);
+  }
+
+  private throwIfInvalidCustomResource(def: ResourceDef, cr: CustomResourceRules, obj: KubeObject): void {
+    if (!cr.schema) return;
+    const causes = customResourceCauses(cr.schema, obj as unknown as JsonObject);
+    if (causes.length > 0) throw apiErrors.invalid(def.group, def.kind, obj.metadata.name ?? '', causes);
+  }
+
+  /** A create cannot set the status of a kind with a /status subresource: the registry starts it afresh. */
+  private resetStatusOnCreate(def: ResourceDef, obj: KubeObject): void {
+    if (!def.statusSubresource || isNamespaceDef(def) || isCrdDef(def)) return;
+    const initial = INITIAL_STATUS[`${def.group}/${def.kind}`];
+    if (initial) obj.status = initial();
+    else obj.status = {};
   }
 
   private allocateIp(): string {

@@ -201,7 +201,8 @@ describe('controller with default flags: refused kinds and Secret types, namespa
             name: 'v1',
             served: true,
             storage: true,
-            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+            // client-node's typed serialiser knows the key by its model name only
+            schema: { openAPIV3Schema: { type: 'object', x_kubernetes_preserve_unknown_fields: true } },
           },
         ],
       },

@@ -535,13 +535,15 @@ describe('custom resources', () => {
           name: 'v1',
           served: true,
           storage: true,
-          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+          // client-node's typed serialiser knows the key by its model name only
+          schema: { openAPIV3Schema: { type: 'object', x_kubernetes_preserve_unknown_fields: true } },
         },
         {
           name: 'v1beta1',
           served: true,
           storage: false,
-          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+          // client-node's typed serialiser knows the key by its model name only
+          schema: { openAPIV3Schema: { type: 'object', x_kubernetes_preserve_unknown_fields: true } },
         },
       ],
     },

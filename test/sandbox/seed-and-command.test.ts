@@ -28,7 +28,7 @@ describe('seeding', () => {
     );
     writeFileSync(
       join(seedDir, 'b-infra.yaml'),
-      'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: gizmos.example.com}\nspec:\n  group: example.com\n  scope: Namespaced\n  names: {plural: gizmos, kind: Gizmo}\n  versions: [{name: v1, served: true, storage: true}]\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: seeded}\n',
+      'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: gizmos.example.com}\nspec:\n  group: example.com\n  scope: Namespaced\n  names: {plural: gizmos, kind: Gizmo}\n  versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}}]\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: seeded}\n',
     );
     expect(await applySeeds(sandbox, [seedDir])).toBe(4);
     const kc = new KubeConfig();

@@ -26,6 +26,23 @@ export function parseDryRun(verb: 'create' | 'update' | 'patch', query: URLSearc
   return values.length > 0;
 }
 
+/**
+ * fieldValidation of create/update/patch (apimachinery apis/meta/v1/validation ValidateFieldValidation; an empty
+ * directive is Warn, handlers/rest.go fieldValidation): anything else is a 422 on the kind's options.
+ */
+export function parseFieldValidation(
+  verb: 'create' | 'update' | 'patch',
+  query: URLSearchParams,
+): 'Ignore' | 'Warn' | 'Strict' {
+  const raw = query.get('fieldValidation') ?? '';
+  if (raw === '') return 'Warn';
+  if (raw === 'Ignore' || raw === 'Warn' || raw === 'Strict') return raw;
+  const kind = verb === 'create' ? 'CreateOptions' : verb === 'update' ? 'UpdateOptions' : 'PatchOptions';
+  throw invalidOptions(kind, [
+    fieldErrors.notSupported('fieldValidation', raw, ['Ignore', 'Strict', 'Warn']),
+  ]);
+}
+
 /** strconv.ParseInt's error text, as DecodeParameters returns it (400 BadRequest). */
 export function parseInt64Param(query: URLSearchParams, name: string): number | undefined {
   const raw = query.get(name);
