@@ -106,6 +106,11 @@ export class GarbageCollector {
   /** dependent uid/owner uid pairs already reported as OwnerRefInvalidNamespace (the recorder dedupes too) */
   private readonly reported = new Set<string>();
   private eventCounter = 0;
+  /** where objects with ownerReferences were last seen (entries are re-checked against the store) */
+  private readonly withRefs = new Map<
+    string,
+    { resource: string; namespace: string | undefined; name: string }
+  >();
 
   constructor(
     private readonly store: ObjectStore,
@@ -129,6 +134,14 @@ export class GarbageCollector {
   /** A change → the keys it concerns: the object, its owners (old and new), and on deletion its dependents. */
   private map(e: StoreEvent): void {
     const obj = e.object;
+    // the graph's nodes with owners, so dependents are found without scanning every object
+    const at = `${e.resource}|${obj.metadata.namespace ?? ''}|${obj.metadata.name}`;
+    if (e.type !== 'DELETED' && ownerRefs(obj).length > 0)
+      this.withRefs.set(at, {
+        resource: e.resource,
+        namespace: obj.metadata.namespace,
+        name: obj.metadata.name,
+      });
     if (e.type !== 'DELETED') this.enqueue(e.resource, obj);
     for (const o of [obj, ...(e.prev ? [e.prev] : [])]) {
       for (const ref of ownerRefs(o)) {
@@ -249,10 +262,10 @@ export class GarbageCollector {
   /** Objects whose ownerReferences name `uid` (the graph's dependents of the node). */
   private dependentsOf(uid: string): { resource: string; object: KubeObject }[] {
     const out: { resource: string; object: KubeObject }[] = [];
-    for (const d of this.registry.all()) {
-      const resource = storageKey(d);
-      for (const o of this.store.list(resource))
-        if (ownerRefs(o).some((r) => r.uid === uid)) out.push({ resource, object: o });
+    for (const [k, at] of this.withRefs) {
+      const o = this.store.get(at.resource, at.namespace, at.name);
+      if (!o || ownerRefs(o).length === 0) this.withRefs.delete(k);
+      else if (ownerRefs(o).some((r) => r.uid === uid)) out.push({ resource: at.resource, object: o });
     }
     return out;
   }
