@@ -1,4 +1,5 @@
 import { type ApiError, apiErrors } from './api-error.js';
+import type { AdmissionRule, FieldOwnerHandle, FieldOwnerRule } from './test-doubles.js';
 
 export interface FailureRule {
   /** 0..1, the share of matching requests that fail */
@@ -22,7 +23,11 @@ export interface SandboxFaults {
   setLatency(ms: number): void;
   /** answer new watch requests with 503 while on */
   refuseWatches(on: boolean): void;
-  /** remove failure rules, latency and refusal */
+  /** a mutating-admission rule (test-doubles.ts); returns a function that removes it */
+  admission(rule: AdmissionRule): () => void;
+  /** another controller that keeps one annotation of matching objects at its value (test-doubles.ts) */
+  fieldOwner(rule: FieldOwnerRule): FieldOwnerHandle;
+  /** remove failure rules, latency, refusal, admission rules and field owners */
   clear(): void;
 }
 

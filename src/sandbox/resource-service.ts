@@ -65,6 +65,8 @@ export interface ResourceServiceHooks {
   namespaceTerminating(name: string): void;
   crdWritten(crd: KubeObject): void;
   crdDeleting(crd: KubeObject): void;
+  /** mutating admission of a write (after defaulting, before validation), in place */
+  admit?(def: ResourceDef, obj: KubeObject, operation: 'CREATE' | 'UPDATE'): void;
 }
 
 /** The etcd key a storage error names, e.g. /registry/configmaps/ns/name (CRs: /registry/<group>/<plural>/...). */
@@ -138,6 +140,7 @@ export class ResourceService {
       applyDefaults(def, obj);
       this.resetStatusOnCreate(def, obj);
     }
+    this.hooks.admit?.(def, obj, 'CREATE');
     normalize(def, obj);
     validateCreate(def, obj);
     if (cr) this.throwIfInvalidCustomResource(def, cr, obj);
@@ -401,6 +404,7 @@ export class ResourceService {
         target: opts.subresource === 'status' ? 'status' : 'main',
       });
     }
+    this.hooks.admit?.(def, next, 'UPDATE');
     normalize(def, next);
     carryAllocated(def, old, next, () => this.allocateIp());
     if (isCrdDef(def)) crdStatus(next, timestamp(this.now()));

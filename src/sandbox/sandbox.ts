@@ -14,6 +14,7 @@ import { RequestAccounting, type RequestCounts } from './request-accounting.js';
 import { createRouter } from './request-router.js';
 import { ResourceRegistry } from './resource-registry.js';
 import { ResourceService } from './resource-service.js';
+import { TestDoubles } from './test-doubles.js';
 import { WatchHub } from './watch-stream.js';
 
 export interface SandboxOptions {
@@ -55,13 +56,15 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const now = () => new Date();
   let lifecycle: NamespaceLifecycle | undefined;
   let crds: CrdController | undefined;
-  const service = new ResourceService(
+  const doubles = new TestDoubles(store, registry, () => service);
+  const service: ResourceService = new ResourceService(
     store,
     {
       namespace: (name) => store.get('/namespaces', undefined, name),
       namespaceTerminating: (name) => lifecycle?.schedule(name),
       crdWritten: (crd) => crds?.written(crd),
       crdDeleting: (crd) => crds?.deleting(crd),
+      admit: (def, obj, operation) => doubles.admit(def, obj, operation),
     },
     now,
   );
@@ -135,7 +138,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       refuseWatches: (on) => {
         faults.watchesRefused = on;
       },
-      clear: () => faults.clear(),
+      admission: (rule) => doubles.addAdmission(rule),
+      fieldOwner: (rule) => doubles.addFieldOwner(rule),
+      clear: () => {
+        faults.clear();
+        doubles.clear();
+      },
     },
     requests: accounting,
     applyManifest,
