@@ -214,7 +214,10 @@ export async function handleResource(
     case 'delete': {
       const options = parseDeleteOptions(decodeObjectBody(req, await readBody(req)), query);
       const result = service.delete(def, ns, r.name!, options);
-      if (!result.gone) return sendJson(res, 200, encodeOne(result.object));
+      // handlers/delete.go: 202 when the object stays and cascading deletion was asked for with
+      // orphanDependents=false (kept for old clients; other not-yet-deleted answers stay 200)
+      if (!result.gone)
+        return sendJson(res, options.orphanDependents === false ? 202 : 200, encodeOne(result.object));
       return sendJson(res, 200, {
         kind: 'Status',
         apiVersion: 'v1',

@@ -100,9 +100,6 @@ describe('installing into the sandbox', () => {
       '--namespace',
       'kubemirror-helm',
       '--create-namespace',
-      // the sandbox serves no policy/v1 API
-      '--set',
-      'podDisruptionBudget.enabled=false',
     );
     expect(out).toMatch(/STATUS: deployed/);
     expect(out).toMatch(/WARNING: controller\.resourceTypes is empty/);
@@ -141,7 +138,7 @@ describe('installing into the sandbox', () => {
     );
     await kubectl('apply', '-f', crds);
 
-    const objects = helmTemplate(['explicit-types.yaml']).filter((o) => o.kind !== 'PodDisruptionBudget');
+    const objects = helmTemplate(['explicit-types.yaml']);
     const file = join(dir, 'rendered.yaml');
     writeFileSync(file, objects.map((o) => stringify(o)).join('---\n'));
     const out = await kubectl('apply', '-f', file);

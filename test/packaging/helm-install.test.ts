@@ -98,6 +98,15 @@ describe('helm release lifecycle of charts/kubemirror in the sandbox', () => {
     expect(await names('clusterrolebindings')).toContain('kubemirror');
     expect(await names('deployments', NS)).toEqual(['kubemirror']);
     expect(await names('secrets', NS)).toContain('sh.helm.release.v1.kubemirror.v1');
+    // what the server stored is the chart's Deployment defaulted as a real API server does
+    const deploy = await getJson('deployment', 'kubemirror', '-n', NS);
+    expect(deploy.spec.strategy.type).toBe('RollingUpdate');
+    expect(deploy.spec.progressDeadlineSeconds).toBe(600);
+    expect(deploy.spec.template.spec.schedulerName).toBe('default-scheduler');
+    expect(deploy.spec.template.spec.containers[0].terminationMessagePolicy).toBe('File');
+    const svc = await getJson('service', 'kubemirror-metrics', '-n', NS);
+    expect(svc.spec.ports[0].protocol).toBe('TCP');
+    expect(svc.spec.sessionAffinity).toBe('None');
   });
 
   it('helm upgrade patches the release in place (a PDB switched to minAvailable, replicas changed)', async () => {

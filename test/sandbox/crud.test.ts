@@ -470,13 +470,43 @@ describe('finalizers and namespace termination', () => {
   it('deletes without finalizers at once and answers with a Success Status', async () => {
     const ns = await freshNamespace();
     await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'gone' } } });
-    const status = await core.deleteNamespacedConfigMap({
-      namespace: ns,
-      name: 'gone',
-      propagationPolicy: 'Foreground',
-    });
+    const status = await core.deleteNamespacedConfigMap({ namespace: ns, name: 'gone' });
     expect(status).toMatchObject({ status: 'Success', details: { name: 'gone', kind: 'configmaps' } });
     expect((await rejection(core.readNamespacedConfigMap({ namespace: ns, name: 'gone' }))).code).toBe(404);
+  });
+
+  it('a Foreground delete answers with the object marked for deletion, then the garbage collector removes it', async () => {
+    const ns = await freshNamespace();
+    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'fg' } } });
+    const res = await fetch(
+      `${sandbox.url}/api/v1/namespaces/${ns}/configmaps/fg?propagationPolicy=Foreground`,
+      {
+        method: 'DELETE',
+      },
+    );
+    expect(res.status).toBe(200);
+    const marked = (await res.json()) as { metadata: { finalizers?: string[]; deletionTimestamp?: unknown } };
+    expect(marked.metadata.finalizers).toEqual(['foregroundDeletion']);
+    expect(marked.metadata.deletionTimestamp).toBeDefined();
+    await waitFor(
+      async () => (await rejection(core.readNamespacedConfigMap({ namespace: ns, name: 'fg' }))).code === 404,
+    );
+  });
+
+  it('answers 202 Accepted when a delete with orphanDependents=false does not remove the object at once', async () => {
+    const ns = await freshNamespace();
+    await core.createNamespacedConfigMap({
+      namespace: ns,
+      body: { metadata: { name: 'acc', finalizers: ['example.com/hold'] } },
+    });
+    const res = await fetch(`${sandbox.url}/api/v1/namespaces/${ns}/configmaps/acc`, {
+      method: 'DELETE',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', orphanDependents: false }),
+    });
+    expect(res.status).toBe(202);
+    const plain = await fetch(`${sandbox.url}/api/v1/namespaces/${ns}/configmaps/acc`, { method: 'DELETE' });
+    expect(plain.status).toBe(200);
   });
 
   it('terminates a namespace: Terminating phase, 403 for new objects, contents deleted, then the namespace', async () => {
