@@ -2,13 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { DEFAULT_CONFIG } from '../config/config.js';
-import { buildDesiredMirror } from '../core/desired-mirror.js';
-import { mirrorKeys } from '../core/keys.js';
+import { decide } from '../core/decide.js';
+import { type MirrorKeys, mirrorKeys } from '../core/keys.js';
 import { labelKeyError } from '../core/label-selector.js';
-import { neverMirrorReason } from '../core/sanitize.js';
 import { readSourceSpec } from '../core/source-spec.js';
-import { resolveTargets, type TargetPolicy } from '../core/targeting.js';
-import { compileTransform, TransformError, transformContextFor } from '../core/transform/index.js';
+import type { TargetPolicy } from '../core/targeting.js';
+import { compileTransform, DEFAULT_TRANSFORM_LIMITS } from '../core/transform/index.js';
+import { newTransformCache, transformFor } from '../core/transform-cache.js';
 import type { KubeObject, NamespaceInfo } from '../core/types.js';
 import { checkFlags } from './flag-problems.js';
 import { stringifyPortable } from './portable-yaml.js';
@@ -63,8 +63,27 @@ function isKubeObject(v: unknown): v is KubeObject {
 }
 
 /**
- * `kubemirror plan`: what the controller would write, without a cluster. Uses the controller's own
- * targeting, desired-mirror builder and transform engine, so a preview cannot drift from the real thing.
+ * An object of the file is planned as a source unless it is only what a namespace already holds: an object
+ * with neither the source label nor the sync annotation that sits where another object of the file is a
+ * source of the same name.
+ */
+function isPlanned(obj: KubeObject, all: readonly KubeObject[], keys: MirrorKeys): boolean {
+  const marked =
+    obj.metadata.labels?.[keys.enabled] === 'true' || obj.metadata.annotations?.[keys.sync] === 'true';
+  if (marked) return true;
+  return !all.some(
+    (o) =>
+      o !== obj &&
+      o.kind === obj.kind &&
+      o.apiVersion === obj.apiVersion &&
+      o.metadata.name === obj.metadata.name &&
+      (o.metadata.labels?.[keys.enabled] === 'true' || o.metadata.annotations?.[keys.sync] === 'true'),
+  );
+}
+
+/**
+ * `kubemirror plan`: what the controller would write, without a cluster. The controller's own decision
+ * (core/decide.ts) on what the file holds, so a preview decides exactly as the controller does.
  */
 export async function planCommand(argv: string[], io: PlanIo): Promise<number> {
   const args = argv[0] === 'plan' ? argv.slice(1) : argv;
@@ -148,8 +167,8 @@ export async function planCommand(argv: string[], io: PlanIo): Promise<number> {
   };
   const docs: string[] = [];
   if (errors.length === 0) {
-    for (const source of sources)
-      planSource(source, [...namespaces.values()], policy, docs, errors, warnings);
+    for (const source of sources.filter((o) => isPlanned(o, sources, keys)))
+      planSource(source, sources, [...namespaces.values()], policy, docs, errors, warnings);
   }
   for (const w of warnings) io.stderr(`warning: ${w}\n`);
   if (errors.length > 0) {
@@ -176,8 +195,26 @@ function parseOptions(args: string[]) {
   return parseArgs({ args, strict: true, allowPositionals: false, options: OPTIONS });
 }
 
+/** The object in the file that holds `source`'s name in namespace `ns`, other than the source itself. */
+function occupantIn(all: readonly KubeObject[], source: KubeObject, ns: string): KubeObject | undefined {
+  return all.find(
+    (o) =>
+      o !== source &&
+      o.apiVersion === source.apiVersion &&
+      o.kind === source.kind &&
+      o.metadata.name === source.metadata.name &&
+      (o.metadata.namespace ?? 'default') === ns,
+  );
+}
+
+/**
+ * One source of the file through the controller's own decision (core/decide.ts), as if its sync were on. The
+ * other objects of the file are what the namespaces already hold: one holding a target's name is a conflict
+ * there, exactly as the controller would find it.
+ */
 function planSource(
   source: KubeObject,
+  all: readonly KubeObject[],
   namespaces: NamespaceInfo[],
   policy: TargetPolicy,
   docs: string[],
@@ -188,65 +225,69 @@ function planSource(
   const sourceNs = source.metadata.namespace ?? 'default';
   const src: KubeObject = { ...source, metadata: { ...source.metadata, namespace: sourceNs } };
   const id = `${src.kind} ${sourceNs}/${src.metadata.name}`;
-  const never = neverMirrorReason(src);
-  if (never) {
-    errors.push(`${id}: ${never}`);
-    return;
-  }
   const spec = readSourceSpec(src, keys);
   if (!spec.syncEnabled) {
     warnings.push(
       `${id}: mirroring is not on yet (needs label ${keys.enabled}: "true" and annotation ${keys.sync}: "true"); planned as if it were`,
     );
   }
-  for (const e of spec.errors) errors.push(`${id}: ${e}`);
-  let program = null;
-  if (spec.transformText !== null) {
-    const compiled = compileTransform(spec.transformText, {
-      prefix: keys.prefix,
-      limits: {
-        maxRules: DEFAULT_CONFIG.transformMaxRules,
-        maxBytes: DEFAULT_CONFIG.transformMaxBytes,
-        renderTimeoutMs: DEFAULT_CONFIG.transformRenderTimeoutMs,
-      },
-    });
-    if (!compiled.ok) for (const e of compiled.errors) errors.push(`${id}: ${keys.transform}: ${e}`);
-    else program = compiled.program;
-  }
-  if (spec.errors.length > 0 || (spec.transformText !== null && program === null)) return;
-  const resolved = resolveTargets(src, spec, namespaces, policy);
-  if (!resolved.ok) {
-    errors.push(`${id}: ${resolved.message}`);
+  const limits = {
+    ...DEFAULT_TRANSFORM_LIMITS,
+    maxRules: DEFAULT_CONFIG.transformMaxRules,
+    maxBytes: DEFAULT_CONFIG.transformMaxBytes,
+    renderTimeoutMs: DEFAULT_CONFIG.transformRenderTimeoutMs,
+  };
+  const byName = new Map(namespaces.map((n) => [n.name, n]));
+  const decision = decide({
+    source: src,
+    denied: null,
+    spec: { ...spec, syncEnabled: true },
+    transform: transformFor(newTransformCache(), spec, limits, keys.prefix),
+    namespaces,
+    namespace: (name) => byName.get(name),
+    live: [],
+    occupant: (ns) => occupantIn(all, source, ns),
+    isSourceLive: (ns, name) =>
+      all.some(
+        (o) =>
+          (o.metadata.namespace ?? 'default') === ns &&
+          o.metadata.name === name &&
+          o.metadata.labels?.[keys.enabled] === 'true',
+      ),
+    config: {
+      keys,
+      policy,
+      sourceNamespaces: DEFAULT_CONFIG.sourceNamespaces,
+      finalizers: false,
+      stripKeys: DEFAULT_CONFIG.stripKeys,
+    },
+    now: () => new Date(),
+  });
+  if (decision.type === 'fail') {
+    // every problem at once, where the decision names the first
+    if (decision.reason === 'InvalidSpec') for (const e of spec.errors) errors.push(`${id}: ${e}`);
+    else if (decision.reason === 'TransformFailed' && spec.transformText !== null) {
+      const compiled = compileTransform(spec.transformText, { prefix: keys.prefix, limits });
+      for (const e of compiled.ok ? [decision.message] : compiled.errors)
+        errors.push(`${id}: ${keys.transform}: ${e}`);
+    } else errors.push(`${id}: ${decision.message}`);
     return;
   }
-  if (resolved.targets.length === 0) warnings.push(`${id}: no target namespace matches`);
-  const byName = new Map(namespaces.map((n) => [n.name, n]));
-  for (const target of resolved.targets) {
-    const ns = byName.get(target)!;
-    const ctx = transformContextFor(src, target, ns, keys.prefix);
-    const p = program;
-    try {
-      const { mirror } = buildDesiredMirror(src, target, {
-        keys,
-        stripKeys: DEFAULT_CONFIG.stripKeys,
-        ...(p
-          ? {
-              transform: (obj: KubeObject) => {
-                const out = p.apply(obj, ctx, { strict: spec.transformStrict });
-                for (const s of out.skipped) {
-                  warnings.push(
-                    `${id} → ${target}: transform rules[${s.rule}] (path ${s.path}) skipped: ${s.message}`,
-                  );
-                }
-                return out.object;
-              },
-            }
-          : {}),
-      });
-      docs.push(`# ${id} → ${target}\n${stringifyPortable(mirror)}`);
-    } catch (err) {
-      if (!(err instanceof TransformError)) throw err;
-      errors.push(`${id} → ${target}: ${err.message} (strict mode: this target fails)`);
+  if (decision.type !== 'sync') return;
+  if (decision.wanted === 0) warnings.push(`${id}: no target namespace matches`);
+  for (const s of decision.skipped) {
+    warnings.push(
+      `${id} → ${s.namespace}: transform rules[${s.rule}] (path ${s.path}) skipped: ${s.message}`,
+    );
+  }
+  for (const a of decision.actions) {
+    if (a.type === 'create' || a.type === 'update' || a.type === 'recreate')
+      docs.push(`# ${id} → ${a.namespace}\n${stringifyPortable(a.desired)}`);
+    else if (a.type === 'conflict')
+      warnings.push(`${id} → ${a.namespace}: not mirrored, conflict: ${a.reason}`);
+    else if (a.type === 'error') {
+      const strict = a.code === 'TransformFailed' && spec.transformStrict;
+      errors.push(`${id} → ${a.namespace}: ${a.reason}${strict ? ' (strict mode: this target fails)' : ''}`);
     }
   }
 }

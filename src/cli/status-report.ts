@@ -1,16 +1,8 @@
-import { buildDesiredMirror } from '../core/desired-mirror.js';
-import { matchesAny } from '../core/glob.js';
-import { mirrorContentHash } from '../core/hash.js';
-import { classifyExisting } from '../core/ownership.js';
-import { neverMirrorReason } from '../core/sanitize.js';
+import { type DecideConfig, decide, predictedOutcome } from '../core/decide.js';
 import { readSourceSpec } from '../core/source-spec.js';
-import { resolveTargets, type TargetPolicy } from '../core/targeting.js';
-import {
-  compileTransform,
-  type TransformLimits,
-  type TransformProgram,
-  transformContextFor,
-} from '../core/transform/index.js';
+import type { TargetPolicy } from '../core/targeting.js';
+import type { TransformLimits } from '../core/transform/index.js';
+import { newTransformCache, transformFor } from '../core/transform-cache.js';
 import type { KubeObject, NamespaceInfo } from '../core/types.js';
 
 export type CoverageLevel = 'None' | 'Partial' | 'Full';
@@ -93,10 +85,10 @@ export function levelOf(wanted: number, synced: number, fatal: boolean): Coverag
 }
 
 /**
- * Per-source coverage, computed the way the controller decides: the same targeting, the same desired mirror
- * (transform included) and hash, the same ownership rules. A target is synced only when it holds a mirror
- * provably of this source whose recorded hash is the desired one and whose content still matches that hash.
- * Sources with sync off or being deleted are not reported. Rows are sorted by resource, then source.
+ * Per-source coverage, decided by the controller's own `decide` (core/decide.ts) on what the caller listed: a
+ * target is synced when the decision for it is "in sync" (a mirror provably of this source, whose recorded
+ * hash is the desired one and whose content still matches it), a conflict when the decision says so. Sources
+ * with sync off or being deleted are not reported. Rows are sorted by resource, then source.
  */
 export function sourceStatusRows(
   snapshot: TypeSnapshot,
@@ -107,11 +99,18 @@ export function sourceStatusRows(
   const liveUids = new Map(
     snapshot.sources.map((s) => [`${s.metadata.namespace ?? ''}/${s.metadata.name}`, s.metadata.uid ?? '']),
   );
-  const isSourceLive = (ns: string, name: string, uid: string) => liveUids.get(`${ns}/${name}`) === uid;
   const mirrors = new Map(
     snapshot.mirrors.map((m) => [`${m.metadata.namespace ?? ''}/${m.metadata.name}`, m]),
   );
   const nsByName = new Map(namespaces.map((n) => [n.name, n]));
+  const transforms = newTransformCache();
+  const config: DecideConfig = {
+    keys,
+    policy: opts.policy,
+    sourceNamespaces: opts.sourceNamespaces,
+    finalizers: false, // a report adds nothing
+    stripKeys: opts.stripKeys,
+  };
   const rows: SourceStatusRow[] = [];
 
   for (const source of snapshot.sources) {
@@ -120,81 +119,56 @@ export function sourceStatusRows(
     const sourceNs = source.metadata.namespace ?? '';
     const syncStatus = source.metadata.annotations?.[keys.syncStatus];
     const base = { resource: snapshot.resource, source: `${sourceNs}/${source.metadata.name}` };
-    const fatal = (message: string): SourceStatusRow => ({
-      ...base,
-      ...{ wanted: 0, synced: 0, conflicts: 0, failed: 0, coverage: 0, level: 'None' as const },
-      lastError: message,
-      conflictNamespaces: [],
-      failedNamespaces: [],
-    });
-
-    const refusal =
-      snapshot.denied ??
-      neverMirrorReason(source) ??
-      (opts.sourceNamespaces.length > 0 && !matchesAny(opts.sourceNamespaces, sourceNs)
-        ? `namespace ${sourceNs} may not publish sources (source-namespaces: ${opts.sourceNamespaces.join(',')})`
-        : null);
-    if (refusal) {
-      rows.push(fatal(refusal));
-      continue;
-    }
-    const resolved = resolveTargets(source, spec, namespaces, opts.policy);
-    if (!resolved.ok) {
-      rows.push(fatal(resolved.message));
-      continue;
-    }
-    let program: TransformProgram | null = null;
-    if (spec.transformText !== null) {
-      const compiled = compileTransform(spec.transformText, {
-        prefix: keys.prefix,
-        limits: opts.transformLimits,
-      });
-      if (!compiled.ok) {
-        rows.push(fatal(`invalid transform: ${compiled.errors.join('; ')}`));
-        continue;
-      }
-      program = compiled.program;
-    }
-
-    const synced: string[] = [];
-    const conflicting = new Set<string>();
-    let targetError = '';
-    for (const target of resolved.targets) {
-      const live = mirrors.get(`${target}/${source.metadata.name}`);
-      if (!live) continue;
-      const ownership = classifyExisting(live, source, keys, isSourceLive);
-      if (ownership === 'foreign-other-source' || ownership === 'foreign-unmanaged') {
-        conflicting.add(target);
-        continue;
-      }
-      if (ownership !== 'owned') continue;
-      let desiredHash: string;
-      try {
-        desiredHash = desiredHashOf(
-          source,
-          target,
-          nsByName.get(target),
-          program,
-          spec.transformStrict,
-          opts,
+    const decision = decide({
+      source,
+      denied: snapshot.denied,
+      spec,
+      transform: transformFor(transforms, spec, opts.transformLimits, keys.prefix),
+      namespaces,
+      namespace: (name) => nsByName.get(name),
+      live: snapshot.mirrors.filter((m) => {
+        const a = m.metadata.annotations ?? {};
+        return (
+          m.metadata.name === source.metadata.name &&
+          a[keys.sourceNamespace] === sourceNs &&
+          a[keys.sourceName] === source.metadata.name
         );
-      } catch (err) {
-        targetError ||= `${target}: ${err instanceof Error ? err.message : String(err)}`;
-        continue;
-      }
-      const recorded = live.metadata.annotations?.[keys.contentHash];
-      if (recorded === desiredHash && mirrorContentHash(live, keys) === recorded) synced.push(target);
+      }),
+      occupant: (ns) => mirrors.get(`${ns}/${source.metadata.name}`),
+      isSourceLive: (ns, name, uid) => liveUids.get(`${ns}/${name}`) === uid,
+      config,
+      now: () => new Date(0),
+    });
+    if (decision.type !== 'sync') {
+      if (decision.type === 'fail')
+        rows.push({
+          ...base,
+          ...{ wanted: 0, synced: 0, conflicts: 0, failed: 0, coverage: 0, level: 'None' as const },
+          lastError: decision.message,
+          conflictNamespaces: [],
+          failedNamespaces: [],
+        });
+      continue;
     }
+    const predicted = predictedOutcome(decision.actions);
+    const synced = decision.actions
+      .filter((a) => a.type === 'noop' && a.reason === 'in sync')
+      .map((a) => a.namespace);
+    const conflicting = new Set(predicted.conflicts);
+    const targetError = predicted.errors[0]
+      ? `${predicted.errors[0].namespace}: ${predicted.errors[0].reason}`
+      : '';
 
     // Conflicts with objects not labelled as mirrors are known only from the controller's status line.
-    const unsynced = resolved.targets.filter((t) => !synced.includes(t));
+    const targets = decision.actions.filter((a) => a.type !== 'delete').map((a) => a.namespace);
+    const unsynced = targets.filter((t) => !synced.includes(t));
     const reported = conflictsInSyncStatus(syncStatus);
     for (const ns of reported.namespaces) if (unsynced.includes(ns)) conflicting.add(ns);
     const unnamed = Math.max(0, reported.count - reported.namespaces.length);
     const failedNamespaces = unsynced.filter((t) => !conflicting.has(t));
     const conflicts = conflicting.size + Math.min(unnamed, failedNamespaces.length);
 
-    const wanted = resolved.targets.length;
+    const wanted = decision.wanted;
     rows.push({
       ...base,
       wanted,
@@ -216,27 +190,6 @@ const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 /** By resource, then source: the order the table and the JSON use. */
 export function compareRows(a: SourceStatusRow, b: SourceStatusRow): number {
   return a.resource === b.resource ? compare(a.source, b.source) : compare(a.resource, b.resource);
-}
-
-function desiredHashOf(
-  source: KubeObject,
-  target: string,
-  ns: NamespaceInfo | undefined,
-  program: TransformProgram | null,
-  strict: boolean,
-  opts: ReportOptions,
-): string {
-  const transform = program
-    ? (obj: KubeObject) =>
-        program.apply(obj, transformContextFor(source, target, ns, opts.policy.keys.prefix), { strict })
-          .object
-    : undefined;
-  return buildDesiredMirror(source, target, {
-    keys: opts.policy.keys,
-    stripKeys: opts.stripKeys,
-    ...(transform ? { transform } : {}),
-    now: () => new Date(0),
-  }).hash;
 }
 
 const COLUMNS = [

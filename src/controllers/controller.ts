@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { mirrorKeys } from '../core/keys.js';
+import { newTransformCache } from '../core/transform-cache.js';
 import type { KubeObject, NamespaceInfo, ResourceType } from '../core/types.js';
 import { classifyApiError } from '../kube/api-errors.js';
 import { EventRecorder } from '../kube/event-recorder.js';
@@ -12,14 +13,14 @@ import { RateLimiter } from '../runtime/rate-limiter.js';
 import type { ReconcileOutcome } from '../runtime/reconcile-result.js';
 import { type QueueMetrics, WorkQueue } from '../runtime/work-queue.js';
 import { WorkerPool } from '../runtime/worker-pool.js';
+import { type MapperDeps, sourceOfMirrorEvent, sourcesAffectedByNamespace } from './event-mappers.js';
 import type { LiveConfig } from './live-config.js';
 import { MirrorIndex } from './mirror-index.js';
-import { NamespaceReconciler } from './namespace-reconciler.js';
+import { OwnWrites } from './own-writes.js';
 import { parseSourceKey, sourceKey } from './source-key.js';
 import { SourceReconciler } from './source-reconciler.js';
 import { SourceStatusStore } from './source-status.js';
-import { TargetReconciler } from './target-reconciler.js';
-import { newTransformCache } from './transform-cache.js';
+import { SpecCache } from './spec-cache.js';
 import type { TypeWatcher } from './type-watcher.js';
 import { startTypeWatcher } from './type-watcher.js';
 import type { WatchedType } from './watched-type.js';
@@ -76,8 +77,9 @@ const NAMESPACE_TYPE: ResourceType = {
 
 /**
  * The mirroring controller: label-filtered source and mirror caches per resource type, one namespace cache,
- * three queues (source, target, namespace) and their reconcilers. Caches run on every replica; workers run
- * only once `startWorkers()` is called (by the leader) and after every cache has synced.
+ * and one queue of source keys. Mirror and namespace events are mapped onto source keys (event-mappers.ts);
+ * the source reconciler is the only place a decision is made and the only writer. Caches run on every
+ * replica; workers run only once `startWorkers()` is called (by the leader) and after every cache has synced.
  */
 export class Controller {
   readonly status = new SourceStatusStore();
@@ -87,14 +89,18 @@ export class Controller {
   private readonly writer: Writer;
   private readonly index: MirrorIndex;
   private readonly watchers = new Map<string, TypeWatcher>();
-  private readonly queues: Record<ControllerName, WorkQueue<string>>;
-  private readonly pools: WorkerPool<string>[] = [];
+  /** source keys to decide again: the only queue (mirror and namespace events map onto it) */
+  private readonly queue: WorkQueue<string>;
+  private pool: WorkerPool<string> | null = null;
+  private readonly specs: SpecCache;
+  private readonly mapper: MapperDeps;
   private namespaces: Informer<KubeObject> | null = null;
   private signal: AbortSignal | null = null;
   private resyncTimer: unknown = null;
   private workersStarted = false;
-  /** `<typeId>|<ns>/<name>` → resourceVersion of mirrors just written (see TargetReconciler) */
-  private readonly recentWrites = new Map<string, string>();
+  private readonly ownWrites = new OwnWrites();
+  /** see SourceReconcilerDeps.occupants */
+  private readonly occupants = new Map<string, { object: KubeObject; seenAt: number }>();
   private typesLoaded = false;
 
   constructor(private readonly d: ControllerDeps) {
@@ -104,12 +110,23 @@ export class Controller {
     this.limiter = new RateLimiter({ qps: cfg.rateLimitQps, burst: cfg.rateLimitBurst });
     this.writer = new Writer(d.client, { limiter: this.limiter, mayWrite: d.mayWrite });
     this.index = new MirrorIndex(this.keys);
-    const queue = (name: ControllerName) =>
-      new WorkQueue<string>({ name, clock: this.clock, metrics: d.hooks.queue(name) });
-    this.queues = { source: queue('source'), target: queue('target'), namespace: queue('namespace') };
+    this.queue = new WorkQueue<string>({
+      name: 'source',
+      clock: this.clock,
+      metrics: d.hooks.queue('source'),
+    });
+    this.specs = new SpecCache(this.keys);
+    this.mapper = {
+      config: () => this.d.config.get(),
+      keys: this.keys,
+      specs: this.specs,
+      namespace: (name) => this.namespaceInfo(name),
+      mirrors: this.index,
+      ownWrites: this.ownWrites,
+    };
     d.config.onChange((next) => {
       this.limiter.update({ qps: next.rateLimitQps, burst: next.rateLimitBurst });
-      for (const p of this.pools) p.concurrency = next.workerThreads;
+      if (this.pool) this.pool.concurrency = next.workerThreads;
       this.resyncAll(); // namespace filters, max targets… may have changed: re-plan everything
     });
   }
@@ -125,7 +142,7 @@ export class Controller {
     // Before the workers start, the first full re-plan covers every namespace; queueing each one then would
     // only re-plan the same sources again.
     const enqueueNs = (o: KubeObject) => {
-      if (this.workersStarted) this.queues.namespace.add(o.metadata.name);
+      if (this.workersStarted) this.namespaceChanged(o.metadata.name);
     };
     ns.onAdd(enqueueNs);
     ns.onUpdate((old, cur) => {
@@ -184,62 +201,39 @@ export class Controller {
         onError: (err) => this.d.log.debug({ err: String(err) }, 'event not recorded'),
       }),
       status: this.status,
-      recentWrites: this.recentWrites,
+      ownWrites: this.ownWrites,
+      specs: this.specs,
+      occupants: this.occupants,
       transforms: newTransformCache(),
       readSource: (w, ref) => this.readObject(w.type, ref.namespace, ref.name),
       hooks: {
         conflict: (r) => this.d.hooks.conflict(r),
+        drift: (r) => this.d.hooks.drift(r),
         syncError: (reason) => this.d.hooks.syncError('source', reason),
         transformSkipped: (r) => this.d.hooks.transformSkipped(r),
       },
       log: this.d.log.child({ controller: 'source' }),
       now: () => new Date(this.clock.now()),
     });
-    const target = new TargetReconciler({
-      config: () => this.d.config.get(),
-      keys: this.keys,
-      namespace: (name) => this.namespaceInfo(name),
-      recentWrites: this.recentWrites,
-      watchedType: (id) => this.watchers.get(id)?.watched,
-      enqueueSource: (k) => this.queues.source.add(k),
-      driftDetected: (r) => this.d.hooks.drift(r),
-      log: this.d.log.child({ controller: 'target' }),
+    this.pool = new WorkerPool<string>({
+      queue: this.queue,
+      concurrency: cfg.workerThreads,
+      reconcile: (key) => source.reconcile(key),
+      report: (r) => {
+        this.d.hooks.reconciled('source', r.result, r.durationMs / 1000);
+        if (r.result === 'error' || r.result === 'terminal') {
+          const reason = (r.error as { reason?: string })?.reason ?? 'Unknown';
+          // A 409 on an optimistic write is routine: the cache was a step behind; the retry re-plans from it.
+          const level = reason === 'Conflict' ? 'debug' : 'warn';
+          this.d.log[level](
+            { controller: 'source', key: r.key, reason, err: String(r.error) },
+            r.result === 'terminal' ? 'reconcile failed; not retried' : 'reconcile failed, retrying',
+          );
+        }
+      },
+      clock: this.clock,
     });
-    const namespace = new NamespaceReconciler({
-      config: () => this.d.config.get(),
-      keys: this.keys,
-      watchedTypes: () => [...this.watchers.values()].map((w) => w.watched),
-      namespace: (name) => this.namespaceInfo(name),
-      mirrors: this.index,
-      enqueueSource: (k) => this.queues.source.add(k),
-      mentioning: (ns) => this.status.mentioning(ns),
-    });
-    const pool = (name: ControllerName, reconcile: (key: string) => Promise<unknown>) =>
-      new WorkerPool<string>({
-        queue: this.queues[name],
-        concurrency: cfg.workerThreads,
-        reconcile: (key) => reconcile(key) as never,
-        report: (r) => {
-          this.d.hooks.reconciled(name, r.result, r.durationMs / 1000);
-          if (r.result === 'error' || r.result === 'terminal') {
-            const reason = (r.error as { reason?: string })?.reason ?? 'Unknown';
-            if (name !== 'source') this.d.hooks.syncError(name, reason);
-            // A 409 on an optimistic write is routine: the cache was a step behind; the retry re-plans from it.
-            const level = reason === 'Conflict' ? 'debug' : 'warn';
-            this.d.log[level](
-              { controller: name, key: r.key, reason, err: String(r.error) },
-              r.result === 'terminal' ? 'reconcile failed; not retried' : 'reconcile failed, retrying',
-            );
-          }
-        },
-        clock: this.clock,
-      });
-    this.pools.push(
-      pool('source', (k) => source.reconcile(k)),
-      pool('target', (k) => target.reconcile(k)),
-      pool('namespace', (k) => namespace.reconcile(k)),
-    );
-    for (const p of this.pools) p.start(signal);
+    this.pool.start(signal);
     this.resyncAll();
     this.scheduleResync();
   }
@@ -247,27 +241,48 @@ export class Controller {
   /** Stops intake and waits (bounded) for in-flight reconciles, so no write is cut in half. */
   async stop(timeoutMs: number): Promise<boolean> {
     if (this.resyncTimer) this.clock.clearTimeout(this.resyncTimer);
-    for (const q of Object.values(this.queues)) q.shutDown();
-    const drained = await Promise.all(this.pools.map((p) => p.stop(timeoutMs)));
+    this.queue.shutDown();
+    const drained = this.pool ? [await this.pool.stop(timeoutMs)] : [];
     await Promise.all([...this.watchers.values()].map((w) => w.stop()));
     await this.namespaces?.stop();
     return drained.every(Boolean);
   }
 
-  /** Every source, and every mirror (for orphans), goes through its reconciler once more. */
+  /**
+   * Every source, and every source some mirror names (orphans, drift), is decided once more. The decision
+   * compares each mirror with what it should be, so no mirror needs looking at on its own.
+   */
   resyncAll(): void {
+    this.occupants.clear();
     for (const { watched: w } of this.watchers.values()) {
       for (const s of w.sources.list()) {
-        this.queues.source.add(sourceKey(w.id, s.metadata.namespace ?? '', s.metadata.name));
-      }
-      for (const m of w.mirrors?.list() ?? []) {
-        this.queues.target.add(sourceKey(w.id, m.metadata.namespace ?? '', m.metadata.name));
+        this.queue.add(sourceKey(w.id, s.metadata.namespace ?? '', s.metadata.name));
       }
       for (const src of this.index.sources(w.id)) {
         const slash = src.indexOf('/');
-        this.queues.source.add(sourceKey(w.id, src.slice(0, slash), src.slice(slash + 1)));
+        this.queue.add(sourceKey(w.id, src.slice(0, slash), src.slice(slash + 1)));
       }
     }
+  }
+
+  /** A mirror event, mapped to its source (sourceOfMirrorEvent). Timed like a reconcile of `target`. */
+  private mirrorChanged(w: WatchedType, mirror: KubeObject): void {
+    if (!this.workersStarted) return; // the first full re-plan covers it
+    const started = this.clock.now();
+    const key = sourceOfMirrorEvent(this.mapper, w, mirror);
+    if (key) this.queue.add(key);
+    this.d.hooks.reconciled('target', 'success', (this.clock.now() - started) / 1000);
+  }
+
+  /** A namespace event, mapped to the sources it concerns. Timed like a reconcile of `namespace`. */
+  private namespaceChanged(name: string): void {
+    const started = this.clock.now();
+    const types = [...this.watchers.values()].map((x) => x.watched);
+    for (const key of sourcesAffectedByNamespace(this.mapper, name, types, (ns) =>
+      this.status.mentioning(ns),
+    ))
+      this.queue.add(key);
+    this.d.hooks.reconciled('namespace', 'success', (this.clock.now() - started) / 1000);
   }
 
   private scheduleResync(): void {
@@ -312,8 +327,11 @@ export class Controller {
         clock: this.clock,
         index: this.index,
         signal,
-        onSource: (ns, name) => this.queues.source.add(sourceKey(e.id, ns, name)),
-        onMirror: (ns, name) => this.queues.target.add(sourceKey(e.id, ns, name)),
+        onSource: (ns, name) => this.queue.add(sourceKey(e.id, ns, name)),
+        onMirror: (mirror) => {
+          const watched = this.watchers.get(e.id)?.watched;
+          if (watched) this.mirrorChanged(watched, mirror);
+        },
         onRestart: (reason) => this.d.hooks.watchRestart(e.type.plural, reason),
         onMirrorCount: (n) => this.d.hooks.mirrors(e.type.plural, n),
       });

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { SyncOutcome, TargetFailure } from '../core/decide.js';
 import { KubemirrorError } from '../core/errors.js';
 import { mirrorContentHash } from '../core/hash.js';
 import { classifyExisting } from '../core/ownership.js';
@@ -11,19 +12,7 @@ import type { WatchedType } from './watched-type.js';
 /** How many writes of one source's fan-out are in flight at once. */
 const FANOUT_CONCURRENCY = 8;
 
-/** A target that could not be mirrored: `reason` is short (status line), `detail` whole (Events, logs). */
-export interface TargetFailure {
-  namespace: string;
-  reason: string;
-  detail: string;
-  /** retried with backoff (5xx, throttling): shown in status, not an Event a person must act on */
-  retrying: boolean;
-}
-
-export interface ActionsOutcome {
-  synced: number;
-  conflicts: string[];
-  errors: TargetFailure[];
+export interface ActionsOutcome extends SyncOutcome {
   /** failures worth retrying (the source is requeued with backoff) */
   transient: number;
 }
@@ -44,7 +33,7 @@ function isSelfRace(err: unknown): boolean {
 }
 
 /**
- * Carries out a source's planned actions through the writer: creates, replaces, recreates (immutable fields),
+ * The executor of a sync decision: carries out a source's planned actions through the writer: creates, replaces, recreates (immutable fields),
  * deletes (uid-guarded) and reports conflicts, never touching what the source does not own. A failed target
  * never stops the others; the outcome says what happened to each.
  */
@@ -129,7 +118,8 @@ export class MirrorActions {
             metadata: { ...a.desired.metadata, resourceVersion: a.live.metadata.resourceVersion },
           });
           this.remember(w, written);
-          log.debug({ namespace: a.namespace, reason: a.reason }, 'mirror updated');
+          if (a.drift) this.d.hooks.drift(w.type.plural);
+          log[a.drift ? 'info' : 'debug']({ namespace: a.namespace, reason: a.reason }, 'mirror updated');
           return 'synced';
         } catch (err) {
           const e = classifyApiError(err);
@@ -159,9 +149,7 @@ export class MirrorActions {
 
   private remember(w: WatchedType, written: KubeObject): void {
     const { namespace, name, resourceVersion } = written.metadata;
-    if (!resourceVersion) return;
-    if (this.d.recentWrites.size > 100_000) this.d.recentWrites.clear(); // echoes that never came
-    this.d.recentWrites.set(`${w.id}|${namespace}/${name}`, resourceVersion);
+    this.d.ownWrites.remember(w.id, namespace ?? '', name, resourceVersion);
   }
 
   /**
@@ -193,6 +181,11 @@ export class MirrorActions {
         `mirror in ${namespace} of ${sourceNs}/${source.metadata.name} not in the cache yet`,
       );
     }
+    if (this.d.occupants.size > 10_000) this.d.occupants.clear();
+    this.d.occupants.set(`${w.id}|${namespace}/${source.metadata.name}`, {
+      object: { apiVersion: live.apiVersion, kind: live.kind, metadata: live.metadata },
+      seenAt: this.d.now().getTime(),
+    });
     const why =
       ownership === 'foreign-other-source'
         ? 'a mirror of another source holds this name'

@@ -1,16 +1,17 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
-import { buildDesiredMirror } from '../core/desired-mirror.js';
-import { InvalidMirrorError } from '../core/desired-validity.js';
-import { globMatch } from '../core/glob.js';
+import {
+  type Decision,
+  decide,
+  decideGone,
+  failedReport,
+  type SourceSnapshot,
+  type StatusReport,
+  skippedText,
+  syncReport,
+} from '../core/decide.js';
 import type { MirrorKeys } from '../core/keys.js';
-import { isProvablyMirrorOf, writtenByKubemirror } from '../core/ownership.js';
-import { type Action, planSource } from '../core/plan.js';
-import { neverMirrorReason } from '../core/sanitize.js';
-import { readSourceSpec } from '../core/source-spec.js';
-import { formatSyncStatus } from '../core/sync-status.js';
-import { resolveTargets } from '../core/targeting.js';
-import { transformContextFor } from '../core/transform/index.js';
+import { type TransformCache, transformFor } from '../core/transform-cache.js';
 import type { KubeObject, NamespaceInfo } from '../core/types.js';
 import { classifyApiError } from '../kube/api-errors.js';
 import type { EventRecorder } from '../kube/event-recorder.js';
@@ -18,10 +19,12 @@ import type { Writer } from '../kube/writer.js';
 import { done, type ReconcileResult } from '../runtime/reconcile-result.js';
 import { MirrorActions } from './mirror-actions.js';
 import type { MirrorIndex } from './mirror-index.js';
+import type { OwnWrites } from './own-writes.js';
 import { parseSourceKey, type SourceRef } from './source-key.js';
 import type { SourceStatusStore } from './source-status.js';
-import { targetPolicy } from './target-policy.js';
-import { type TransformCache, transformFor } from './transform-cache.js';
+import type { SpecCache } from './spec-cache.js';
+import { decideConfig, transformLimits } from './target-policy.js';
+
 import type { WatchedType } from './watched-type.js';
 
 export interface SourceReconcilerDeps {
@@ -34,13 +37,22 @@ export interface SourceReconcilerDeps {
   writer: Writer;
   events: EventRecorder;
   status: SourceStatusStore;
-  /** mirrors written by this reconciler, so their watch echo is recognised without re-hashing */
-  recentWrites: Map<string, string>;
+  /** mirrors written by this reconciler, so their watch echo is recognised without a re-plan */
+  ownWrites: OwnWrites;
+  specs: SpecCache;
+  /**
+   * objects not in the mirror cache found holding a source's name (learned from an AlreadyExists), by
+   * `<typeId>|<ns>/<name>`, metadata only, with when it was seen; trusted for OCCUPANT_TTL_MS and forgotten at
+   * every full resync, so a removed one is noticed (nothing watches unlabelled objects)
+   */
+  occupants: Map<string, { object: KubeObject; seenAt: number }>;
   transforms: TransformCache;
   /** a GET of the source, outside the label-filtered cache; used only when the source left the cache */
   readSource: (w: WatchedType, ref: SourceRef) => Promise<KubeObject | null>;
   hooks: {
     conflict(resource: string): void;
+    /** a mirror edited by someone else was restored */
+    drift(resource: string): void;
     syncError(reason: string): void;
     transformSkipped(resource: string): void;
   };
@@ -48,8 +60,8 @@ export interface SourceReconcilerDeps {
   now: () => Date;
 }
 
-/** Failed targets named one Event each (the first ones); the SyncPartial Event counts them all. */
-const MAX_TARGET_EVENTS = 10;
+/** How long an object learned from an AlreadyExists is planned as a conflict without trying the create again. */
+const OCCUPANT_TTL_MS = 60_000;
 
 /** Thrown when some targets failed transiently: the key is retried with backoff after status is written. */
 class PartialFailure extends Error {
@@ -57,8 +69,8 @@ class PartialFailure extends Error {
 }
 
 /**
- * Reconciles one source: gather from caches → plan (pure core) → act through the writer → report.
- * Level-based: it reads the current state and never asks which event woke it.
+ * Reconciles one source: gather from the caches → `decide` (pure core, core/decide.ts) → act through the
+ * writer → report. Level-based: it reads the current state and never asks which event woke it.
  */
 export class SourceReconciler {
   private readonly actions: MirrorActions;
@@ -79,111 +91,71 @@ export class SourceReconciler {
       if (!fresh || fresh.metadata.uid !== source.metadata.uid) return this.sourceGone(w, ref);
       source = fresh;
     }
-    const { keys } = this.d;
     const log = this.d.log.child({ resource: w.type.plural, key: `${ref.namespace}/${ref.name}` });
-    const spec = readSourceSpec(source, keys);
-    const deleting = Boolean(source.metadata.deletionTimestamp);
-    if (deleting || !spec.syncEnabled)
-      return this.cleanupAll(w, source, deleting ? 'source deleted' : 'sync turned off');
-
-    const refusal = this.refusal(w, source);
-    if (refusal) return this.fail(w, source, 'Refused', refusal, log);
-
-    if (this.d.config().finalizers && !(source.metadata.finalizers ?? []).includes(keys.finalizer)) {
-      // Added with the resourceVersion, so a concurrent change gives 409; the update event runs us again.
-      await this.d.writer.mergePatch(w.type, ref, {
-        metadata: {
-          resourceVersion: source.metadata.resourceVersion,
-          finalizers: [...(source.metadata.finalizers ?? []), keys.finalizer],
-        },
-      });
-      return done;
+    const decision = decide(this.gather(w, source));
+    switch (decision.type) {
+      case 'cleanup':
+        return this.cleanup(w, source, decision, log);
+      case 'fail':
+        return this.fail(w, source, decision.reason, decision.message, log);
+      case 'sync':
+        return this.sync(w, source, decision, log);
     }
+  }
 
+  /** Everything the decision reads, from the caches: no API call. */
+  private gather(w: WatchedType, source: KubeObject): SourceSnapshot {
     const cfg = this.d.config();
-    if (spec.errors.length > 0) return this.fail(w, source, 'InvalidSpec', spec.errors.join('; '), log);
-    const targets = resolveTargets(source, spec, this.d.namespaces(), targetPolicy(cfg, keys));
-    if (!targets.ok) return this.fail(w, source, targets.reason, targets.message, log);
-
-    const transform = transformFor(this.d.transforms, spec, cfg, keys.prefix);
-    if (!transform.ok) return this.fail(w, source, 'TransformFailed', transform.error, log);
-    const skipped: string[] = [];
-    // Without a transform every target gets the same content (the hash covers neither name nor namespace):
-    // build it once and only change the namespace.
-    let shared: { mirror: KubeObject; hash: string } | null = null;
-    const actions = planSource({
+    const { keys } = this.d;
+    const spec = this.d.specs.of(source);
+    return {
       source,
-      targets: targets.targets,
-      keys,
-      deleting: false,
-      existingMirrors: this.d.mirrors.mirrorsOf(w.id, ref.namespace, ref.name),
+      denied: w.denied,
+      spec,
+      transform: transformFor(this.d.transforms, spec, transformLimits(cfg), keys.prefix),
+      namespaces: this.d.namespaces(),
+      namespace: this.d.namespace,
+      live: this.d.mirrors.mirrorsOf(w.id, source.metadata.namespace ?? '', source.metadata.name),
+      occupant: (ns) => w.mirrors?.get(`${ns}/${source.metadata.name}`) ?? this.occupant(w, ns, source),
       isSourceLive: (ns, name, uid) => w.sources.get(`${ns}/${name}`)?.metadata.uid === uid,
-      desired: (ns) => {
-        try {
-          const nsInfo = this.d.namespace(ns);
-          const apply = transform.program
-            ? (obj: KubeObject) => {
-                const out = transform.program!.apply(
-                  obj,
-                  transformContextFor(source, ns, nsInfo, keys.prefix),
-                  {
-                    strict: spec.transformStrict,
-                  },
-                );
-                for (const s of out.skipped) skipped.push(`${ns}: rule ${s.rule} (${s.path}): ${s.message}`);
-                return out.object;
-              }
-            : undefined;
-          if (apply) {
-            return buildDesiredMirror(source, ns, {
-              keys,
-              stripKeys: cfg.stripKeys,
-              transform: apply,
-              now: this.d.now,
-            });
-          }
-          shared ??= buildDesiredMirror(source, ns, { keys, stripKeys: cfg.stripKeys, now: this.d.now });
-          return {
-            hash: shared.hash,
-            mirror: { ...shared.mirror, metadata: { ...shared.mirror.metadata, namespace: ns } },
-          };
-        } catch (err) {
-          if (err instanceof InvalidMirrorError) return { error: err.message, code: err.reason };
-          return { error: err instanceof Error ? err.message : String(err), code: 'TransformFailed' };
-        }
-      },
-    });
-    if (skipped.length > 0) {
-      this.d.hooks.transformSkipped(w.type.plural);
-      log.warn({ skipped: skipped.slice(0, 20) }, 'transform rules skipped');
-    }
-    return this.act(w, source, targets.targets.length, actions, skipped, log);
+      config: decideConfig(cfg, keys),
+      now: this.d.now,
+    };
   }
 
-  /** Source-level refusals: deny-listed kind, secret types never mirrored, source-namespace policy. */
-  private refusal(w: WatchedType, source: KubeObject): string | null {
-    if (w.denied) return w.denied;
-    const never = neverMirrorReason(source);
-    if (never) return never;
-    const allowed = this.d.config().sourceNamespaces;
-    const ns = source.metadata.namespace ?? '';
-    if (allowed.length > 0 && !allowed.some((p) => globMatch(p, ns))) {
-      return `namespace ${ns} may not publish sources (controller source-namespaces: ${allowed.join(',')})`;
-    }
-    return null;
+  private occupant(w: WatchedType, ns: string, source: KubeObject): KubeObject | undefined {
+    const key = `${w.id}|${ns}/${source.metadata.name}`;
+    const seen = this.d.occupants.get(key);
+    if (!seen) return undefined;
+    if (this.d.now().getTime() - seen.seenAt <= OCCUPANT_TTL_MS) return seen.object;
+    this.d.occupants.delete(key);
+    return undefined;
   }
 
-  private async act(
+  private async sync(
     w: WatchedType,
     source: KubeObject,
-    wanted: number,
-    actions: Action[],
-    skipped: string[],
+    decision: Extract<Decision, { type: 'sync' }>,
     log: Logger,
   ): Promise<ReconcileResult> {
-    const r = await this.actions.run(w, source, actions, log);
-    const summary = { wanted, synced: r.synced, conflicts: r.conflicts, errors: r.errors };
-    await this.report(w, source, summary, skipped);
+    let current = source;
+    if (decision.addFinalizer) {
+      // Before the first mirror is written. With the resourceVersion, so a concurrent change gives 409 (and
+      // a retry from the cache); the echo of this patch does not re-plan (type-watcher's isOwnEcho).
+      const ref = { namespace: source.metadata.namespace ?? '', name: source.metadata.name };
+      current = await this.d.writer.mergePatch(w.type, ref, {
+        metadata: {
+          resourceVersion: source.metadata.resourceVersion,
+          finalizers: [...(source.metadata.finalizers ?? []), this.d.keys.finalizer],
+        },
+      });
+    }
+    if (decision.skipped.length > 0) {
+      this.d.hooks.transformSkipped(w.type.plural);
+      log.warn({ skipped: decision.skipped.slice(0, 20).map(skippedText) }, 'transform rules skipped');
+    }
+    const r = await this.actions.run(w, current, decision.actions, log);
+    await this.report(w, current, syncReport(decision.wanted, r, decision.skipped));
     if (r.transient > 0) throw new PartialFailure(`${r.transient} target(s) failed, retrying`);
     return done;
   }
@@ -196,86 +168,46 @@ export class SourceReconciler {
     log: Logger,
   ): Promise<ReconcileResult> {
     this.d.hooks.syncError(reason);
-    const summary = { wanted: 0, synced: 0, conflicts: [], errors: [], fatal: message };
+    const report = failedReport(message);
     // said once when it starts (the status annotation and an Event keep saying it), not on every re-check
-    const changed = source.metadata.annotations?.[this.d.keys.syncStatus] !== formatSyncStatus(summary);
+    const changed = source.metadata.annotations?.[this.d.keys.syncStatus] !== report.line;
     log[changed ? 'warn' : 'debug']({ reason, err: message }, 'source not mirrored');
-    await this.report(w, source, summary, []);
+    await this.report(w, source, report);
     return done;
   }
 
   /**
    * Writes `P/sync-status` only when it changes (a patch, never hashed) and keeps /status coverage. When it
-   * changes, Events say what a person must act on with the whole reasons (the line abbreviates): the source
-   * failing, each failed target, skipped transform rules.
+   * changes, the report's Events say what a person must act on with the whole reasons (the line abbreviates).
    */
-  private async report(
-    w: WatchedType,
-    source: KubeObject,
-    summary: {
-      wanted: number;
-      synced: number;
-      conflicts: string[];
-      errors: Array<{ namespace: string; reason: string; detail?: string; retrying?: boolean }>;
-      fatal?: string;
-    },
-    skipped: string[],
-  ): Promise<void> {
-    const line = formatSyncStatus({ ...summary, skipped: skipped.length });
+  private async report(w: WatchedType, source: KubeObject, report: StatusReport): Promise<void> {
+    const { summary, line } = report;
     const ref = { namespace: source.metadata.namespace ?? '', name: source.metadata.name };
-    this.d.status.set(w.id, w.type.plural, ref, { ...summary, skipped: skipped.length, line });
-    const current = source.metadata.annotations?.[this.d.keys.syncStatus];
-    if (current === line) return;
+    this.d.status.set(w.id, w.type.plural, ref, { ...summary, skipped: summary.skipped ?? 0, line });
+    if (source.metadata.annotations?.[this.d.keys.syncStatus] === line) return;
     await this.d.writer.mergePatch(w.type, ref, {
       metadata: { annotations: { [this.d.keys.syncStatus]: line } },
     });
-    const { events } = this.d;
-    if (summary.fatal) await events.record(w.type, source, 'Warning', 'SyncFailed', summary.fatal);
-    else if (summary.errors.length > 0 || summary.conflicts.length > 0)
-      await events.record(w.type, source, 'Warning', 'SyncPartial', line);
-    for (const e of summary.errors.filter((x) => !x.retrying).slice(0, MAX_TARGET_EVENTS))
-      await events.record(
-        w.type,
-        source,
-        'Warning',
-        'MirrorFailed',
-        `not mirrored to ${e.namespace}: ${e.detail ?? e.reason}`,
-      );
-    if (skipped.length > 0) {
-      const n = skipped.length;
-      await events.record(
-        w.type,
-        source,
-        'Warning',
-        'TransformRuleSkipped',
-        `${n} transform rule${n === 1 ? '' : 's'} skipped: ${skipped.join('; ')}`,
-      );
-    }
+    for (const e of report.events) await this.d.events.record(w.type, source, e.type, e.reason, e.message);
   }
 
   /** Sync off or source deleting: remove every mirror provably ours, then the finalizer. */
-  private async cleanupAll(w: WatchedType, source: KubeObject, why: string): Promise<ReconcileResult> {
-    const { keys } = this.d;
-    const ns = source.metadata.namespace ?? '';
-    for (const m of this.d.mirrors.mirrorsOf(w.id, ns, source.metadata.name)) {
-      if (!isProvablyMirrorOf(m, ns, source.metadata.name, source.metadata.uid ?? '', keys)) continue;
+  private async cleanup(
+    w: WatchedType,
+    source: KubeObject,
+    decision: Extract<Decision, { type: 'cleanup' }>,
+    log: Logger,
+  ): Promise<ReconcileResult> {
+    for (const m of decision.deletes) {
       await this.d.writer.delete(w.type, {
         namespace: m.metadata.namespace ?? '',
         name: m.metadata.name,
         uid: m.metadata.uid,
       });
-      this.d.log.info(
-        {
-          resource: w.type.plural,
-          source: `${ns}/${source.metadata.name}`,
-          namespace: m.metadata.namespace,
-          why,
-        },
-        'mirror deleted',
-      );
+      log.info({ namespace: m.metadata.namespace, why: decision.why }, 'mirror deleted');
     }
-    this.d.status.delete(w.id, { namespace: ns, name: source.metadata.name });
-    await this.removeFinalizer(w, source);
+    this.d.status.delete(w.id, { namespace: source.metadata.namespace ?? '', name: source.metadata.name });
+    if (decision.removeFinalizer) await this.removeFinalizer(w, source);
     return done;
   }
 
@@ -316,34 +248,31 @@ export class SourceReconciler {
       return done;
     }
     const live = await this.d.readSource(w, ref);
-    const stillSource =
-      live?.metadata.labels?.[this.d.keys.enabled] === 'true' && !live.metadata.deletionTimestamp;
-    if (stillSource) return done; // the cache will see it again; nothing to clean
-    const knownUid = live?.metadata.uid ?? seen?.uid;
-    for (const m of mirrors) {
-      const uid = m.metadata.annotations?.[this.d.keys.sourceUid] ?? '';
-      if (!isProvablyMirrorOf(m, ref.namespace, ref.name, uid, this.d.keys)) continue;
-      if (w.sources.get(key)?.metadata.uid === uid) continue; // a new incarnation owns it now
-      const log = { resource: w.type.plural, source: key, namespace: m.metadata.namespace, uid };
-      if (uid !== knownUid && !writtenByKubemirror(m, this.d.keys)) {
-        this.d.hooks.conflict(w.type.plural);
-        this.d.log.warn(
-          log,
-          'object labelled as a mirror of a deleted source but not written by kubemirror: left alone',
-        );
-        continue;
-      }
+    const decision = decideGone({
+      ref,
+      mirrors,
+      live,
+      lastSeenUid: seen?.uid,
+      cachedUid: w.sources.get(key)?.metadata.uid,
+      keys: this.d.keys,
+    });
+    if (decision.stillSource) return done; // the cache will see it again; nothing to clean
+    for (const m of decision.leftAlone) {
+      this.d.hooks.conflict(w.type.plural);
+      this.d.log.warn(
+        { resource: w.type.plural, source: key, namespace: m.metadata.namespace },
+        'object labelled as a mirror of a deleted source but not written by kubemirror: left alone',
+      );
+    }
+    for (const { mirror: m, why } of decision.deletes) {
       await this.d.writer.delete(w.type, {
         namespace: m.metadata.namespace ?? '',
         name: m.metadata.name,
         uid: m.metadata.uid,
       });
-      this.d.log.info(
-        log,
-        uid === knownUid ? 'mirror of a deleted source deleted' : 'orphaned mirror deleted',
-      );
+      this.d.log.info({ resource: w.type.plural, source: key, namespace: m.metadata.namespace }, why);
     }
-    if (live) await this.removeFinalizer(w, live);
+    if (live && decision.removeFinalizer) await this.removeFinalizer(w, live);
     w.lastSeen.delete(key);
     return done;
   }

@@ -2,8 +2,8 @@
 export interface SourceCoverage {
   wanted: number;
   synced: number;
-  conflicts: string[];
-  errors: Array<{ namespace: string; reason: string }>;
+  conflicts: readonly string[];
+  errors: ReadonlyArray<{ namespace: string; reason: string }>;
   fatal?: string;
   skipped: number;
   line: string;

@@ -1,6 +1,8 @@
 import type { Config } from '../config/config.js';
+import type { DecideConfig } from '../core/decide.js';
 import type { MirrorKeys } from '../core/keys.js';
 import type { TargetPolicy } from '../core/targeting.js';
+import { DEFAULT_TRANSFORM_LIMITS, type TransformLimits } from '../core/transform/index.js';
 
 /** The targeting policy in force: the controller's namespace filters and limit from the live config. */
 export function targetPolicy(cfg: Config, keys: MirrorKeys): TargetPolicy {
@@ -10,5 +12,25 @@ export function targetPolicy(cfg: Config, keys: MirrorKeys): TargetPolicy {
     includedNamespaces: cfg.includedNamespaces,
     systemNamespaces: cfg.systemNamespaces,
     maxTargets: cfg.maxTargets,
+  };
+}
+
+/** The settings a source decision reads (core/decide.ts), from the live config. */
+export function decideConfig(cfg: Config, keys: MirrorKeys): DecideConfig {
+  return {
+    keys,
+    policy: targetPolicy(cfg, keys),
+    sourceNamespaces: cfg.sourceNamespaces,
+    finalizers: cfg.finalizers,
+    stripKeys: cfg.stripKeys,
+  };
+}
+
+export function transformLimits(cfg: Config): TransformLimits {
+  return {
+    ...DEFAULT_TRANSFORM_LIMITS,
+    maxRules: cfg.transformMaxRules,
+    maxBytes: cfg.transformMaxBytes,
+    renderTimeoutMs: cfg.transformRenderTimeoutMs,
   };
 }

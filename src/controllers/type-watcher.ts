@@ -4,6 +4,7 @@ import type { Clock } from '../runtime/clock.js';
 import { Informer, type RestartReason } from '../runtime/informer.js';
 import type { ListWatch } from '../runtime/list-watch.js';
 import type { TypeEntry } from './controller.js';
+import { isOwnSourceEcho } from './event-mappers.js';
 import type { MirrorIndex } from './mirror-index.js';
 import type { WatchedType } from './watched-type.js';
 
@@ -22,7 +23,8 @@ export interface TypeWatcherOptions {
   index: MirrorIndex;
   signal: AbortSignal;
   onSource: (namespace: string, name: string) => void;
-  onMirror: (namespace: string, name: string) => void;
+  /** a mirror was added or changed (deletions go to `onSource` of its source directly) */
+  onMirror: (mirror: KubeObject) => void;
   onRestart: (reason: RestartReason) => void;
   onMirrorCount: (count: number) => void;
 }
@@ -41,14 +43,21 @@ export function startTypeWatcher(o: TypeWatcherOptions): TypeWatcher {
     clock: o.clock,
     onRestart: o.onRestart,
   });
-  const onSource = (obj: KubeObject) => {
+  const seen = (obj: KubeObject) => {
     const ref = `${obj.metadata.namespace}/${obj.metadata.name}`;
     const finalizer = (obj.metadata.finalizers ?? []).includes(keys.finalizer);
     if (obj.metadata.uid) lastSeen.set(ref, { uid: obj.metadata.uid, finalizer });
+  };
+  const onSource = (obj: KubeObject) => {
+    seen(obj);
     o.onSource(obj.metadata.namespace ?? '', obj.metadata.name);
   };
   sources.onAdd(onSource);
-  sources.onUpdate((_old, obj) => onSource(obj));
+  sources.onUpdate((old, obj) => {
+    // the echo of our own status patch or finalizer would decide the same again
+    if (isOwnSourceEcho(old, obj, keys)) seen(obj);
+    else onSource(obj);
+  });
   sources.onDelete(onSource);
 
   let mirrors: Informer<KubeObject> | null = null;
@@ -62,12 +71,12 @@ export function startTypeWatcher(o: TypeWatcherOptions): TypeWatcher {
     const count = () => o.onMirrorCount(m.size());
     m.onAdd((obj) => {
       o.index.upsert(entry.id, undefined, obj);
-      o.onMirror(obj.metadata.namespace ?? '', obj.metadata.name);
+      o.onMirror(obj);
       count();
     });
     m.onUpdate((old, obj) => {
       o.index.upsert(entry.id, old, obj);
-      o.onMirror(obj.metadata.namespace ?? '', obj.metadata.name);
+      o.onMirror(obj);
     });
     m.onDelete((obj) => {
       o.index.remove(entry.id, obj);

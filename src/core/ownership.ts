@@ -72,9 +72,9 @@ export function isProvablyMirrorOf(
 /**
  * How an object found where `source` wants its mirror relates to it:
  * - owned: provably this source's mirror;
- * - adoptable: a mirror whose recorded source (same name or another) is no longer live, e.g. the source was
- *   deleted and re-created with a new uid;
- * - foreign-other-source: a mirror of another source that is still live;
+ * - adoptable: a mirror of this source's namespace and name whose recorded uid is no longer live: the source
+ *   was deleted and re-created with a new uid;
+ * - foreign-other-source: a mirror of another source (live, or gone and left to its own cleanup);
  * - foreign-unmanaged: not labelled as a mirror, or a mirror label without source annotations;
  * - foreign-unproven: looks like a mirror of a dead source but kubemirror never wrote it (writtenByKubemirror).
  * Only owned and adoptable objects may be written.
@@ -94,5 +94,8 @@ export function classifyExisting(
   const srcNs = source.metadata.namespace ?? '';
   if (isProvablyMirrorOf(live, srcNs, source.metadata.name, source.metadata.uid ?? '', keys)) return 'owned';
   if (isSourceLive(ns, name, uid)) return 'foreign-other-source';
+  // only a re-created source (same namespace and name, new uid) adopts; a dead other source's mirror is
+  // collected by that source's cleanup, not taken over
+  if (ns !== srcNs || name !== source.metadata.name) return 'foreign-other-source';
   return writtenByKubemirror(live, keys) ? 'adoptable' : 'foreign-unproven';
 }

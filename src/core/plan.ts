@@ -14,11 +14,8 @@ export type Action =
       desired: KubeObject;
       hash: string;
       live: KubeObject;
-      resourceVersion: string | undefined;
-      /** the live mirror was edited by someone else */
+      /** the live mirror was edited by someone else (counted as a drift correction once written) */
       drift: boolean;
-      /** the live mirror belonged to a source that is gone (e.g. re-created with a new uid) */
-      adopt: boolean;
       reason: string;
     }
   /** delete the live mirror (uid precondition), then create the desired one */
@@ -55,10 +52,13 @@ export interface PlanInput {
    * possibly plus an unlabelled object learned from a 409. Objects with another name are ignored.
    */
   existingMirrors: readonly KubeObject[];
+  /**
+   * any other object known to hold the source's name in a target namespace (a mirror of another source, an
+   * unmanaged object learned from an AlreadyExists): planned as a conflict without a write
+   */
+  occupant?: (namespace: string) => KubeObject | undefined;
   keys: MirrorKeys;
   isSourceLive: (ns: string, name: string, uid: string) => boolean;
-  /** the source is being deleted or its sync was turned off: delete every mirror provably ours */
-  deleting: boolean;
 }
 
 const short = (h: string | undefined) => (h ? h.slice(0, 12) : 'none');
@@ -156,9 +156,7 @@ function planTarget(input: PlanInput, ns: string, live: KubeObject | undefined):
     desired: d.mirror,
     hash: d.hash,
     live,
-    resourceVersion: live.metadata.resourceVersion,
     drift,
-    adopt,
     reason,
   };
 }
@@ -182,18 +180,6 @@ export function planSource(input: PlanInput): Action[] {
   const ours = (obj: KubeObject) => isProvablyMirrorOf(obj, srcNs, source.metadata.name, srcUid, keys);
 
   const actions: Action[] = [];
-  if (input.deleting) {
-    for (const [ns, obj] of live)
-      if (ours(obj))
-        actions.push({
-          type: 'delete',
-          namespace: ns,
-          live: obj,
-          reason: 'source deleted or sync turned off',
-        });
-    return sortByNamespace(actions);
-  }
-
   let targets: readonly string[];
   if (Array.isArray(input.targets)) targets = input.targets as readonly string[];
   else {
@@ -202,7 +188,11 @@ export function planSource(input: PlanInput): Action[] {
     targets = r.targets;
   }
   const wanted = new Set(targets);
-  for (const ns of wanted) actions.push(planTarget(input, ns, live.get(ns)));
+  const occupant = (ns: string) => {
+    const o = input.occupant?.(ns);
+    return o && o.metadata.name === source.metadata.name ? o : undefined;
+  };
+  for (const ns of wanted) actions.push(planTarget(input, ns, live.get(ns) ?? occupant(ns)));
   for (const [ns, obj] of live) {
     if (!wanted.has(ns) && ours(obj))
       actions.push({ type: 'delete', namespace: ns, live: obj, reason: 'namespace no longer targeted' });

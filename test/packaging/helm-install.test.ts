@@ -99,12 +99,14 @@ describe('helm release lifecycle of charts/kubemirror in the sandbox', () => {
     expect(await names('deployments', NS)).toEqual(['kubemirror']);
     expect(await names('secrets', NS)).toContain('sh.helm.release.v1.kubemirror.v1');
     // what the server stored is the chart's Deployment defaulted as a real API server does
-    const deploy = await getJson('deployment', 'kubemirror', '-n', NS);
+    // biome-ignore lint/suspicious/noExplicitAny: reads deep into the stored JSON
+    const deploy: any = await getJson('deployment', 'kubemirror', '-n', NS);
     expect(deploy.spec.strategy.type).toBe('RollingUpdate');
     expect(deploy.spec.progressDeadlineSeconds).toBe(600);
     expect(deploy.spec.template.spec.schedulerName).toBe('default-scheduler');
     expect(deploy.spec.template.spec.containers[0].terminationMessagePolicy).toBe('File');
-    const svc = await getJson('service', 'kubemirror-metrics', '-n', NS);
+    // biome-ignore lint/suspicious/noExplicitAny: reads deep into the stored JSON
+    const svc: any = await getJson('service', 'kubemirror-metrics', '-n', NS);
     expect(svc.spec.ports[0].protocol).toBe('TCP');
     expect(svc.spec.sessionAffinity).toBe('None');
   });

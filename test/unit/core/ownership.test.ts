@@ -41,7 +41,11 @@ describe('classifyExisting', () => {
     ['our mirror, edited body (still ours)', edited(owned, (o) => (o.data = { x: 'eQ==' })), 'owned'],
     ['mirror of a re-created source (old uid, not live)', oldUid, 'adoptable'],
     ['mirror of another source that is live', otherLive, 'foreign-other-source'],
-    ['mirror of another source that no longer exists', otherDead, 'adoptable'],
+    [
+      'mirror of another source that no longer exists (left to its cleanup)',
+      otherDead,
+      'foreign-other-source',
+    ],
     ['object without the mirror label', unmanaged, 'foreign-unmanaged'],
     [
       'mirror label "false"',

@@ -30,7 +30,6 @@ function plan(over: Partial<PlanInput>): Action[] {
     existingMirrors: [],
     keys,
     isSourceLive: isLive,
-    deleting: false,
     ...over,
   });
 }
@@ -156,15 +155,6 @@ describe('planSource: one action per behaviour', () => {
       [],
     ],
     [
-      'delete every provable mirror when deleting, and nothing else',
-      {
-        deleting: true,
-        targets: ['app-1', 'app-3'],
-        existingMirrors: [inSync, liveMirror(v1, 'app-2'), liveMirror(secretOther, 'app-3')],
-      },
-      ['app-1:delete', 'app-2:delete'],
-    ],
-    [
       'error when the desired mirror fails',
       { targets: ['app-1'], desired: () => ({ error: 'strict transform failed' }) },
       ['app-1:error'],
@@ -225,7 +215,7 @@ describe('planSource: one action per behaviour', () => {
 });
 
 describe('planSource: action payloads', () => {
-  it('update carries the live resourceVersion, the desired mirror and its hash', () => {
+  it('update carries the live mirror (its resourceVersion guards the write), the desired mirror and its hash', () => {
     const [a] = plan({
       source: v2,
       desired: desiredOf(v2),
@@ -234,11 +224,10 @@ describe('planSource: action payloads', () => {
     });
     expect(a?.type).toBe('update');
     if (a?.type !== 'update') return;
-    expect(a.resourceVersion).toBe('rv-app-1');
+    expect(a.live.metadata.resourceVersion).toBe('rv-app-1');
     expect(a.desired.metadata.namespace).toBe('app-1');
     expect(a.desired.metadata.annotations?.[keys.contentHash]).toBe(a.hash);
     expect(a.drift).toBe(false);
-    expect(a.adopt).toBe(false);
   });
 
   it('drift update is flagged as drift', () => {

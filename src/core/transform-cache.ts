@@ -1,6 +1,6 @@
-import type { Config } from '../config/config.js';
-import type { SourceSpec } from '../core/source-spec.js';
-import { compileTransform, type TransformProgram } from '../core/transform/index.js';
+import type { CompiledTransform } from './decide.js';
+import type { SourceSpec } from './source-spec.js';
+import { compileTransform, type TransformLimits, type TransformProgram } from './transform/index.js';
 
 export type TransformCache = Map<
   string,
@@ -18,16 +18,11 @@ export function newTransformCache(): TransformCache {
 export function transformFor(
   cache: TransformCache,
   spec: SourceSpec,
-  cfg: Config,
+  limits: TransformLimits,
   prefix: string,
-): { ok: true; program: TransformProgram | null } | { ok: false; error: string } {
+): CompiledTransform {
   const text = spec.transformText;
   if (!text || text.trim() === '') return { ok: true, program: null };
-  const limits = {
-    maxRules: cfg.transformMaxRules,
-    maxBytes: cfg.transformMaxBytes,
-    renderTimeoutMs: cfg.transformRenderTimeoutMs,
-  };
   const cacheKey = `${limits.maxRules}|${limits.maxBytes}|${limits.renderTimeoutMs}|${text}`;
   let hit = cache.get(cacheKey);
   if (!hit) {

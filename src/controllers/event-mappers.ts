@@ -1,0 +1,99 @@
+import type { Config } from '../config/config.js';
+import type { MirrorKeys } from '../core/keys.js';
+import { sourceWantsNamespace } from '../core/targeting.js';
+import type { KubeObject, NamespaceInfo } from '../core/types.js';
+import type { MirrorIndex } from './mirror-index.js';
+import type { OwnWrites } from './own-writes.js';
+import { sourceKey } from './source-key.js';
+import type { SpecCache } from './spec-cache.js';
+import { targetPolicy } from './target-policy.js';
+import type { WatchedType } from './watched-type.js';
+
+/**
+ * Watch events of mirrors and namespaces mapped to the source keys that must be decided again (controller-
+ * runtime's EnqueueRequestsFromMapFunc with its predicates). They never write and keep no queue: the source
+ * reconciler is the only place a decision is made.
+ */
+
+export interface MapperDeps {
+  config: () => Config;
+  keys: MirrorKeys;
+  specs: SpecCache;
+  namespace: (name: string) => NamespaceInfo | undefined;
+  mirrors: MirrorIndex;
+  ownWrites: OwnWrites;
+}
+
+/**
+ * A mirror was added or changed. Its source is decided again unless the event is the echo of our own write
+ * and the source still wants that namespace (the echo can arrive after the namespace changed). A mirror whose
+ * source is not in the cache may be an orphan: its source key goes to the reconciler, which finds out.
+ * Drift (someone else's edit) is judged there, in the decision, not here.
+ */
+export function sourceOfMirrorEvent(d: MapperDeps, w: WatchedType, mirror: KubeObject): string | null {
+  const a = mirror.metadata.annotations ?? {};
+  const srcNs = a[d.keys.sourceNamespace];
+  const srcName = a[d.keys.sourceName];
+  if (!srcNs || !srcName) return null; // not provably anyone's mirror: never touched
+  const owner = sourceKey(w.id, srcNs, srcName);
+  const ns = mirror.metadata.namespace ?? '';
+  const echo = d.ownWrites.isEcho(w.id, ns, mirror.metadata.name, mirror.metadata.resourceVersion);
+  const source = w.sources.get(`${srcNs}/${srcName}`);
+  if (!source) return w.sources.hasSynced() ? owner : null;
+  if (!echo) return owner;
+  return a[d.keys.sourceUid] === source.metadata.uid && stillWanted(d, source, ns) ? null : owner;
+}
+
+function stillWanted(d: MapperDeps, source: KubeObject, namespace: string): boolean {
+  const spec = d.specs.of(source);
+  const ns = d.namespace(namespace);
+  if (!spec.syncEnabled || !ns) return false;
+  return sourceWantsNamespace(source, spec, ns, targetPolicy(d.config(), d.keys));
+}
+
+/**
+ * A namespace appeared, changed labels or went away: every source that now wants it, still has a mirror in
+ * it, or last reported it (a conflict or error there may have gone away). From the caches and the mirror
+ * index, never by listing the API.
+ */
+export function sourcesAffectedByNamespace(
+  d: MapperDeps,
+  name: string,
+  types: Iterable<WatchedType>,
+  mentioning: (namespace: string) => Array<{ typeId: string; namespace: string; name: string }>,
+): string[] {
+  const keys = new Set<string>();
+  for (const m of mentioning(name)) keys.add(sourceKey(m.typeId, m.namespace, m.name));
+  const ns = d.namespace(name);
+  const policy = targetPolicy(d.config(), d.keys);
+  for (const w of types) {
+    for (const ref of d.mirrors.sourcesWithMirrorIn(w.id, name)) {
+      const slash = ref.indexOf('/');
+      keys.add(sourceKey(w.id, ref.slice(0, slash), ref.slice(slash + 1)));
+    }
+    if (!ns) continue;
+    for (const source of w.sources.list()) {
+      const spec = d.specs.of(source);
+      if (spec.syncEnabled && sourceWantsNamespace(source, spec, ns, policy))
+        keys.add(sourceKey(w.id, source.metadata.namespace ?? '', source.metadata.name));
+    }
+  }
+  return [...keys];
+}
+
+/**
+ * Predicate for source update events: the change is only our own bookkeeping (the `P/sync-status`
+ * annotation, our finalizer added) and the decision would be the same, so it is not decided again.
+ */
+export function isOwnSourceEcho(old: KubeObject, cur: KubeObject, keys: MirrorKeys): boolean {
+  const strip = (o: KubeObject, dropFinalizer: boolean) => {
+    const { resourceVersion: _rv, managedFields: _mf, generation: _g, ...meta } = o.metadata;
+    const annotations = { ...(meta.annotations ?? {}) };
+    delete annotations[keys.syncStatus];
+    const finalizers = (meta.finalizers ?? []).filter((f) => !dropFinalizer || f !== keys.finalizer);
+    return JSON.stringify({ ...o, metadata: { ...meta, annotations, finalizers } });
+  };
+  // our finalizer is ignored only when it was added; one removed by someone else is decided again (re-added)
+  const added = (cur.metadata.finalizers ?? []).includes(keys.finalizer);
+  return strip(old, added) === strip(cur, added);
+}
