@@ -7,6 +7,7 @@ export interface FanoutResult {
   fanoutWritesPerTarget: number;
   fanoutReadsOnReconcilePath: number;
   fanoutMs200: number;
+  plansPerSourceChange: number;
 }
 
 /**
@@ -23,7 +24,8 @@ export async function fanoutScenario(
 ): Promise<FanoutResult> {
   progress(`fanout: changing ${source}, fanned out to ${targets} namespaces`);
   const live = await cluster.getConfigMap('src', source);
-  const before = (await ctl.probe(targets)).writesOk['update configmaps'] ?? 0;
+  const start = await ctl.probe(targets);
+  const before = start.writesOk['update configmaps'] ?? 0;
   const { requests } = cluster.sandbox;
   requests.reset();
   const t0 = performance.now();
@@ -35,7 +37,9 @@ export async function fanoutScenario(
     { intervalMs: 2 },
   );
   const fanoutMs = performance.now() - t0;
-  await ctl.settled(totalSources, targets);
+  const end = await ctl.settled(totalSources, targets);
+  // every source reconcile is one full decision (core/decide.ts): our own echoes must not add any
+  const plans = (end.reconciles.source ?? 0) - (start.reconciles.source ?? 0);
   const counts = requests.counts();
   const writes = requests.total({ verbs: WRITE_VERBS, resources: ['configmaps'] });
   const reads = requests.total({ verbs: READ_VERBS, resources: ['configmaps'] });
@@ -49,10 +53,12 @@ export async function fanoutScenario(
   figure('fanoutWritesPerTarget', writes / targets, 'writes/target', 1, '1.00');
   figure('fanoutReadsOnReconcilePath', reads, 'GET+LIST configmaps', 0, '0');
   figure('fanoutMs200', Math.round(fanoutMs), `ms for ${targets} mirrors`);
+  figure('plansPerSourceChange', plans, `source decisions for one change at ${targets} targets`, 1, '1.00');
   detail(`requests during the fan-out: ${formatCounts(counts)}`);
   return {
     fanoutWritesPerTarget: writes / targets,
     fanoutReadsOnReconcilePath: reads,
     fanoutMs200: fanoutMs,
+    plansPerSourceChange: plans,
   };
 }

@@ -1,8 +1,10 @@
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
+import { CoordinationV1Api } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
+import { applyConfigMapUpdate } from '../config/apply-config-map-update.js';
 import type { Config } from '../config/config.js';
-import { applyConfigMapUpdate, loadConfig } from '../config/load-config.js';
+import { loadConfig } from '../config/load-config.js';
 import { Controller, type ControllerHooks } from '../controllers/controller.js';
 import { discoveryTypeSource } from '../controllers/discovery-type-source.js';
 import { LiveConfig } from '../controllers/live-config.js';
@@ -15,7 +17,7 @@ import { type HttpServers, startHttpServers } from '../observability/http-server
 import { createLogger, type Logger } from '../observability/logger.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { Informer } from '../runtime/informer.js';
-import { electionIdentity, LeaderElector } from '../runtime/leader-election.js';
+import { countedLeaseApi, electionIdentity, LeaderElector } from '../runtime/leader-election.js';
 
 export interface StartControllerOptions {
   argv: readonly string[];
@@ -154,6 +156,7 @@ export async function startController(o: StartControllerOptions): Promise<Runnin
   if (initial.leaderElect) {
     elector = new LeaderElector({
       kubeConfig: kc,
+      api: countedLeaseApi(kc.makeApiClient(CoordinationV1Api), client.count),
       namespace: initial.leaderElectionNamespace,
       name: initial.leaderElectionId,
       identity,

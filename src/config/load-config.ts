@@ -4,7 +4,6 @@ import { type Config, DEFAULT_CONFIG } from './config.js';
 import { type ParsedValue, parseSetting } from './parse-setting.js';
 import { SETTINGS, type Setting, settingByFlag } from './settings.js';
 
-export { applyConfigMapUpdate, type ConfigMapUpdate } from './apply-config-map-update.js';
 export { renderHelp } from './render-help.js';
 
 export type ConfigSource = 'flag' | 'env' | 'configmap' | 'default';

@@ -23,7 +23,9 @@ import { SourceStatusStore } from './source-status.js';
 import { SpecCache } from './spec-cache.js';
 import type { TypeWatcher } from './type-watcher.js';
 import { startTypeWatcher } from './type-watcher.js';
-import type { WatchedType } from './watched-type.js';
+import type { TypeEntry, WatchedType } from './watched-type.js';
+
+export type { TypeEntry };
 
 export type ControllerName = 'source' | 'target' | 'namespace';
 
@@ -40,13 +42,6 @@ export interface ControllerHooks {
   /** a resource type started (true) or stopped (false) being watched for mirroring */
   typeWatched(resource: string, watched: boolean): void;
   queue(name: string): QueueMetrics;
-}
-
-/** One resource type as the type source reports it: `denied` types are watched for sources only, to refuse them. */
-export interface TypeEntry {
-  id: string;
-  type: ResourceType;
-  denied: string | null;
 }
 
 /** Where the set of watched types comes from (discovery or the explicit list). */
@@ -98,7 +93,11 @@ export class Controller {
   private signal: AbortSignal | null = null;
   private resyncTimer: unknown = null;
   private workersStarted = false;
-  private readonly ownWrites = new OwnWrites();
+  private readonly ownWrites = new OwnWrites((typeId, ns, name) => {
+    const w = this.watchers.get(typeId)?.watched;
+    const mirror = w?.mirrors?.get(`${ns}/${name}`);
+    if (w && mirror) this.mirrorChanged(w, mirror);
+  });
   /** see SourceReconcilerDeps.occupants */
   private readonly occupants = new Map<string, { object: KubeObject; seenAt: number }>();
   private typesLoaded = false;
@@ -107,7 +106,9 @@ export class Controller {
     const cfg = d.config.get();
     this.keys = mirrorKeys(cfg.annotationPrefix);
     this.clock = d.clock ?? systemClock;
-    this.limiter = new RateLimiter({ qps: cfg.rateLimitQps, burst: cfg.rateLimitBurst });
+    this.limiter = new RateLimiter({ qps: cfg.rateLimitQps, burst: cfg.rateLimitBurst }, () =>
+      this.clock.now(),
+    );
     this.writer = new Writer(d.client, { limiter: this.limiter, mayWrite: d.mayWrite });
     this.index = new MirrorIndex(this.keys);
     this.queue = new WorkQueue<string>({

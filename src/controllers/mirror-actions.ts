@@ -2,15 +2,32 @@ import type { Logger } from 'pino';
 import type { SyncOutcome, TargetFailure } from '../core/decide.js';
 import { KubemirrorError } from '../core/errors.js';
 import { mirrorContentHash } from '../core/hash.js';
+import type { MirrorKeys } from '../core/keys.js';
 import { classifyExisting } from '../core/ownership.js';
 import type { Action } from '../core/plan.js';
 import type { KubeObject } from '../core/types.js';
 import { ApiError, classifyApiError } from '../kube/api-errors.js';
-import type { SourceReconcilerDeps } from './source-reconciler.js';
+import type { EventRecorder } from '../kube/event-recorder.js';
+import type { Writer } from '../kube/writer.js';
+import type { OwnWrites } from './own-writes.js';
+import type { SourceRef } from './source-key.js';
 import type { WatchedType } from './watched-type.js';
 
 /** How many writes of one source's fan-out are in flight at once. */
 const FANOUT_CONCURRENCY = 8;
+
+/** What the executor uses: the writer, the Event recorder and the controller's bookkeeping. */
+export interface MirrorActionsDeps {
+  keys: MirrorKeys;
+  writer: Writer;
+  events: EventRecorder;
+  ownWrites: OwnWrites;
+  /** see SourceReconcilerDeps.occupants */
+  occupants: Map<string, { object: KubeObject; seenAt: number }>;
+  readSource: (w: WatchedType, ref: SourceRef) => Promise<KubeObject | null>;
+  hooks: { conflict(resource: string): void; drift(resource: string): void; syncError(reason: string): void };
+  now: () => Date;
+}
 
 export interface ActionsOutcome extends SyncOutcome {
   /** failures worth retrying (the source is requeued with backoff) */
@@ -38,7 +55,7 @@ function isSelfRace(err: unknown): boolean {
  * never stops the others; the outcome says what happened to each.
  */
 export class MirrorActions {
-  constructor(private readonly d: SourceReconcilerDeps) {}
+  constructor(private readonly d: MirrorActionsDeps) {}
 
   async run(w: WatchedType, source: KubeObject, actions: Action[], log: Logger): Promise<ActionsOutcome> {
     const conflicts: string[] = [];
@@ -104,7 +121,7 @@ export class MirrorActions {
         return 'synced';
       case 'create':
         try {
-          this.remember(w, await writer.create(w.type, a.desired));
+          await this.tracked(w, a.desired, () => writer.create(w.type, a.desired));
           log.debug({ namespace: a.namespace, reason: a.reason }, 'mirror created');
           return 'synced';
         } catch (err) {
@@ -113,11 +130,12 @@ export class MirrorActions {
         }
       case 'update':
         try {
-          const written = await writer.replace(w.type, {
-            ...a.desired,
-            metadata: { ...a.desired.metadata, resourceVersion: a.live.metadata.resourceVersion },
-          });
-          this.remember(w, written);
+          await this.tracked(w, a.desired, () =>
+            writer.replace(w.type, {
+              ...a.desired,
+              metadata: { ...a.desired.metadata, resourceVersion: a.live.metadata.resourceVersion },
+            }),
+          );
           if (a.drift) this.d.hooks.drift(w.type.plural);
           log[a.drift ? 'info' : 'debug']({ namespace: a.namespace, reason: a.reason }, 'mirror updated');
           return 'synced';
@@ -147,9 +165,21 @@ export class MirrorActions {
     }
   }
 
-  private remember(w: WatchedType, written: KubeObject): void {
-    const { namespace, name, resourceVersion } = written.metadata;
-    this.d.ownWrites.remember(w.id, namespace ?? '', name, resourceVersion);
+  /** A mirror write whose watch echo is recognised as ours (own-writes.ts), even when it beats the response. */
+  private async tracked(
+    w: WatchedType,
+    obj: KubeObject,
+    write: () => Promise<KubeObject>,
+  ): Promise<KubeObject> {
+    const ns = obj.metadata.namespace ?? '';
+    this.d.ownWrites.begin(w.id, ns, obj.metadata.name);
+    let written: KubeObject | undefined;
+    try {
+      written = await write();
+      return written;
+    } finally {
+      this.d.ownWrites.end(w.id, ns, obj.metadata.name, written?.metadata.resourceVersion);
+    }
   }
 
   /**
@@ -209,7 +239,7 @@ export class MirrorActions {
       name: live.metadata.name,
       uid: live.metadata.uid,
     });
-    this.remember(w, await this.d.writer.create(w.type, desired));
+    await this.tracked(w, desired, () => this.d.writer.create(w.type, desired));
     log.info({ namespace: live.metadata.namespace, reason }, 'mirror recreated');
     await this.d.events.record(
       w.type,

@@ -3,10 +3,9 @@ import type { KubeObject } from '../core/types.js';
 import type { Clock } from '../runtime/clock.js';
 import { Informer, type RestartReason } from '../runtime/informer.js';
 import type { ListWatch } from '../runtime/list-watch.js';
-import type { TypeEntry } from './controller.js';
 import { isOwnSourceEcho } from './event-mappers.js';
 import type { MirrorIndex } from './mirror-index.js';
-import type { WatchedType } from './watched-type.js';
+import type { TypeEntry, WatchedType } from './watched-type.js';
 
 export interface TypeWatcher {
   watched: WatchedType;

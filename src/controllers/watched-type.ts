@@ -21,3 +21,10 @@ export interface ObjectCache {
   list(): KubeObject[];
   hasSynced(): boolean;
 }
+
+/** One resource type as the type source reports it: `denied` types are watched for sources only, to refuse them. */
+export interface TypeEntry {
+  id: string;
+  type: ResourceType;
+  denied: string | null;
+}

@@ -92,8 +92,11 @@ export class Informer<T extends InformedObject> {
     if (this.loop) return;
     const controller = new AbortController();
     this.controller = controller;
-    signal?.addEventListener('abort', () => void this.stop(), { once: true });
-    this.loop = this.run(controller.signal);
+    const onAbort = () => void this.stop();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    // the listener goes with the loop: an informer stopped on its own (a type dropped by discovery) leaves
+    // nothing behind on the long-lived signal
+    this.loop = this.run(controller.signal).finally(() => signal?.removeEventListener('abort', onAbort));
   }
 
   /** Stops watching; resolves when the background loop has ended. The store keeps its last contents. */

@@ -8,6 +8,32 @@ export interface LeaseApi {
   replaceNamespacedLease(p: { name: string; namespace: string; body: V1Lease }): Promise<V1Lease>;
 }
 
+/**
+ * The Lease calls counted like every other API request (`kubemirror_api_requests_total{verb,resource="leases",code}`):
+ * `count(verb, 'leases', code)` with the HTTP code, or `<error>` when no answer came.
+ */
+export function countedLeaseApi(
+  api: LeaseApi,
+  count: (verb: string, resource: string, code: string) => void,
+): LeaseApi {
+  const counted = async <T>(verb: string, ok: string, call: () => Promise<T>): Promise<T> => {
+    try {
+      const out = await call();
+      count(verb, 'leases', ok);
+      return out;
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      count(verb, 'leases', typeof code === 'number' ? String(code) : '<error>');
+      throw err;
+    }
+  };
+  return {
+    readNamespacedLease: (p) => counted('get', '200', () => api.readNamespacedLease(p)),
+    createNamespacedLease: (p) => counted('create', '201', () => api.createNamespacedLease(p)),
+    replaceNamespacedLease: (p) => counted('update', '200', () => api.replaceNamespacedLease(p)),
+  };
+}
+
 interface ElectionLog {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;

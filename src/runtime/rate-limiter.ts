@@ -17,15 +17,20 @@ export interface RateLimit {
 export class RateLimiter {
   private limit: RateLimit;
   private tokens: number;
-  private refilledAt = Date.now();
+  private refilledAt: number;
   private waiting = 0;
   private bottleneck: Bottleneck | null = null;
   private wake: (() => void) | null = null;
   private stopped = false;
 
-  constructor(limit: RateLimit) {
+  constructor(
+    limit: RateLimit,
+    /** milliseconds; injected so tests can drive the refill */
+    private readonly now: () => number = Date.now,
+  ) {
     this.limit = checkLimit(limit);
     this.tokens = this.limit.burst;
+    this.refilledAt = now();
   }
 
   get current(): RateLimit {
@@ -71,7 +76,7 @@ export class RateLimiter {
   }
 
   private refill(): void {
-    const now = Date.now();
+    const now = this.now();
     if (!unlimited(this.limit)) {
       this.tokens = Math.min(
         this.limit.burst,

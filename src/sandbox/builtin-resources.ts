@@ -1,5 +1,5 @@
 import type { KubeObject } from '../core/types.js';
-import type { ResourceDef } from './resource-registry.js';
+import type { ResourceDef } from './resource-def.js';
 
 interface Spec {
   group: string;

@@ -30,7 +30,8 @@ export class Harness {
     readonly sandbox: Sandbox,
     readonly kube: TestKube,
     readonly kubeconfigPath: string,
-    private readonly dir: string,
+    /** a scratch directory removed with the harness */
+    readonly tmpDir: string,
   ) {}
 
   static async start(
@@ -95,7 +96,7 @@ export class Harness {
   async stop(): Promise<void> {
     await this.stopController();
     await this.sandbox.stop();
-    rmSync(this.dir, { recursive: true, force: true });
+    rmSync(this.tmpDir, { recursive: true, force: true });
   }
 
   /** The mirrors (objects labelled as mirrors) of a kind, as `namespace` → object. */

@@ -1,24 +1,13 @@
 import { globMatch } from '../glob.js';
 import type { KubeObject } from '../types.js';
 import { buildTemplateData, type TemplateData } from './template-engine.js';
+import type { TransformContext } from './transform-context.js';
 import { RuleFailure, TransformError } from './transform-error.js';
 import { DEFAULT_TRANSFORM_LIMITS, type TransformLimits } from './transform-limits.js';
 import { deleteAt, getAt, isMetadataMapPath, isPlainMap, type PathSegment, setAt } from './transform-path.js';
 import { parseTransformRules, type TransformRule, type ValueNode } from './transform-rules.js';
 
-/** Everything a template may read about one (source, target) pair. */
-export interface TransformContext {
-  targetNamespace: string;
-  sourceNamespace: string;
-  sourceName: string;
-  targetName: string;
-  /** the source's labels and annotations */
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  /** the target namespace's labels and annotations */
-  targetLabels: Record<string, string>;
-  targetAnnotations: Record<string, string>;
-}
+export type { TransformContext };
 
 export interface TransformSkip {
   rule: number;

@@ -1,5 +1,5 @@
 import Handlebars from 'handlebars';
-import type { TransformContext } from './compile-transform.js';
+import type { TransformContext } from './transform-context.js';
 import { RuleFailure } from './transform-error.js';
 
 /** What a template can see. Built per target with null prototypes (see `buildTemplateData`). */

@@ -1,6 +1,19 @@
 import { isPrefixedKey } from '../keys.js';
 import type { KubeObject, NamespaceInfo } from '../types.js';
-import type { TransformContext } from './compile-transform.js';
+
+/** Everything a template may read about one (source, target) pair. */
+export interface TransformContext {
+  targetNamespace: string;
+  sourceNamespace: string;
+  sourceName: string;
+  targetName: string;
+  /** the source's labels and annotations */
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** the target namespace's labels and annotations */
+  targetLabels: Record<string, string>;
+  targetAnnotations: Record<string, string>;
+}
 
 /** kubectl's copy of the whole applied object: for a Secret it holds the data in clear. */
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';

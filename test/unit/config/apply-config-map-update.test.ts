@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyConfigMapUpdate, loadConfig, renderHelp } from '../../../src/config/load-config.js';
+import { applyConfigMapUpdate } from '../../../src/config/apply-config-map-update.js';
+import { loadConfig, renderHelp } from '../../../src/config/load-config.js';
 import { SETTINGS } from '../../../src/config/settings.js';
 import { ConfigError } from '../../../src/core/errors.js';
 
