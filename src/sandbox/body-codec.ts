@@ -16,7 +16,32 @@ function mediaType(req: IncomingMessage): string {
   return (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
 }
 
+/**
+ * Go's encoding/json scanner (and sigs.k8s.io/json, its fork the apiserver decodes with) refuses nesting deeper
+ * than maxNestingDepth = 10000 with `invalid character '{' exceeded max depth`; checking first also keeps the
+ * recursive steps after decoding (validation, pruning, merges) off a stack overflow.
+ */
+const MAX_NESTING_DEPTH = 10000;
+
+function nestingError(text: string): string | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > MAX_NESTING_DEPTH) return `invalid character '${text[i]}' exceeded max depth`;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return undefined;
+}
+
 function parseJson(text: string): unknown {
+  const deep = nestingError(text);
+  if (deep) throw apiErrors.badRequest(`the request body could not be decoded: ${deep}`);
   try {
     return JSON.parse(text);
   } catch (err) {
@@ -35,8 +60,12 @@ export function decodeObjectBody(req: IncomingMessage, body: Buffer): unknown {
 }
 
 function parseYamlBody(body: Buffer): unknown {
+  const text = body.toString('utf8');
+  // flow-style YAML nests like JSON (sigs.k8s.io/yaml converts YAML to JSON and decodes that)
+  const deep = nestingError(text);
+  if (deep) throw apiErrors.badRequest(`the request body could not be decoded: ${deep}`);
   try {
-    return parseYaml(body.toString('utf8'));
+    return parseYaml(text);
   } catch (err) {
     throw apiErrors.badRequest(`the request body could not be decoded: ${(err as Error).message}`);
   }

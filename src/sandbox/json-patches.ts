@@ -101,36 +101,84 @@ function addAt(doc: Json, path: string, value: Json, replace: boolean): Json {
   return doc;
 }
 
-/** RFC 6902 JSON patch; failures are 422 like the real server. */
+/** Go's name of a JSON value's type, as encoding/json's UnmarshalTypeError words it. */
+function goJsonType(v: unknown): string {
+  if (Array.isArray(v)) return 'array';
+  if (v === null) return 'null';
+  if (typeof v === 'object') return 'object';
+  return typeof v === 'boolean' ? 'bool' : typeof v;
+}
+
+/**
+ * A string member of an operation, as gopkg.in/evanphx/json-patch.v4 Operation.Path/From decode it: absent or
+ * null is "operation missing <f> field: missing value", another JSON type fails json.Unmarshal into a string.
+ */
+function opString(raw: Record<string, unknown>, field: 'path' | 'from', kind: string): string {
+  const v = raw[field];
+  if (v === undefined || v === null)
+    throw unprocessable(
+      `${kind} operation failed to decode ${field}: operation missing ${field} field: missing value`,
+    );
+  if (typeof v !== 'string')
+    throw unprocessable(
+      `${kind} operation failed to decode ${field}: json: cannot unmarshal ${goJsonType(v)} into Go value of type string`,
+    );
+  return v;
+}
+
+/**
+ * RFC 6902 JSON patch as the apiserver applies it (endpoints/handlers/patch.go applyJSPatch with
+ * gopkg.in/evanphx/json-patch.v4): a body that is not an array of objects fails DecodePatch (400); any failure while
+ * applying (unknown op, missing or non-string path/from, missing target) is 422.
+ */
 export function jsonPatch(target: Json, ops: unknown): Json {
-  if (!Array.isArray(ops)) throw apiErrors.badRequest('json patch must be an array of operations');
+  if (!Array.isArray(ops))
+    throw apiErrors.badRequest(
+      `json: cannot unmarshal ${goJsonType(ops)} into Go value of type jsonpatch.Patch`,
+    );
+  for (const raw of ops) {
+    if (raw !== null && goJsonType(raw) !== 'object')
+      throw apiErrors.badRequest(
+        `json: cannot unmarshal ${goJsonType(raw)} into Go value of type jsonpatch.Operation`,
+      );
+  }
   let doc = clone(target);
-  for (const raw of ops as Op[]) {
-    switch (raw.op) {
+  for (const raw of ops as (Record<string, unknown> | null)[]) {
+    const op = raw ?? {};
+    // Operation.Kind: "unknown" unless op is a JSON string
+    const kind = typeof op.op === 'string' ? op.op : 'unknown';
+    const value = clone((op.value ?? null) as Json);
+    switch (kind) {
       case 'add':
-        doc = addAt(doc, raw.path, clone(raw.value ?? null), false);
+        doc = addAt(doc, opString(op, 'path', kind), value, false);
         break;
       case 'replace':
-        doc = addAt(doc, raw.path, clone(raw.value ?? null), true);
+        doc = addAt(doc, opString(op, 'path', kind), value, true);
         break;
       case 'remove':
-        removeAt(doc, raw.path);
+        removeAt(doc, opString(op, 'path', kind));
         break;
       case 'move': {
-        const v = removeAt(doc, raw.from ?? '');
-        doc = addAt(doc, raw.path, v, false);
+        const from = opString(op, 'from', kind);
+        const path = opString(op, 'path', kind);
+        doc = addAt(doc, path, removeAt(doc, from), false);
         break;
       }
-      case 'copy':
-        doc = addAt(doc, raw.path, clone(getAt(doc, raw.from ?? '')), false);
+      case 'copy': {
+        const from = opString(op, 'from', kind);
+        const path = opString(op, 'path', kind);
+        doc = addAt(doc, path, clone(getAt(doc, from)), false);
         break;
-      case 'test':
-        if (JSON.stringify(getAt(doc, raw.path)) !== JSON.stringify(raw.value)) {
-          throw unprocessable(`testing value ${raw.path} failed: test failed`);
+      }
+      case 'test': {
+        const path = opString(op, 'path', kind);
+        if (!deepEqual(getAt(doc, path), op.value ?? null)) {
+          throw unprocessable(`testing value ${path} failed: test failed`);
         }
         break;
+      }
       default:
-        throw apiErrors.badRequest(`Unexpected kind: ${raw.op}`);
+        throw unprocessable(`Unexpected kind: ${kind}`);
     }
   }
   return doc;
