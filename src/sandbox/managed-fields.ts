@@ -212,15 +212,20 @@ function sortedPes(set: FieldSet): string[] {
 /** serialize.go: "." first, then children in path element order; the wire form of fieldsV1. */
 function encode(set: FieldSet): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  if (set['.']) out['.'] = {};
-  for (const k of sortedPes(set)) if (!isEmpty(set[k]!)) out[k] = encode(set[k]!);
+  const children = sortedPes(set).filter((k) => !isEmpty(set[k]!));
+  // a member without children is written as `{}`; "." only when the member also has children
+  if (set['.'] && children.length > 0) out['.'] = {};
+  for (const k of children) out[k] = encode(set[k]!);
   return out;
 }
 
 function decode(fields: unknown): FieldSet {
   const out: FieldSet = {};
   if (!isObject(fields)) return out;
-  for (const [k, v] of Object.entries(fields)) out[k] = k === '.' ? {} : decode(v);
+  for (const [k, v] of Object.entries(fields)) {
+    if (k === '.') out['.'] = {};
+    else out[k] = isObject(v) && Object.keys(v).length === 0 ? { '.': {} } : decode(v);
+  }
   return out;
 }
 
