@@ -15,6 +15,7 @@ import {
 } from './crd-schema.js';
 import { applyDefaults } from './defaulting/index.js';
 import { clone, deepEqual, isObject, type JsonObject, jsonPatch, mergePatch } from './json-patches.js';
+import { managerFor, recordUpdate } from './managed-fields.js';
 import { carryAllocated, normalize, specChanged, validateCreate, validateUpdate } from './object-rules.js';
 import type { ObjectStore } from './object-store.js';
 import { groupVersion, type ResourceDef, storageKey } from './resource-registry.js';
@@ -171,6 +172,7 @@ export class ResourceService {
     else delete meta.generation;
     carryAllocated(def, obj, obj, () => this.allocateIp());
     if (isCrdDef(def)) crdStatus(obj, timestamp(this.now()));
+    meta.managedFields = this.managedFieldsAfter(def, undefined, obj, opts);
     if (opts.dryRun)
       return { ...obj, metadata: { ...meta, resourceVersion: String(this.store.resourceVersion) } };
     const rv = this.store.nextResourceVersion();
@@ -411,7 +413,16 @@ export class ResourceService {
     validateUpdate(def, old, next);
     if (cr) this.throwIfInvalidCustomResource(def, cr, next);
     next.metadata.resourceVersion = old.metadata.resourceVersion;
+    // a write that changes nothing else changes no managedFields either: the stored object stays as it is
+    const sentManagedFields = next.metadata.managedFields;
+    next.metadata.managedFields = old.metadata.managedFields;
     if (deepEqual(next, old)) return old;
+    next.metadata.managedFields = this.managedFieldsAfter(
+      def,
+      old,
+      { ...next, metadata: { ...next.metadata, managedFields: sentManagedFields } },
+      opts,
+    );
     // a /status write never bumps; a custom resource without status subresource bumps on a status change too
     const bumps =
       opts.subresource !== 'status' &&
@@ -477,6 +488,29 @@ export class ResourceService {
     obj.kind = def.kind;
     delete obj.metadata.selfLink;
     return obj;
+  }
+
+  /**
+   * `metadata.managedFields` after an Update-operation write (create, PUT, merge/JSON/strategic patch): the
+   * fields this write changed move to its manager (fieldManager, else the User-Agent's product; in-process
+   * writes of the sandbox itself are `kube-apiserver`'s). managed-fields.ts follows the real field manager.
+   */
+  private managedFieldsAfter(
+    def: ResourceDef,
+    old: KubeObject | undefined,
+    next: KubeObject,
+    opts: WriteOptions,
+  ): KubeObject['metadata']['managedFields'] {
+    const manager = managerFor(opts.fieldManager, opts.userAgent ?? '') || 'kube-apiserver';
+    return recordUpdate({
+      old,
+      next,
+      manager,
+      apiVersion: groupVersion(def.group, opts.version ?? def.versions[0]!),
+      time: timestamp(this.now()),
+      statusSubresource: def.statusSubresource,
+      ...(opts.subresource === 'status' ? { subresource: 'status' } : {}),
+    }) as unknown as KubeObject['metadata']['managedFields'];
   }
 
   /** The CRD's rules for a custom resource's writes; undefined for built-ins. */

@@ -305,3 +305,23 @@ spec:
     expect((await http('GET', `${base}/p/status`)).code).toBe(404);
   });
 });
+
+describe('managedFields', () => {
+  it('records each writer as the real server does: kubectl create, then kubectl label by another manager', async () => {
+    await kubectl.ok(['create', 'configmap', 'owned', '--from-literal=k=v']);
+    await kubectl.ok(['label', 'configmap', 'owned', 'team=a']);
+    const cm = await getJson(['get', 'configmap', 'owned', '--show-managed-fields']);
+    const entries = cm.metadata.managedFields as J[];
+    const create = entries.find((e) => e.manager === 'kubectl-create');
+    const label = entries.find((e) => e.manager === 'kubectl-label');
+    expect(create).toMatchObject({ operation: 'Update', apiVersion: 'v1', fieldsType: 'FieldsV1' });
+    expect(create.fieldsV1).toEqual({ 'f:data': { '.': {}, 'f:k': {} } });
+    expect(label.fieldsV1).toEqual({ 'f:metadata': { 'f:labels': { '.': {}, 'f:team': {} } } });
+    // a write that changes nothing leaves them (and the resourceVersion) alone
+    const before = cm.metadata.resourceVersion;
+    await kubectl.ok(['label', 'configmap', 'owned', '--overwrite', 'team=a']);
+    const again = await getJson(['get', 'configmap', 'owned', '--show-managed-fields']);
+    expect(again.metadata.resourceVersion).toBe(before);
+    expect(again.metadata.managedFields).toEqual(entries);
+  });
+});
