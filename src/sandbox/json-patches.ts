@@ -22,13 +22,6 @@ export function mergePatch(target: Json, patch: Json): Json {
   return out;
 }
 
-interface Op {
-  op: string;
-  path: string;
-  from?: string;
-  value?: Json;
-}
-
 function pointer(path: string): string[] {
   if (path === '') return [];
   if (!path.startsWith('/'))

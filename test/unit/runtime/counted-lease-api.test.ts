@@ -18,7 +18,9 @@ describe('countedLeaseApi', () => {
     const counted = countedLeaseApi(api, (verb, resource, code) => calls.push(`${verb} ${resource} ${code}`));
     expect(await counted.readNamespacedLease({ name: 'l', namespace: 'n' })).toBe(lease);
     await expect(counted.createNamespacedLease({ namespace: 'n', body: lease })).rejects.toThrow('exists');
-    await expect(counted.replaceNamespacedLease({ name: 'l', namespace: 'n', body: lease })).rejects.toThrow();
+    await expect(
+      counted.replaceNamespacedLease({ name: 'l', namespace: 'n', body: lease }),
+    ).rejects.toThrow();
     expect(calls).toEqual(['get leases 200', 'create leases 409', 'update leases <error>']);
   });
 });
