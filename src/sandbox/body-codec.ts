@@ -43,7 +43,9 @@ function parseJson(text: string): unknown {
   const deep = nestingError(text);
   if (deep) throw apiErrors.badRequest(`the request body could not be decoded: ${deep}`);
   try {
-    return JSON.parse(text);
+    // a `__proto__` key would become the object's prototype the moment a body is copied or merged; no Go type
+    // has such a field, so it is dropped like any unknown field (and never reaches a stored map)
+    return JSON.parse(text, (k, v) => (k === '__proto__' ? undefined : v));
   } catch (err) {
     throw apiErrors.badRequest(`the request body could not be decoded: ${(err as Error).message}`);
   }
@@ -65,7 +67,7 @@ function parseYamlBody(body: Buffer): unknown {
   const deep = nestingError(text);
   if (deep) throw apiErrors.badRequest(`the request body could not be decoded: ${deep}`);
   try {
-    return parseYaml(text);
+    return dropProtoKeys(parseYaml(text));
   } catch (err) {
     throw apiErrors.badRequest(`the request body could not be decoded: ${(err as Error).message}`);
   }
@@ -111,4 +113,13 @@ export function sendError(res: ServerResponse, err: ApiError): void {
     ? { 'Retry-After': String(err.details.retryAfterSeconds) }
     : {};
   sendJson(res, err.code, err.toStatus(), headers);
+}
+
+/** YAML bodies get the same treatment as JSON ones (see parseJson): no `__proto__` keys. */
+function dropProtoKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(dropProtoKeys);
+  if (v === null || typeof v !== 'object') return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) if (k !== '__proto__') out[k] = dropProtoKeys(x);
+  return out;
 }

@@ -472,6 +472,16 @@ export class ResourceService {
         { field: 'patch', message: `Invalid value: ${JSON.stringify(JSON.stringify(body))}: ${decodeError}` },
       ]);
     }
+    for (const field of ['apiVersion', 'kind'] as const) {
+      const v = body[field];
+      if (v !== undefined && v !== null && typeof v !== 'string') {
+        const version = opts.version ?? def.versions[0]!;
+        const got = Array.isArray(v) ? 'array' : typeof v === 'object' ? 'object' : typeof v;
+        throw apiErrors.badRequest(
+          `${def.kind} in version "${version}" cannot be handled as a ${def.kind}: json: cannot unmarshal ${got} into Go struct field .${field} of type string`,
+        );
+      }
+    }
     const obj = clone(body) as unknown as KubeObject;
     if (obj.kind !== undefined && obj.kind !== def.kind) {
       throw apiErrors.badRequest(
