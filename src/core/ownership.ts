@@ -38,10 +38,8 @@ export function writtenByKubemirror(
   keys: MirrorKeys,
   manager = KUBEMIRROR_FIELD_MANAGER,
 ): boolean {
+  // every API server since 1.18 records managedFields (the sandbox too): no entry for us, no proof
   const entries = (live.metadata.managedFields ?? []) as ManagedFieldsEntry[];
-  // An API server that records no managedFields at all (the sandbox until it tracks field managers) leaves
-  // only the labels and annotations as proof; every real server since 1.18 records them.
-  if (entries.length === 0) return true;
   const ours = entries.filter((e) => e?.manager === manager);
   const has = (path: readonly string[]) => ours.some((e) => owns(e.fieldsV1, path));
   return has(['metadata', 'labels', keys.mirror]) && has(['metadata', 'annotations', keys.sourceUid]);

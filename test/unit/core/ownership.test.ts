@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_STRIP_KEYS } from '../../../src/config/config.js';
 import { buildDesiredMirror } from '../../../src/core/desired-mirror.js';
 import { mirrorKeys } from '../../../src/core/keys.js';
-import { classifyExisting, isProvablyMirrorOf, type Ownership } from '../../../src/core/ownership.js';
+import {
+  classifyExisting,
+  isProvablyMirrorOf,
+  type Ownership,
+  writtenByKubemirror,
+} from '../../../src/core/ownership.js';
 import type { KubeObject } from '../../../src/core/types.js';
 import { aSource, asLive } from '../../helpers/builders.js';
 
@@ -83,5 +88,45 @@ describe('isProvablyMirrorOf', () => {
   it('an empty source uid proves nothing', () => {
     const noUid = edited(owned, (o) => (o.metadata.annotations![keys.sourceUid] = ''));
     expect(isProvablyMirrorOf(noUid, 'platform', 'tls', '', keys)).toBe(false);
+  });
+});
+
+describe('writtenByKubemirror', () => {
+  const keys = mirrorKeys();
+  const labelled: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: 'm',
+      namespace: 'app',
+      labels: { [keys.mirror]: 'true' },
+      annotations: { [keys.sourceUid]: 'u' },
+    },
+  };
+  const fields = {
+    'f:metadata': {
+      'f:labels': { [`f:${keys.mirror}`]: {} },
+      'f:annotations': { [`f:${keys.sourceUid}`]: {} },
+    },
+  };
+
+  it('needs kubemirror’s manager to own the mirror label and the source uid', () => {
+    const ours = {
+      ...labelled,
+      metadata: { ...labelled.metadata, managedFields: [{ manager: 'kubemirror', fieldsV1: fields }] },
+    };
+    const copied = {
+      ...labelled,
+      metadata: {
+        ...labelled.metadata,
+        managedFields: [{ manager: 'kubectl-client-side-apply', fieldsV1: fields }],
+      },
+    };
+    expect(writtenByKubemirror(ours, keys)).toBe(true);
+    expect(writtenByKubemirror(copied, keys)).toBe(false);
+  });
+
+  it('an object with no managedFields at all proves nothing (every real server records them)', () => {
+    expect(writtenByKubemirror(labelled, keys)).toBe(false);
   });
 });
