@@ -2,12 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { DEFAULT_CONFIG } from '../config/config.js';
+import { transformLimits } from '../controllers/target-policy.js';
 import { decide } from '../core/decide.js';
 import { type MirrorKeys, mirrorKeys } from '../core/keys.js';
 import { labelKeyError } from '../core/label-selector.js';
 import { readSourceSpec } from '../core/source-spec.js';
 import type { TargetPolicy } from '../core/targeting.js';
-import { compileTransform, DEFAULT_TRANSFORM_LIMITS } from '../core/transform/index.js';
+import { compileTransform } from '../core/transform/index.js';
 import { newTransformCache, transformFor } from '../core/transform-cache.js';
 import type { KubeObject, NamespaceInfo } from '../core/types.js';
 import { checkFlags } from './flag-problems.js';
@@ -231,12 +232,7 @@ function planSource(
       `${id}: mirroring is not on yet (needs label ${keys.enabled}: "true" and annotation ${keys.sync}: "true"); planned as if it were`,
     );
   }
-  const limits = {
-    ...DEFAULT_TRANSFORM_LIMITS,
-    maxRules: DEFAULT_CONFIG.transformMaxRules,
-    maxBytes: DEFAULT_CONFIG.transformMaxBytes,
-    renderTimeoutMs: DEFAULT_CONFIG.transformRenderTimeoutMs,
-  };
+  const limits = transformLimits(DEFAULT_CONFIG);
   const byName = new Map(namespaces.map((n) => [n.name, n]));
   const decision = decide({
     source: src,

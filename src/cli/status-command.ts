@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG } from '../config/config.js';
+import { transformLimits } from '../controllers/target-policy.js';
 import { mirrorKeys } from '../core/keys.js';
 import { parseResourceTypeList, resourceDenyReason } from '../core/resource-policy.js';
 import type { TargetPolicy } from '../core/targeting.js';
-import { DEFAULT_TRANSFORM_LIMITS } from '../core/transform/index.js';
 import { type KubeObject, type ResourceType, resourceTypeId } from '../core/types.js';
 import { classifyApiError } from '../kube/api-errors.js';
 import { DiscoveryManager } from '../kube/discovery.js';
@@ -160,12 +160,7 @@ function parseOptions(args: string[]): StatusOptions | 'help' {
       policy,
       stripKeys: DEFAULT_CONFIG.stripKeys,
       sourceNamespaces: list(values['source-namespaces'] as string[] | undefined),
-      transformLimits: {
-        ...DEFAULT_TRANSFORM_LIMITS,
-        maxRules: DEFAULT_CONFIG.transformMaxRules,
-        maxBytes: DEFAULT_CONFIG.transformMaxBytes,
-        renderTimeoutMs: DEFAULT_CONFIG.transformRenderTimeoutMs,
-      },
+      transformLimits: transformLimits(DEFAULT_CONFIG),
     },
   };
 }
