@@ -31,7 +31,7 @@ export interface ManagedFieldsEntry {
 /** How a list at a path (field names only, list items skipped) merges and is keyed in fieldsV1. */
 export type ListKeys = (
   path: string[],
-) => { type: 'map'; keys: string[] } | { type: 'set' } | { type: 'atomic' };
+) => { type: 'map'; keys: string[]; defaults?: JsonObject } | { type: 'set' } | { type: 'atomic' };
 
 /** A fieldsV1 tree: keys are serialised path elements, "." marks the path itself as a member. */
 type FieldSet = { [pe: string]: FieldSet };
@@ -68,8 +68,12 @@ export const builtinListKeys: ListKeys = (path) => {
     case 'finalizers':
       return parent === 'metadata' ? { type: 'set' } : { type: 'atomic' };
     case 'ports':
-      if (parent === 'spec') return { type: 'map', keys: ['port', 'protocol'] };
-      return { type: 'map', keys: ['containerPort', 'protocol'] };
+      // protocol has `default: TCP` in the OpenAPI, and SMD keys an item that omits a defaulted key field by
+      // the default (typed/helpers.go keyedAssociativeListItemToPathElement), so `{port: 80}` is
+      // `k:{"port":80,"protocol":"TCP"}` and merges with the live, defaulted item
+      if (parent === 'spec')
+        return { type: 'map', keys: ['port', 'protocol'], defaults: { protocol: 'TCP' } };
+      return { type: 'map', keys: ['containerPort', 'protocol'], defaults: { protocol: 'TCP' } };
     default:
       return { type: 'atomic' };
   }
@@ -90,7 +94,16 @@ export function schemaListKeys(schema: unknown): ListKeys {
     const lt = s['x-kubernetes-list-type'];
     if (lt === 'set') return { type: 'set' };
     const keys = s['x-kubernetes-list-map-keys'];
-    if (lt === 'map' && Array.isArray(keys)) return { type: 'map', keys: keys.map(String) };
+    if (lt === 'map' && Array.isArray(keys)) {
+      // key fields with a `default:` key an item that omits them by the default (as for built-ins above)
+      const itemProps = isObject(s.items) && isObject(s.items.properties) ? s.items.properties : {};
+      const defaults: JsonObject = {};
+      for (const k of keys.map(String)) {
+        const p = itemProps[k];
+        if (isObject(p) && p.default !== undefined) defaults[k] = p.default;
+      }
+      return { type: 'map', keys: keys.map(String), defaults };
+    }
     return { type: 'atomic' };
   };
 }
@@ -145,7 +158,10 @@ function itemPe(item: Json, lt: ReturnType<ListKeys>): string | undefined {
   if (lt.type !== 'map' || !isObject(item)) return undefined;
   // serialize-pe.go writes the key fields sorted by name
   const key: JsonObject = {};
-  for (const k of [...lt.keys].sort()) if (item[k] !== undefined) key[k] = item[k]!;
+  for (const k of [...lt.keys].sort()) {
+    const v = item[k] ?? lt.defaults?.[k];
+    if (v !== undefined) key[k] = v;
+  }
   return `k:${JSON.stringify(key)}`;
 }
 

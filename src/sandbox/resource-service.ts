@@ -15,11 +15,21 @@ import {
 } from './crd-schema.js';
 import { applyDefaults } from './defaulting/index.js';
 import { clone, deepEqual, isObject, type JsonObject, jsonPatch, mergePatch } from './json-patches.js';
-import { managerFor, recordUpdate } from './managed-fields.js';
+import {
+  ApplyBadRequest,
+  ApplyConflict,
+  applyWithOwnership,
+  builtinListKeys,
+  conflictStatusParts,
+  fieldManagerErrors,
+  type ManagedFieldsEntry,
+  managerFor,
+  recordUpdate,
+  schemaListKeys,
+} from './managed-fields.js';
 import { carryAllocated, normalize, specChanged, validateCreate, validateUpdate } from './object-rules.js';
 import type { ObjectStore } from './object-store.js';
 import { groupVersion, type ResourceDef, storageKey } from './resource-registry.js';
-import { serverSideApply } from './server-side-apply.js';
 import { strategicMerge } from './strategic-merge.js';
 import { checkDecodes, nullEntriesToZero } from './validation/decode.js';
 import type { DeleteOptions } from './validation/request-options.js';
@@ -95,8 +105,6 @@ const isCrdDef = (def: ResourceDef) =>
  */
 export class ResourceService {
   private ipCounter = 10;
-  /** last server-side-applied configuration per object uid and field manager */
-  private readonly applied = new Map<string, JsonObject>();
 
   constructor(
     private readonly store: ObjectStore,
@@ -120,6 +128,7 @@ export class ResourceService {
     namespace: string | undefined,
     body: unknown,
     opts: WriteOptions = {},
+    applied?: ManagedFieldsEntry[],
   ): KubeObject {
     const obj = this.coerceBody(def, body, opts, 'body');
     if (def.namespaced) {
@@ -172,7 +181,11 @@ export class ResourceService {
     else delete meta.generation;
     carryAllocated(def, obj, obj, () => this.allocateIp());
     if (isCrdDef(def)) crdStatus(obj, timestamp(this.now()));
-    meta.managedFields = this.managedFieldsAfter(def, undefined, obj, opts);
+    // an apply brings the entries its field manager computed (Apply operation); other creates record an Update
+    meta.managedFields = applied
+      ? (applied as unknown as KubeObject['metadata']['managedFields'])
+      : this.managedFieldsAfter(def, undefined, obj, opts);
+    if (meta.managedFields?.length === 0) delete meta.managedFields;
     if (opts.dryRun)
       return { ...obj, metadata: { ...meta, resourceVersion: String(this.store.resourceVersion) } };
     const rv = this.store.nextResourceVersion();
@@ -329,11 +342,18 @@ export class ResourceService {
     const rv = this.store.nextResourceVersion();
     const final = { ...obj, metadata: { ...obj.metadata, resourceVersion: String(rv) } };
     this.store.remove(storageKey(def), final, rv);
-    if (obj.metadata.uid)
-      for (const k of this.applied.keys()) if (k.startsWith(`${obj.metadata.uid}/`)) this.applied.delete(k);
     return final;
   }
 
+  /**
+   * Server-side apply (handlers/patch.go applyPatcher, managedfields' versioncheck.go and structuredmerge.go, SMD
+   * merge/update.go Apply): the field manager merges the configuration into the live object (or into the kind's
+   * zero value when there is none: apply creates), owns exactly the fields of the configuration, removes the
+   * fields it applied before and omits now when nobody else owns them, and refuses (409, one cause per field) to
+   * change fields other managers own unless `force=true`. The result then takes the path every write takes
+   * (decode check, defaulting, admission, validation; dryRun never persists) with the Apply entry already in
+   * `managedFields`, so no Update entry is recorded for it.
+   */
   private apply(
     def: ResourceDef,
     namespace: string | undefined,
@@ -342,35 +362,83 @@ export class ResourceService {
     patch: unknown,
     opts: WriteOptions,
   ): KubeObject {
-    if (!opts.fieldManager)
-      throw apiErrors.badRequest('PATCH, actionType apply requires fieldManager to be set');
-    if (!isObject(patch)) throw apiErrors.badRequest('apply patch body must be an object');
-    const applied = clone(patch);
-    if (!old) {
-      const created = this.create(
-        def,
-        namespace,
-        { ...applied, metadata: { ...(applied.metadata as object), name } },
-        opts,
+    // validation.go ValidatePatchOptions → 422 PatchOptions.meta.k8s.io "" is invalid
+    const optionErrors = fieldManagerErrors(opts.fieldManager, true);
+    if (optionErrors.length > 0) {
+      throw apiErrors.invalid(
+        'meta.k8s.io',
+        'PatchOptions',
+        '',
+        optionErrors.map((e) => {
+          const [field, ...rest] = e.split(': ');
+          const message = rest.join(': ');
+          const type = message.startsWith('Required value')
+            ? 'FieldValueRequired'
+            : message.startsWith('Too long')
+              ? 'FieldValueTooLong'
+              : 'FieldValueInvalid';
+          return { field: field!, message, type };
+        }),
       );
-      if (!opts.dryRun) this.applied.set(`${created.metadata.uid}/${opts.fieldManager}`, applied);
-      return created;
     }
-    const key = `${old.metadata.uid}/${opts.fieldManager}`;
-    const merged = serverSideApply(
-      clone(old) as unknown as JsonObject,
-      applied,
-      this.applied.get(key),
-      def.strategicMerge,
-    );
-    const next = this.coerceBody(def, merged, opts, 'patch');
+    if (!isObject(patch)) throw apiErrors.badRequest('apply patch body must be an object');
+    const version = opts.version ?? def.versions[0]!;
+    // versioncheck.go: the configuration's group/version/kind must be the request's
+    const sentGv = typeof patch.apiVersion === 'string' ? patch.apiVersion : '';
+    const sentKind = typeof patch.kind === 'string' ? patch.kind : '';
+    const [sentGroup, sentVersion] = sentGv.includes('/') ? sentGv.split('/', 2) : ['', sentGv];
+    if (sentGroup !== def.group || sentVersion !== version || sentKind !== def.kind)
+      throw apiErrors.badRequest(`invalid object type: ${sentGroup}/${sentVersion}, Kind=${sentKind}`);
+    const config = clone(patch) as unknown as KubeObject;
+    if (!isObject(config.metadata)) config.metadata = { name: '' };
+    // handlers/patch.go checkName: the applied object names the object of the URL
+    const sentName = config.metadata.name ?? '';
+    if (sentName !== name && !(old && sentName === '')) {
+      throw apiErrors.badRequest(
+        `the name of the object (${sentName}) does not match the name on the URL (${name})`,
+      );
+    }
+    const cr = this.customResourceRules(def);
+    let result: { object: KubeObject; managedFields: ManagedFieldsEntry[] };
+    try {
+      result = applyWithOwnership({
+        live: old,
+        config,
+        force: opts.force === true,
+        manager: opts.fieldManager!,
+        apiVersion: groupVersion(def.group, version),
+        time: timestamp(this.now()),
+        listKeys: cr ? schemaListKeys(cr.schema) : builtinListKeys,
+        statusSubresource: cr ? cr.statusSubresource : def.statusSubresource,
+        ...(opts.subresource === 'status' ? { subresource: 'status' } : {}),
+      });
+    } catch (err) {
+      if (err instanceof ApplyConflict) {
+        // errors.NewApplyConflict: reason Conflict, details with the causes only
+        const parts = conflictStatusParts(err);
+        throw new ApiError(409, 'Conflict', parts.message, { causes: parts.causes });
+      }
+      if (err instanceof ApplyBadRequest) throw apiErrors.badRequest(err.message);
+      throw err;
+    }
+    if (!old) {
+      const created = { ...result.object, metadata: { ...result.object.metadata } };
+      delete created.metadata.managedFields;
+      return this.create(def, namespace, created, opts, result.managedFields);
+    }
+    const next = this.coerceBody(def, result.object, opts, 'patch');
+    next.metadata.name = name;
     if (next.metadata.resourceVersion === old.metadata.resourceVersion) delete next.metadata.resourceVersion;
-    const result = this.commitUpdate(def, old, next, opts);
-    if (!opts.dryRun) this.applied.set(key, applied);
-    return result;
+    return this.commitUpdate(def, old, next, opts, result.managedFields);
   }
 
-  private commitUpdate(def: ResourceDef, old: KubeObject, sent: KubeObject, opts: WriteOptions): KubeObject {
+  private commitUpdate(
+    def: ResourceDef,
+    old: KubeObject,
+    sent: KubeObject,
+    opts: WriteOptions,
+    applied?: ManagedFieldsEntry[],
+  ): KubeObject {
     let next = sent;
     const rv = next.metadata.resourceVersion;
     if (rv !== undefined && rv !== '' && rv !== old.metadata.resourceVersion)
@@ -413,16 +481,24 @@ export class ResourceService {
     validateUpdate(def, old, next);
     if (cr) this.throwIfInvalidCustomResource(def, cr, next);
     next.metadata.resourceVersion = old.metadata.resourceVersion;
-    // a write that changes nothing else changes no managedFields either: the stored object stays as it is
     const sentManagedFields = next.metadata.managedFields;
-    next.metadata.managedFields = old.metadata.managedFields;
-    if (deepEqual(next, old)) return old;
-    next.metadata.managedFields = this.managedFieldsAfter(
-      def,
-      old,
-      { ...next, metadata: { ...next.metadata, managedFields: sentManagedFields } },
-      opts,
-    );
+    if (applied) {
+      // an apply's entries come from its field manager; a second manager applying the values already there
+      // changes only managedFields, and that is a change (a new resourceVersion), as on a real server
+      next.metadata.managedFields = applied as unknown as KubeObject['metadata']['managedFields'];
+      if (applied.length === 0) delete next.metadata.managedFields;
+      if (deepEqual(next, old)) return old;
+    } else {
+      // a write that changes nothing else changes no managedFields either: the stored object stays as it is
+      next.metadata.managedFields = old.metadata.managedFields;
+      if (deepEqual(next, old)) return old;
+      next.metadata.managedFields = this.managedFieldsAfter(
+        def,
+        old,
+        { ...next, metadata: { ...next.metadata, managedFields: sentManagedFields } },
+        opts,
+      );
+    }
     // a /status write never bumps; a custom resource without status subresource bumps on a status change too
     const bumps =
       opts.subresource !== 'status' &&
