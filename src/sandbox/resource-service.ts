@@ -30,8 +30,8 @@ import {
 import { carryAllocated, normalize, specChanged, validateCreate, validateUpdate } from './object-rules.js';
 import type { ObjectStore } from './object-store.js';
 import { groupVersion, type ResourceDef, storageKey } from './resource-registry.js';
-import { strategicMerge } from './strategic-merge.js';
-import { checkDecodes, nullEntriesToZero } from './validation/decode.js';
+import { StrategicMergeError, strategicMerge } from './strategic-merge.js';
+import { checkDecodes, nullEntriesToZero, nullItemsToZero } from './validation/decode.js';
 import type { DeleteOptions } from './validation/request-options.js';
 
 export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
@@ -252,7 +252,22 @@ export class ResourceService {
           'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
         );
       }
-      patched = strategicMerge(base, patch as JsonObject);
+      try {
+        patched = strategicMerge(base, patch as JsonObject);
+      } catch (err) {
+        if (!(err instanceof StrategicMergeError)) throw err;
+        // handlers/patch.go interpretStrategicMergePatchError
+        if (err.kind === 'badRequest') throw apiErrors.badRequest(err.message);
+        if (err.kind === 'invalid')
+          throw new ApiError(
+            422,
+            'Invalid',
+            `the server rejected our request due to an error in our request: ${err.message}`,
+            { causes: [{ message: err.message }] },
+          );
+        // any other SMP error is a plain Go error: ErrorToAPIStatus makes it a 500 with no reason
+        throw new ApiError(500, '', err.message);
+      }
     }
     const next = this.coerceBody(def, patched, opts, 'patch');
     next.metadata.name = name;
@@ -567,6 +582,7 @@ export class ResourceService {
     if (!isObject(obj.metadata)) obj.metadata = { name: '' };
     nullEntriesToZero(obj.metadata.labels);
     nullEntriesToZero(obj.metadata.annotations);
+    if (def.crdName === undefined) nullItemsToZero(obj);
     if (def.crdName === undefined && (def.kind === 'ConfigMap' || def.kind === 'Secret')) {
       nullEntriesToZero(def.kind === 'ConfigMap' ? obj.data : obj.stringData);
     }

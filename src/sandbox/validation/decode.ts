@@ -25,9 +25,9 @@ const int64: GoType = { t: 'int', bits: 64 };
 const microtime: GoType = { t: 'microtime' };
 const mapOf = (of: GoType): GoType => ({ t: 'map', of });
 const arrayOf = (of: GoType): GoType => ({ t: 'array', of });
-const struct = (name: string, fields: Record<string, GoType>): GoType => ({ t: 'struct', name, fields });
+const struct = (name: string, fields: Record<string, GoType>) => ({ t: 'struct' as const, name, fields });
 
-const OBJECT_META = struct('ObjectMeta', {
+const OBJECT_META: { t: 'struct'; name: string; fields: Record<string, GoType> } = struct('ObjectMeta', {
   name: str,
   generateName: str,
   namespace: str,
@@ -203,7 +203,8 @@ function check(v: unknown, t: GoType, structName: string, path: string): string 
     default:
       if (jsonKind(v) !== 'object') return mismatch();
       for (const [k, item] of Object.entries(v as object)) {
-        const ft = t.fields[k];
+        // own keys only: a body key `constructor` or `toString` is not a field of the struct
+        const ft = Object.hasOwn(t.fields, k) ? t.fields[k] : undefined;
         if (!ft) continue;
         const err = check(item, ft, t.name, `${path}.${k}`);
         if (err) return err;
@@ -214,13 +215,27 @@ function check(v: unknown, t: GoType, structName: string, path: string): string 
 
 /** Throws the real server's 400 when a built-in object's body does not decode into its Go type. */
 export function checkDecodes(def: ResourceDef, version: string, body: Record<string, unknown>): void {
-  if (def.crdName !== undefined) return;
+  if (def.crdName !== undefined) {
+    // a custom resource is unstructured, but its metadata is still decoded into ObjectMeta
+    // (apiextensions-apiserver schema/objectmeta GetObjectMetaWithOptions: json.Unmarshal of .metadata alone)
+    const meta = body.metadata;
+    if (meta === undefined || meta === null || typeof meta !== 'object' || Array.isArray(meta)) return;
+    for (const [k, v] of Object.entries(meta)) {
+      const t = Object.hasOwn(OBJECT_META.fields, k) ? OBJECT_META.fields[k] : undefined;
+      const err = t ? check(v, t, 'ObjectMeta', k) : undefined;
+      if (err)
+        throw apiErrors.badRequest(
+          `${def.kind} in version "${version}" cannot be handled as a ${def.kind}: ${err}`,
+        );
+    }
+    return;
+  }
   const fields: Record<string, GoType> = {
     metadata: OBJECT_META,
     ...(KINDS[`${def.group}/${def.kind}`] ?? {}),
   };
   for (const [k, v] of Object.entries(body)) {
-    const t = fields[k];
+    const t = Object.hasOwn(fields, k) ? fields[k] : undefined;
     if (!t) continue;
     const err = check(v, t, def.kind, k);
     if (err) {
@@ -235,4 +250,46 @@ export function checkDecodes(def: ResourceDef, version: string, body: Record<str
 export function nullEntriesToZero(map: unknown): void {
   if (map && typeof map === 'object' && !Array.isArray(map))
     for (const [k, v] of Object.entries(map)) if (v === null) (map as Record<string, unknown>)[k] = '';
+}
+
+/**
+ * Lists of structs in the built-in kinds (k8s.io/api): a `null` item decodes to the zero struct, so `ports: [null]`
+ * is a port with every field empty (then defaulted and validated), not a crash. Lists of strings: `null` → "".
+ */
+const STRUCT_LISTS = new Set([
+  'containers',
+  'initContainers',
+  'ephemeralContainers',
+  'env',
+  'envFrom',
+  'volumes',
+  'volumeMounts',
+  'volumeDevices',
+  'imagePullSecrets',
+  'hostAliases',
+  'conditions',
+  'ownerReferences',
+  'topologySpreadConstraints',
+  'tolerations',
+  'ports',
+  'rules',
+  'subjects',
+  'resourceClaims',
+]);
+const STRING_LISTS = new Set(['finalizers', 'clusterIPs', 'ipFamilies', 'externalIPs', 'command', 'args']);
+
+export function nullItemsToZero(v: unknown, depth = 0): void {
+  if (depth > 64 || v === null || typeof v !== 'object') return;
+  if (Array.isArray(v)) {
+    for (const x of v) nullItemsToZero(x, depth + 1);
+    return;
+  }
+  const o = v as Record<string, unknown>;
+  for (const [k, child] of Object.entries(o)) {
+    if (Array.isArray(child)) {
+      if (STRUCT_LISTS.has(k)) for (let i = 0; i < child.length; i++) if (child[i] === null) child[i] = {};
+      if (STRING_LISTS.has(k)) for (let i = 0; i < child.length; i++) if (child[i] === null) child[i] = '';
+    }
+    if (k !== 'data' && k !== 'stringData' && k !== 'binaryData') nullItemsToZero(child, depth + 1);
+  }
 }
