@@ -99,13 +99,15 @@ export function sendJson(
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  const text = JSON.stringify(body);
+  // a Buffer, so Node writes the header block as latin1 (byte for byte): a header value given as the latin1 form of
+  // UTF-8 bytes (warnings naming non-ASCII fields) reaches the client as those UTF-8 bytes, as Go sends them
+  const bytes = Buffer.from(JSON.stringify(body), 'utf8');
   res.writeHead(code, {
     'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(text),
+    'Content-Length': bytes.length,
     ...headers,
   });
-  res.end(text);
+  res.end(bytes);
 }
 
 export function sendError(res: ServerResponse, err: ApiError): void {

@@ -79,6 +79,18 @@ function partialMetadataList(
   };
 }
 
+/**
+ * apimachinery util/net/http.go NewWarningHeader + makeQuotedString: `299 - "<text>"` with only `"` and `\` escaped,
+ * everything else as it is; Go writes the UTF-8 bytes of the value raw (CR and LF become spaces, net/http
+ * headerNewlineToSpace), so the value is handed to Node as those bytes (latin1), other control characters as spaces.
+ */
+function warningHeader(text: string): string {
+  const quoted = `"${text.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is replaced
+  const value = `299 - ${quoted}`.replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, ' ');
+  return Buffer.from(value, 'utf8').toString('latin1');
+}
+
 /** Serves one request on a resource (verb already known); throws ApiError for failures. */
 export async function handleResource(
   req: IncomingMessage,
@@ -123,11 +135,7 @@ export async function handleResource(
   });
   /** the response's `Warning` headers (RFC 7234 style, code 299, as the apiserver's warning recorder writes) */
   const warn = (opts: WriteOptions) => {
-    if (opts.warnings?.length)
-      res.setHeader(
-        'Warning',
-        opts.warnings.map((w) => `299 - ${JSON.stringify(w)}`),
-      );
+    if (opts.warnings?.length) res.setHeader('Warning', opts.warnings.map(warningHeader));
   };
 
   switch (r.verb) {

@@ -778,6 +778,18 @@ const REGRESSIONS: { name: string; a: Attempt; code: number; message?: string | 
 ];
 
 describe('fuzz regressions', () => {
+  it('a warning about a non-ASCII unknown field is sent as its UTF-8 bytes, quoted as apimachinery quotes it', async () => {
+    await reseed();
+    const res = await fetch(`${sandbox.url}/apis/fuzz.example.com/v1/namespaces/${NS}/widgets/w`, {
+      method: 'PATCH',
+      headers: { 'Content-Type': 'application/merge-patch+json' },
+      body: JSON.stringify({ 'ü💥': true, 'q"\\': 1 }),
+    });
+    expect(res.status).toBe(200);
+    const warning = Buffer.from(res.headers.get('warning') ?? '', 'latin1').toString('utf8');
+    expect(warning).toBe(String.raw`299 - "unknown field \"ü💥\"", 299 - "unknown field \"q\"\\\""`);
+  });
+
   it.each(REGRESSIONS)('$name', async ({ a, code, message }) => {
     await reseed();
     const res = await fetch(`${sandbox.url}${a.path}`, {
