@@ -121,7 +121,7 @@ export function classifyApiError(err: unknown): ApiError {
   if (err instanceof KubemirrorError && err.reason === 'Transient') {
     return new ApiError('Transient', 0, shorten(err.message), { cause: err });
   }
-  const code = typeof (err as { code?: unknown })?.code === 'number' ? (err as { code: number }).code : 0;
+  const code = httpCodeOf(err);
   if (code === 0) {
     const msg = err instanceof Error ? err.message : String(err);
     const sysCode = (err as { code?: unknown })?.code;
@@ -136,6 +136,33 @@ export function classifyApiError(err: unknown): ApiError {
     ...(status.reason ? { statusReason: status.reason } : {}),
     causes: causesOf(status),
   });
+}
+
+/** The HTTP status an error carries: `code` (client-node's ApiException), `statusCode` (its Watch), or 0. */
+function httpCodeOf(err: unknown): number {
+  const e = err as { code?: unknown; statusCode?: unknown } | null | undefined;
+  if (typeof e?.code === 'number') return e.code;
+  if (typeof e?.statusCode === 'number') return e.statusCode;
+  return 0;
+}
+
+/**
+ * The error for an API response that is not 2xx: `what` (`GET /api/v1/...`) leads the message, the Status
+ * body gives reason, message and causes.
+ */
+export function apiErrorFromResponse(code: number, body: unknown, what: string): ApiError {
+  const status = parseStatus(body);
+  const message = shorten(`${what}: ${code} ${status.message ?? ''}`.trim());
+  return new ApiError(reasonFor(code, status.reason), code, message, {
+    ...(status.reason ? { statusReason: status.reason } : {}),
+    causes: causesOf(status),
+  });
+}
+
+/** The error a watch's ERROR event carries: its Status object (`code` 410 = Gone, and so on). */
+export function apiErrorFromWatchStatus(status: unknown, what: string): ApiError {
+  const s = parseStatus(status);
+  return apiErrorFromResponse(typeof s.code === 'number' ? s.code : 0, s, what);
 }
 
 function reasonFor(code: number, statusReason: string | undefined): ApiErrorReason {

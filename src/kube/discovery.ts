@@ -1,6 +1,7 @@
 import { KubemirrorError } from '../core/errors.js';
 import { type ResourceType, resourceTypeId } from '../core/types.js';
 import { type Clock, sleep, systemClock } from '../runtime/clock.js';
+import { classifyApiError } from './api-errors.js';
 import type { KubeClient } from './kube-client.js';
 
 /** A `--resource-types` entry, already parsed. */
@@ -250,7 +251,7 @@ export class DiscoveryManager {
         try {
           list = await this.get<ApiResourceList>(groupVersionPath(group, version));
         } catch (err) {
-          if ((err as { statusCode?: number }).statusCode === 404) {
+          if (classifyApiError(err).reason === 'NotFound') {
             for (const entry of entries)
               report.unresolved.push({
                 entry,

@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubemirrorError } from '../core/errors.js';
+import { apiErrorFromResponse } from './api-errors.js';
 
 /**
  * Called once per API request made through our wrappers, with the Kubernetes verb (get, list, watch, create,
@@ -80,30 +81,6 @@ export function loadKubeConfig(src: KubeConfigSource): { kc: KubeConfig; origin:
   return { kc, origin };
 }
 
-/** The Status object the API server returns with errors. */
-export interface KubeStatus {
-  kind?: 'Status';
-  status?: string;
-  message?: string;
-  reason?: string;
-  code?: number;
-  details?: { name?: string; group?: string; kind?: string; retryAfterSeconds?: number; causes?: unknown[] };
-}
-
-/** An HTTP error from the API server; `reason` is the Status reason (`NotFound`, `Conflict`, `Expired`…). */
-export class KubeApiError extends KubemirrorError {
-  readonly statusCode: number;
-  /** same as statusCode, under the names classifyApiError reads (`code`, `body`) */
-  readonly code: number;
-  readonly body: KubeStatus | undefined;
-  constructor(statusCode: number, status: KubeStatus | undefined, what: string) {
-    super(status?.reason || `HTTP${statusCode}`, `${what}: ${statusCode} ${status?.message ?? ''}`.trim());
-    this.statusCode = statusCode;
-    this.code = statusCode;
-    this.body = status;
-  }
-}
-
 export interface KubeRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** absolute API path, e.g. `/api/v1/namespaces/default/secrets` */
@@ -120,7 +97,7 @@ export interface KubeRequest {
 
 /**
  * The one HTTP path to the API server for generic (any resource type) calls: applies the kubeconfig's auth and
- * TLS, keeps connections alive, counts every request, and turns error responses into `KubeApiError`.
+ * TLS, keeps connections alive, counts every request, and turns error responses into `ApiError`.
  */
 export class KubeClient {
   readonly kc: KubeConfig;
@@ -173,7 +150,7 @@ export class KubeClient {
     this.count(req.verb, req.resource, String(status));
     const body = parseJson(text);
     if (status >= 200 && status < 300) return body as T;
-    throw new KubeApiError(status, body as KubeStatus | undefined, `${req.method} ${req.path}`);
+    throw apiErrorFromResponse(status, body, `${req.method} ${req.path}`);
   }
 
   /** Closes idle keep-alive connections. */

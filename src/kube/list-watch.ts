@@ -2,6 +2,7 @@ import { Watch } from '@kubernetes/client-node';
 import type { KubeObject, ResourceType } from '../core/types.js';
 import { apiVersionOf } from '../core/types.js';
 import type { ListPage, ListWatch, WatchHandle } from '../runtime/list-watch.js';
+import { apiErrorFromWatchStatus, classifyApiError } from './api-errors.js';
 import type { KubeClient } from './kube-client.js';
 
 /**
@@ -64,8 +65,13 @@ export function kubeListWatch<T extends KubeObject = KubeObject>(
       const done = (err?: unknown) => {
         if (finished) return;
         finished = true;
-        if (err) count(codeOf(err));
-        onDone(err ?? undefined);
+        if (!err) {
+          onDone();
+          return;
+        }
+        const apiErr = classifyApiError(err);
+        count(apiErr.code ? String(apiErr.code) : '<error>');
+        onDone(apiErr);
       };
       let controller: AbortController;
       try {
@@ -78,7 +84,10 @@ export function kubeListWatch<T extends KubeObject = KubeObject>(
             timeoutSeconds: o.timeoutSeconds,
           },
           (type, obj) => {
-            if (!finished) onEvent(type, obj);
+            if (finished) return;
+            // An ERROR event ends the watch with the Status it carries (410 Expired = relist)
+            if (type === 'ERROR') done(apiErrorFromWatchStatus(obj, `WATCH ${path}`));
+            else onEvent(type, obj);
           },
           done,
         );
@@ -96,9 +105,4 @@ export function kubeListWatch<T extends KubeObject = KubeObject>(
       };
     },
   };
-}
-
-function codeOf(err: unknown): string {
-  const code = (err as { statusCode?: unknown })?.statusCode;
-  return typeof code === 'number' ? String(code) : '<error>';
 }

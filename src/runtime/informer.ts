@@ -34,14 +34,6 @@ export interface InformerOptions<T> {
   onHandlerError?: (err: unknown) => void;
 }
 
-export class WatchFailedError extends KubemirrorError {
-  readonly statusCode: number | undefined;
-  constructor(statusCode: number | undefined, message: string) {
-    super(statusCode === 410 ? 'Gone' : 'WatchFailed', message);
-    this.statusCode = statusCode;
-  }
-}
-
 type WatchEnd = { reason: RestartReason | 'stopped'; err?: unknown; events: number };
 
 /**
@@ -294,13 +286,6 @@ export class Informer<T extends InformedObject> {
       }
       const onEvent = (type: string, raw: unknown) => {
         if (finished) return;
-        if (type === 'ERROR') {
-          const code = statusCodeOf(raw);
-          const message = (raw as { message?: string } | null)?.message ?? 'watch error event';
-          const err = new WatchFailedError(code, message);
-          finish(code === 410 ? { reason: 'gone', err } : { reason: 'error', err });
-          return;
-        }
         events++;
         this.markHealthy();
         this.applyEvent(type, raw as T);
@@ -328,7 +313,7 @@ export class Informer<T extends InformedObject> {
             this.backoff.forget('restart');
             this.markHealthy();
           },
-          (err) => onDone(err ?? new WatchFailedError(undefined, 'watch failed')),
+          (err) => onDone(err ?? new KubemirrorError('WatchFailed', 'watch failed')),
         );
     });
   }

@@ -21,7 +21,7 @@ export interface WatchOptions {
   timeoutSeconds?: number;
 }
 
-export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
 
 export interface WatchHandle {
   abort(): void;
@@ -42,12 +42,12 @@ export interface ListWatch<T> {
   ): Promise<WatchHandle>;
 }
 
-/** HTTP status of an error from a list or watch, if it has one (`statusCode`, `code` or a Status body). */
+/**
+ * HTTP status of an error from a list or watch. The contract for ListWatch implementations: an error that came
+ * from the server carries it as a numeric `code` (the Kubernetes edge passes `ApiError`s, whose `code` it is),
+ * and a watch's ERROR event is delivered as such an error through `onDone`, never as an event.
+ */
 export function statusCodeOf(err: unknown): number | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  const e = err as { statusCode?: unknown; code?: unknown; status?: { code?: unknown } };
-  if (typeof e.statusCode === 'number') return e.statusCode;
-  if (typeof e.code === 'number') return e.code;
-  if (typeof e.status?.code === 'number') return e.status.code;
-  return undefined;
+  const code = (err as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'number' && code > 0 ? code : undefined;
 }

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ResourceType, resourceTypeId } from '../../src/core/types.js';
+import { apiErrorFromResponse } from '../../src/kube/api-errors.js';
 import { type DiscoveryChange, DiscoveryManager } from '../../src/kube/discovery.js';
-import { KubeApiError, KubeClient, loadKubeConfig } from '../../src/kube/kube-client.js';
+import { KubeClient, loadKubeConfig } from '../../src/kube/kube-client.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox.js';
 
 let sandbox: Sandbox;
@@ -180,7 +181,7 @@ describe('DiscoveryManager against the sandbox', () => {
       request: <T>(req: Parameters<KubeClient['request']>[0]) =>
         failPrefix !== null && req.path.startsWith(failPrefix)
           ? Promise.reject(
-              new KubeApiError(503, { reason: 'ServiceUnavailable', code: 503 }, `GET ${req.path}`),
+              apiErrorFromResponse(503, { reason: 'ServiceUnavailable', code: 503 }, `GET ${req.path}`),
             )
           : client.request<T>(req),
     };

@@ -37,7 +37,8 @@ class FakeListWatch implements ListWatch<Obj> {
   }
 }
 
-const httpError = (statusCode: number) => Object.assign(new Error(`HTTP ${statusCode}`), { statusCode });
+/** what the Kubernetes edge hands the informer: an error carrying the HTTP status as `code` (ApiError) */
+const httpError = (code: number) => Object.assign(new Error(`HTTP ${code}`), { code });
 
 function setup(lw: FakeListWatch) {
   const events: string[] = [];
@@ -58,7 +59,7 @@ function setup(lw: FakeListWatch) {
 }
 
 describe('Informer (fake ListWatch)', () => {
-  it('treats an ERROR event with code 410 as Gone: relists and emits only the difference', async () => {
+  it('treats a watch ending with code 410 as Gone: relists and emits only the difference', async () => {
     const lw = new FakeListWatch();
     lw.lists.push(() => ({ items: [obj('a', '1'), obj('b', '2')], resourceVersion: '10' }));
     lw.lists.push(() => ({ items: [obj('a', '1'), obj('b', '7'), obj('c', '8')], resourceVersion: '20' }));
@@ -69,7 +70,7 @@ describe('Informer (fake ListWatch)', () => {
     lw.current!.emit('BOOKMARK', { metadata: { resourceVersion: '15' } });
     expect(inf.lastResourceVersion()).toBe('15');
     events.length = 0;
-    lw.current!.emit('ERROR', { kind: 'Status', code: 410, reason: 'Expired', message: 'too old' });
+    lw.current!.end(httpError(410));
     await until(() => lw.watchCalls.length === 2);
     expect(restarts).toEqual(['gone']);
     expect(events).toEqual(['update b 2->7', 'add c']);
