@@ -5,8 +5,9 @@ import { type ResourceType, resourceTypeId } from '../core/types.js';
 import { DiscoveryManager } from '../kube/discovery.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import { type Clock, sleep, systemClock } from '../runtime/clock.js';
-import type { TypeEntry, TypeSource } from './controller.js';
+import type { TypeSource } from './cluster-cache.js';
 import type { LiveConfig } from './live-config.js';
+import type { TypeEntry } from './watched-type.js';
 
 /**
  * Denied kinds whose sources are still watched (label-filtered, so cheap) only to refuse them with a clear
