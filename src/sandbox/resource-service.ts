@@ -32,6 +32,7 @@ import type { ObjectStore } from './object-store.js';
 import { groupVersion, type ResourceDef, storageKey } from './resource-registry.js';
 import { StrategicMergeError, strategicMerge } from './strategic-merge.js';
 import { checkDecodes, nullEntriesToZero, nullItemsToZero } from './validation/decode.js';
+import { dropUnknownFields } from './validation/known-fields.js';
 import type { DeleteOptions } from './validation/request-options.js';
 
 export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
@@ -413,6 +414,18 @@ export class ResourceService {
         `the name of the object (${sentName}) does not match the name on the URL (${name})`,
       );
     }
+    // structuredmerge.go Apply: a configuration field the type does not declare fails the typed conversion with a
+    // plain error, which the real server answers as a 500 without reason (kubernetes/kubernetes#122480, #139253)
+    const undeclared = dropUnknownFields(def, clone(config) as unknown as JsonObject);
+    if (undeclared.length > 0) {
+      const errs = undeclared.map((f) => `${f.smdPath}: field not declared in schema`);
+      const gvk = `${def.group}/${version}, Kind=${def.kind}`;
+      throw new ApiError(
+        500,
+        '',
+        `failed to create typed patch object (${config.metadata.namespace ?? ''}/${sentName}; ${gvk}): ${errs.length === 1 ? errs[0] : ['errors:', ...errs.map((e) => `  ${e}`)].join('\n')}`,
+      );
+    }
     const cr = this.customResourceRules(def);
     let result: { object: KubeObject; managedFields: ManagedFieldsEntry[] };
     try {
@@ -574,6 +587,7 @@ export class ResourceService {
       }
     }
     const obj = clone(body) as unknown as KubeObject;
+    this.reportUnknownFields(def, obj, body, opts, from);
     if (obj.kind !== undefined && obj.kind !== def.kind) {
       throw apiErrors.badRequest(
         `the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${groupVersion(def.group, def.versions[0]!)}) or kind ${String(obj.kind)} is not ${def.kind}`,
@@ -613,6 +627,37 @@ export class ResourceService {
       statusSubresource: def.statusSubresource,
       ...(opts.subresource === 'status' ? { subresource: 'status' } : {}),
     }) as unknown as KubeObject['metadata']['managedFields'];
+  }
+
+  /**
+   * Unknown fields of a built-in kind (validation/known-fields.ts; kinds it does not describe keep every field): the
+   * decoder drops them, and fieldValidation says what the client hears (handlers/rest.go, create.go, update.go,
+   * patch.go): Warn (the default) a `unknown field "<path>"` warning each, Ignore nothing, Strict a 400
+   * `strict decoding error` for a body, the 422 `patch: Invalid value` of handlers/patch.go for a patch result.
+   */
+  private reportUnknownFields(
+    def: ResourceDef,
+    obj: KubeObject,
+    body: JsonObject,
+    opts: WriteOptions,
+    from: 'body' | 'patch',
+  ): void {
+    const unknown = dropUnknownFields(def, obj as unknown as JsonObject);
+    if (unknown.length === 0) return;
+    const mode = opts.fieldValidation ?? 'Warn';
+    const texts = unknown.map((f) => `unknown field ${JSON.stringify(f.path)}`);
+    if (mode === 'Warn') opts.warnings?.push(...texts);
+    if (mode !== 'Strict') return;
+    const strict = `strict decoding error: ${texts.join(', ')}`;
+    if (from === 'body') {
+      const version = opts.version ?? def.versions[0]!;
+      throw apiErrors.badRequest(
+        `${def.kind} in version "${version}" cannot be handled as a ${def.kind}: ${strict}`,
+      );
+    }
+    throw apiErrors.invalid('', '', '', [
+      { field: 'patch', message: `Invalid value: ${JSON.stringify(JSON.stringify(body))}: ${strict}` },
+    ]);
   }
 
   /** The CRD's rules for a custom resource's writes; undefined for built-ins. */

@@ -460,6 +460,14 @@ const SMP_PLAIN_ERRORS = [
   /^The order in patch list:/,
   /^runtime error: /,
 ];
+// structuredmerge.go Apply: an apply configuration with a field the type does not declare is a plain error too
+// (kubernetes/kubernetes#122480, #139253)
+const APPLY_UNDECLARED = /^failed to create typed patch object \(/;
+const isApplyUndeclared = (a: Attempt, status: Json) =>
+  a.method === 'PATCH' &&
+  a.headers['Content-Type'] === 'application/apply-patch+yaml' &&
+  status.reason === undefined &&
+  APPLY_UNDECLARED.test(String(status.message));
 const isSmpPlainError = (a: Attempt, status: Json) =>
   a.method === 'PATCH' &&
   a.headers['Content-Type'] === 'application/strategic-merge-patch+json' &&
@@ -508,7 +516,7 @@ async function send(a: Attempt): Promise<string | undefined> {
     const documented =
       (res.status === 500 && a.method === 'POST' && String(status.message).includes(RV_ON_CREATE)) ||
       (res.status === 504 && a.method === 'GET' && String(status.message).includes(TOO_LARGE_RV)) ||
-      (res.status === 500 && isSmpPlainError(a, status));
+      (res.status === 500 && (isSmpPlainError(a, status) || isApplyUndeclared(a, status)));
     if (res.status >= 500 && !documented) return `${res.status}: ${status.message}`;
     if (res.status >= 300 && res.status < 400) return `unexpected ${res.status}`;
     return undefined;
