@@ -218,6 +218,8 @@ function controllerHooks(metrics: Metrics, log: Logger): ControllerHooks {
     syncError: (c, reason) => metrics.syncError(c, reason),
     conflict: (r) => metrics.conflict(r),
     drift: (r) => metrics.driftCorrected(r),
+    fightStarted: (r) => metrics.fightStarted(r),
+    mirrorsFighting: (r, n) => metrics.setMirrorsFighting(r, n),
     transformSkipped: (r) => log.debug({ resource: r }, 'transform rule skipped'),
     mirrors: (r, n) => metrics.setMirrorResources(r, n),
     watchRestart: (r, reason) => metrics.watchRestarted(r, reason),

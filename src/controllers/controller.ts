@@ -15,6 +15,7 @@ import { WorkerPool } from '../runtime/worker-pool.js';
 import { ClusterCache, type TypeSource } from './cluster-cache.js';
 import { type MapperDeps, sourceOfMirrorEvent, sourcesAffectedByNamespace } from './event-mappers.js';
 import type { LiveConfig } from './live-config.js';
+import { MirrorMemory } from './mirror-memory.js';
 import { OwnWrites } from './own-writes.js';
 import { parseSourceKey, sourceKey } from './source-key.js';
 import { SourceReconciler } from './source-reconciler.js';
@@ -32,6 +33,10 @@ export interface ControllerHooks {
   syncError(controller: ControllerName, reason: string): void;
   conflict(resource: string): void;
   drift(resource: string): void;
+  /** a mirror was found fighting another writer (kubemirror_fights_total) */
+  fightStarted(resource: string): void;
+  /** how many mirrors of a resource are fighting now (kubemirror_mirrors_fighting) */
+  mirrorsFighting(resource: string, count: number): void;
   transformSkipped(resource: string): void;
   mirrors(resource: string, count: number): void;
   watchRestart(resource: string, reason: RestartReason): void;
@@ -78,6 +83,7 @@ export class Controller {
     const mirror = w?.mirrors?.get(`${ns}/${name}`);
     if (w && mirror) this.mirrorChanged(w, mirror);
   });
+  private readonly memory: MirrorMemory;
   /** see SourceReconcilerDeps.occupants */
   private readonly occupants = new Map<string, { object: KubeObject; seenAt: number }>();
 
@@ -112,6 +118,10 @@ export class Controller {
       metrics: d.hooks.queue('source'),
     });
     this.specs = new SpecCache(this.keys);
+    this.memory = new MirrorMemory(this.keys, (typeId, n) => {
+      const w = this.cache.watched(typeId);
+      if (w) d.hooks.mirrorsFighting(w.type.plural, n);
+    });
     this.mapper = {
       config: () => this.d.config.get(),
       keys: this.keys,
@@ -223,6 +233,7 @@ export class Controller {
       }),
       status: this.status,
       ownWrites: this.ownWrites,
+      memory: this.memory,
       specs: this.specs,
       occupants: this.occupants,
       transforms: newTransformCache(),
@@ -230,6 +241,7 @@ export class Controller {
       hooks: {
         conflict: (r) => this.d.hooks.conflict(r),
         drift: (r) => this.d.hooks.drift(r),
+        fightStarted: (r) => this.d.hooks.fightStarted(r),
         syncError: (reason) => this.d.hooks.syncError('source', reason),
         transformSkipped: (r) => this.d.hooks.transformSkipped(r),
       },

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
-import type { SyncOutcome, TargetFailure } from '../core/decide.js';
+import type { FightReport, SyncOutcome, TargetFailure } from '../core/decide.js';
 import { KubemirrorError } from '../core/errors.js';
+import type { FightPolicy } from '../core/fights.js';
 import { mirrorContentHash } from '../core/hash.js';
 import type { MirrorKeys } from '../core/keys.js';
 import { classifyExisting } from '../core/ownership.js';
@@ -9,6 +10,7 @@ import type { KubeObject } from '../core/types.js';
 import { ApiError, classifyApiError } from '../kube/api-errors.js';
 import type { EventRecorder } from '../kube/event-recorder.js';
 import type { Writer } from '../kube/writer.js';
+import type { MirrorMemory } from './mirror-memory.js';
 import type { OwnWrites } from './own-writes.js';
 import type { SourceRef } from './source-key.js';
 import type { WatchedType } from './watched-type.js';
@@ -22,16 +24,33 @@ export interface MirrorActionsDeps {
   writer: Writer;
   events: EventRecorder;
   ownWrites: OwnWrites;
+  /** the stored form of our last write and the fight state, per mirror */
+  memory: MirrorMemory;
+  fightPolicy: () => FightPolicy;
   /** see SourceReconcilerDeps.occupants */
   occupants: Map<string, { object: KubeObject; seenAt: number }>;
   readSource: (w: WatchedType, ref: SourceRef) => Promise<KubeObject | null>;
-  hooks: { conflict(resource: string): void; drift(resource: string): void; syncError(reason: string): void };
+  hooks: {
+    conflict(resource: string): void;
+    drift(resource: string): void;
+    syncError(reason: string): void;
+    /** a mirror was found fighting another writer */
+    fightStarted(resource: string): void;
+  };
   now: () => Date;
 }
 
 export interface ActionsOutcome extends SyncOutcome {
   /** failures worth retrying (the source is requeued with backoff) */
   transient: number;
+  /** epoch ms at which the source must be looked at again (a held or just-repaired fight), if any */
+  lookAgainAt?: number;
+}
+
+/** Per run: the fights seen and the earliest time one of them needs a look. */
+interface FightNotes {
+  fighting: FightReport[];
+  lookAgainAt?: number;
 }
 
 /** The short form of an API failure for the status line: the reason, and for a refusal the field(s). */
@@ -62,9 +81,10 @@ export class MirrorActions {
     const errors: TargetFailure[] = [];
     let synced = 0;
     let transient = 0;
+    const notes: FightNotes = { fighting: [] };
     const run = async (a: Action): Promise<void> => {
       try {
-        const outcome = await this.apply(w, source, a, log);
+        const outcome = await this.apply(w, source, a, log, notes);
         if (outcome === 'synced') synced++;
         else if (outcome === 'conflict') conflicts.push(a.namespace);
       } catch (err) {
@@ -105,7 +125,42 @@ export class MirrorActions {
     if (Object.keys(writes).length > 0)
       log.info({ ...writes, synced, failed: errors.length }, 'source reconciled');
     for (let i = 0; i < conflicts.length; i++) this.d.hooks.conflict(w.type.plural);
-    return { synced, conflicts, errors, transient };
+    return {
+      synced,
+      conflicts,
+      errors,
+      transient,
+      ...(notes.fighting.length > 0 ? { fighting: notes.fighting } : {}),
+      ...(notes.lookAgainAt !== undefined ? { lookAgainAt: notes.lookAgainAt } : {}),
+    };
+  }
+
+  /** Notes a fight for the status line and when the source must be looked at again. */
+  private noteFight(notes: FightNotes, report: FightReport, lookAt: number): 'fighting' {
+    notes.fighting.push(report);
+    notes.lookAgainAt = Math.min(notes.lookAgainAt ?? lookAt, lookAt);
+    return 'fighting';
+  }
+
+  /** Our write answered with `stored`: remember its form, and count the fight if it repaired drift. */
+  private written(
+    w: WatchedType,
+    stored: KubeObject,
+    repair: Extract<Action, { type: 'update' }>['verdict'] | null,
+    notes: FightNotes,
+    log: Logger,
+  ): 'synced' | 'fighting' {
+    const now = this.d.now().getTime();
+    const policy = this.d.fightPolicy();
+    const { fight, started } = this.d.memory.wrote(w.id, stored, now, repair, policy);
+    if (!fight.fighting) return 'synced';
+    const ns = stored.metadata.namespace ?? '';
+    if (started) {
+      this.d.hooks.fightStarted(w.type.plural);
+      log.warn({ namespace: ns, managers: fight.managers, fields: fight.fields }, 'mirror fight detected');
+    }
+    const report = { namespace: ns, managers: fight.managers, fields: fight.fields, started };
+    return this.noteFight(notes, report, now + policy.windowMs);
   }
 
   /** Performs one planned action; returns whether the target now holds an in-sync mirror. */
@@ -114,23 +169,39 @@ export class MirrorActions {
     source: KubeObject,
     a: Action,
     log: Logger,
-  ): Promise<'synced' | 'conflict' | 'other'> {
+    notes: FightNotes,
+  ): Promise<'synced' | 'conflict' | 'fighting' | 'other'> {
     const { writer } = this.d;
     switch (a.type) {
-      case 'noop':
-        return 'synced';
+      case 'noop': {
+        if (!a.live) return 'synced';
+        const now = this.d.now().getTime();
+        const policy = this.d.fightPolicy();
+        const fight = this.d.memory.inSync(w.id, a.namespace, a.live.metadata.name, now, policy);
+        if (!fight?.fighting) return 'synced';
+        // in sync for now, but the fight is not over until a quiet window has passed since our last write
+        const report = { namespace: a.namespace, managers: fight.managers, fields: fight.fields };
+        return this.noteFight(notes, report, fight.lastWriteAt + policy.windowMs);
+      }
+      case 'fight':
+        log.debug({ namespace: a.namespace, reason: a.reason }, 'mirror repair held: fighting');
+        return this.noteFight(
+          notes,
+          { namespace: a.namespace, managers: a.verdict.managers, fields: a.verdict.fields },
+          a.retryAt,
+        );
       case 'create':
         try {
-          await this.tracked(w, a.desired, () => writer.create(w.type, a.desired));
+          const stored = await this.tracked(w, a.desired, () => writer.create(w.type, a.desired));
           log.debug({ namespace: a.namespace, reason: a.reason }, 'mirror created');
-          return 'synced';
+          return this.written(w, stored, null, notes, log);
         } catch (err) {
           if (classifyApiError(err).reason !== 'AlreadyExists') throw err;
           return this.alreadyExists(w, source, a.namespace, a.hash);
         }
       case 'update':
         try {
-          await this.tracked(w, a.desired, () =>
+          const stored = await this.tracked(w, a.desired, () =>
             writer.replace(w.type, {
               ...a.desired,
               metadata: { ...a.desired.metadata, resourceVersion: a.live.metadata.resourceVersion },
@@ -138,7 +209,7 @@ export class MirrorActions {
           );
           if (a.drift) this.d.hooks.drift(w.type.plural);
           log[a.drift ? 'info' : 'debug']({ namespace: a.namespace, reason: a.reason }, 'mirror updated');
-          return 'synced';
+          return this.written(w, stored, a.drift ? a.verdict : null, notes, log);
         } catch (err) {
           const e = classifyApiError(err);
           // Only a refused change of an immutable field is mended by delete + create; any other 422 (an
@@ -155,6 +226,7 @@ export class MirrorActions {
           name: a.live.metadata.name,
           uid: a.live.metadata.uid,
         });
+        this.d.memory.forget(w.id, a.namespace, a.live.metadata.name);
         log.debug({ namespace: a.namespace, reason: a.reason }, 'mirror deleted');
         return 'other';
       case 'conflict':
@@ -239,7 +311,8 @@ export class MirrorActions {
       name: live.metadata.name,
       uid: live.metadata.uid,
     });
-    await this.tracked(w, desired, () => this.d.writer.create(w.type, desired));
+    const stored = await this.tracked(w, desired, () => this.d.writer.create(w.type, desired));
+    this.d.memory.wrote(w.id, stored, this.d.now().getTime(), null, this.d.fightPolicy());
     log.info({ namespace: live.metadata.namespace, reason }, 'mirror recreated');
     await this.d.events.record(
       w.type,

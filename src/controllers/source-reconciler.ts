@@ -16,14 +16,15 @@ import type { KubeObject, NamespaceInfo } from '../core/types.js';
 import { classifyApiError } from '../kube/api-errors.js';
 import type { EventRecorder } from '../kube/event-recorder.js';
 import type { Writer } from '../kube/writer.js';
-import { done, type ReconcileResult } from '../runtime/reconcile-result.js';
+import { done, type ReconcileResult, requeueAfter } from '../runtime/reconcile-result.js';
 import { MirrorActions } from './mirror-actions.js';
 import type { MirrorIndex } from './mirror-index.js';
+import type { MirrorMemory } from './mirror-memory.js';
 import type { OwnWrites } from './own-writes.js';
 import { parseSourceKey, type SourceRef } from './source-key.js';
 import type { SourceStatusStore } from './source-status.js';
 import type { SpecCache } from './spec-cache.js';
-import { decideConfig, transformLimits } from './target-policy.js';
+import { decideConfig, fightPolicy, transformLimits } from './target-policy.js';
 
 import type { WatchedType } from './watched-type.js';
 
@@ -39,6 +40,8 @@ export interface SourceReconcilerDeps {
   status: SourceStatusStore;
   /** mirrors written by this reconciler, so their watch echo is recognised without a re-plan */
   ownWrites: OwnWrites;
+  /** the stored form of our last write and the fight state, per mirror */
+  memory: MirrorMemory;
   specs: SpecCache;
   /**
    * objects not in the mirror cache found holding a source's name (learned from an AlreadyExists), by
@@ -55,6 +58,7 @@ export interface SourceReconcilerDeps {
     drift(resource: string): void;
     syncError(reason: string): void;
     transformSkipped(resource: string): void;
+    fightStarted(resource: string): void;
   };
   log: Logger;
   now: () => Date;
@@ -76,7 +80,7 @@ export class SourceReconciler {
   private readonly actions: MirrorActions;
 
   constructor(private readonly d: SourceReconcilerDeps) {
-    this.actions = new MirrorActions(d);
+    this.actions = new MirrorActions({ ...d, fightPolicy: () => fightPolicy(d.config()) });
   }
 
   async reconcile(key: string): Promise<ReconcileResult> {
@@ -120,6 +124,8 @@ export class SourceReconciler {
       isSourceLive: (ns, name, uid) => w.sources.get(`${ns}/${name}`)?.metadata.uid === uid,
       config: decideConfig(cfg, keys),
       now: this.d.now,
+      lastWrite: (ns) => this.d.memory.lastWrite(w.id, ns, source.metadata.name),
+      fight: (ns) => this.d.memory.fight(w.id, ns, source.metadata.name),
     };
   }
 
@@ -157,6 +163,8 @@ export class SourceReconciler {
     const r = await this.actions.run(w, current, decision.actions, log);
     await this.report(w, current, syncReport(decision.wanted, r, decision.skipped));
     if (r.transient > 0) throw new PartialFailure(`${r.transient} target(s) failed, retrying`);
+    // a fight: look again when its hold ends, or when a quiet window may have ended it
+    if (r.lookAgainAt !== undefined) return requeueAfter(Math.max(1, r.lookAgainAt - this.d.now().getTime()));
     return done;
   }
 

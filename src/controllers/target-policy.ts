@@ -1,5 +1,6 @@
 import type { Config } from '../config/config.js';
 import type { DecideConfig } from '../core/decide.js';
+import { DEFAULT_FIGHT_POLICY, type FightPolicy } from '../core/fights.js';
 import type { MirrorKeys } from '../core/keys.js';
 import type { TargetPolicy } from '../core/targeting.js';
 import { DEFAULT_TRANSFORM_LIMITS, type TransformLimits } from '../core/transform/index.js';
@@ -33,4 +34,13 @@ export function transformLimits(cfg: Config): TransformLimits {
     maxBytes: cfg.transformMaxBytes,
     renderTimeoutMs: cfg.transformRenderTimeoutMs,
   };
+}
+
+/**
+ * How fights are backed off (core/fights.ts): repairs wait up to the resync period; the window and the first
+ * hold are a tenth of it, at most a minute (so 1 min / 10 min with the default 10m resync).
+ */
+export function fightPolicy(cfg: Config): FightPolicy {
+  const step = Math.min(DEFAULT_FIGHT_POLICY.baseMs, Math.max(1, Math.floor(cfg.resyncPeriodMs / 10)));
+  return { ...DEFAULT_FIGHT_POLICY, windowMs: step, baseMs: step, maxMs: cfg.resyncPeriodMs };
 }

@@ -1,9 +1,10 @@
 import { buildDesiredMirror } from './desired-mirror.js';
 import { InvalidMirrorError } from './desired-validity.js';
+import { fightLabel } from './fights.js';
 import { globMatch } from './glob.js';
 import type { MirrorKeys } from './keys.js';
 import { isProvablyMirrorOf, writtenByKubemirror } from './ownership.js';
-import { type Action, planSource } from './plan.js';
+import { type Action, type PlanInput, planSource } from './plan.js';
 import { neverMirrorReason } from './sanitize.js';
 import { readSourceSpec, type SourceSpec } from './source-spec.js';
 import { formatSyncStatus, type SyncSummary } from './sync-status.js';
@@ -51,6 +52,10 @@ export interface SourceSnapshot {
   isSourceLive: (namespace: string, name: string, uid: string) => boolean;
   config: DecideConfig;
   now: () => Date;
+  /** see PlanInput.lastWrite */
+  lastWrite?: PlanInput['lastWrite'];
+  /** see PlanInput.fight */
+  fight?: PlanInput['fight'];
 }
 
 /** A non-strict transform rule that was skipped for one target. */
@@ -131,6 +136,9 @@ export function decide(s: SourceSnapshot): Decision {
     existingMirrors: s.live,
     ...(s.occupant ? { occupant: s.occupant } : {}),
     isSourceLive: s.isSourceLive,
+    ...(s.lastWrite ? { lastWrite: s.lastWrite } : {}),
+    ...(s.fight ? { fight: s.fight } : {}),
+    now: s.now().getTime(),
     desired: (ns) => {
       try {
         if (program) {
@@ -230,6 +238,16 @@ export interface SyncOutcome {
   synced: number;
   conflicts: string[];
   errors: TargetFailure[];
+  /** mirrors fighting another writer (core/fights.ts): who, and over which fields */
+  fighting?: FightReport[];
+}
+
+export interface FightReport {
+  namespace: string;
+  managers: string[];
+  fields: string[];
+  /** this round found the fight (the Event is recorded once, then) */
+  started?: boolean;
 }
 
 export interface StatusEvent {
@@ -271,9 +289,17 @@ export function syncReport(
     conflicts: outcome.conflicts,
     errors: outcome.errors,
     skipped: skipped.length,
+    fighting: (outcome.fighting ?? []).map((f) => fightLabel(f.namespace, f)),
   };
   const line = formatSyncStatus(summary);
   const events: StatusEvent[] = [];
+  for (const f of outcome.fighting ?? [])
+    if (f.started)
+      events.push({
+        type: 'Warning',
+        reason: 'MirrorFight',
+        message: `mirror in ${f.namespace} keeps being changed by ${f.managers.join(', ') || 'another writer'} right after kubemirror writes it (fields: ${f.fields.join(', ')}); repairs now back off up to the resync period. Stop the other writer, or exclude the namespace or the field from mirroring`,
+      });
   if (outcome.errors.length > 0 || outcome.conflicts.length > 0)
     events.push({ type: 'Warning', reason: 'SyncPartial', message: line });
   for (const e of outcome.errors.filter((x) => !x.retrying).slice(0, MAX_TARGET_EVENTS))
@@ -305,7 +331,10 @@ export function predictedOutcome(actions: readonly Action[]): SyncOutcome & { pe
     else if (a.type === 'conflict') out.conflicts.push(a.namespace);
     else if (a.type === 'error')
       out.errors.push({ namespace: a.namespace, reason: a.reason, detail: a.reason, retrying: false });
-    else if (a.type !== 'delete') out.pending.push(a.namespace);
+    else if (a.type === 'fight') {
+      out.fighting ??= [];
+      out.fighting.push({ namespace: a.namespace, managers: a.verdict.managers, fields: a.verdict.fields });
+    } else if (a.type !== 'delete') out.pending.push(a.namespace);
   }
   return out;
 }

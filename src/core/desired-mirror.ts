@@ -1,6 +1,7 @@
 import { makeValidInPlace } from './desired-validity.js';
 import { mirrorContentHash } from './hash.js';
 import { isPrefixedKey, MANAGED_BY_VALUE, type MirrorKeys } from './keys.js';
+import { dropForeignOwnedInPlace } from './live-drift.js';
 import { copyableKeys, normalizeInPlace, sanitizeInPlace } from './sanitize.js';
 import type { KubeObject } from './types.js';
 
@@ -54,6 +55,7 @@ export function buildDesiredMirror(
   };
   sanitizeInPlace(obj);
   normalizeInPlace(obj);
+  dropForeignOwnedInPlace(obj);
 
   if (opts.transform) {
     const out = opts.transform(obj);

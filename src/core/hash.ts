@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { MirrorKeys } from './keys.js';
+import { dropForeignOwnedInPlace } from './live-drift.js';
 import { normalizeInPlace, sanitizeInPlace } from './sanitize.js';
 import type { KubeObject } from './types.js';
 
@@ -54,6 +55,7 @@ export function mirrorContentHash(obj: KubeObject, keys: MirrorKeys): string {
   const annotations = { ...(metadata.annotations ?? {}) };
   delete annotations[keys.contentHash];
   delete annotations[keys.lastSyncTime];
-  const doc = { ...content, metadata: { labels: metadata.labels ?? {}, annotations } };
+  const doc = { ...content, metadata: { labels: { ...(metadata.labels ?? {}) }, annotations } };
+  dropForeignOwnedInPlace(doc as KubeObject);
   return createHash('sha256').update(canonicalJson(doc)).digest('hex');
 }

@@ -1,6 +1,8 @@
 import type { DesiredMirror } from './desired-mirror.js';
+import type { FightState } from './fights.js';
 import { mirrorContentHash } from './hash.js';
 import type { MirrorKeys } from './keys.js';
+import { type DriftVerdict, liveDrift, NO_DRIFT } from './live-drift.js';
 import { classifyExisting, isProvablyMirrorOf, type Ownership } from './ownership.js';
 import type { TargetResult } from './targeting.js';
 import type { KubeObject } from './types.js';
@@ -16,6 +18,19 @@ export type Action =
       live: KubeObject;
       /** the live mirror was edited by someone else (counted as a drift correction once written) */
       drift: boolean;
+      /** what differs and who changed it, when `drift` */
+      verdict: DriftVerdict;
+      reason: string;
+    }
+  /** drifted, but the mirror is fighting another writer and its next repair waits until `retryAt` */
+  | {
+      type: 'fight';
+      namespace: string;
+      live: KubeObject;
+      fight: FightState;
+      verdict: DriftVerdict;
+      /** epoch ms */
+      retryAt: number;
       reason: string;
     }
   /** delete the live mirror (uid precondition), then create the desired one */
@@ -59,6 +74,16 @@ export interface PlanInput {
   occupant?: (namespace: string) => KubeObject | undefined;
   keys: MirrorKeys;
   isSourceLive: (ns: string, name: string, uid: string) => boolean;
+  /**
+   * what the server stored on kubemirror's last write of the mirror in this namespace (its resourceVersion and
+   * content hash, from the write's response): a live mirror still in that form is in sync whatever the server
+   * changed on the way in (defaults, pruning, a webhook). Unknown after a restart: then liveDrift judges.
+   */
+  lastWrite?: (namespace: string) => { resourceVersion: string; hash: string } | undefined;
+  /** the mirror's fight state (core/fights.ts), if it has one */
+  fight?: (namespace: string) => FightState | undefined;
+  /** epoch ms, against which fight holds are judged */
+  now?: number;
 }
 
 const short = (h: string | undefined) => (h ? h.slice(0, 12) : 'none');
@@ -69,6 +94,26 @@ function desiredFor(input: PlanInput, ns: string): DesiredResult {
   } catch (err) {
     return { error: err instanceof Error ? err.message : String(err) };
   }
+}
+
+/**
+ * Whether a mirror whose recorded hash is the desired one was changed by someone else, cheapest test first:
+ * still the resourceVersion (or content) the server stored on our last write; content exactly as recorded;
+ * else liveDrift, which tells the server's own changes (defaults, webhooks) from someone else's edits. When the
+ * source changed, the write restores everything anyway and is not counted as drift.
+ */
+function driftOf(
+  input: PlanInput,
+  ns: string,
+  live: KubeObject,
+  desired: KubeObject,
+  recorded: string | undefined,
+): DriftVerdict {
+  const memo = input.lastWrite?.(ns);
+  if (memo?.resourceVersion === live.metadata.resourceVersion) return NO_DRIFT;
+  const actual = mirrorContentHash(live, input.keys);
+  if (actual === recorded || actual === memo?.hash) return NO_DRIFT;
+  return liveDrift(desired, live, input.keys);
 }
 
 function planTarget(input: PlanInput, ns: string, live: KubeObject | undefined): Action {
@@ -115,11 +160,24 @@ function planTarget(input: PlanInput, ns: string, live: KubeObject | undefined):
     return { type: 'create', namespace: ns, desired: d.mirror, hash: d.hash, reason: 'mirror missing' };
 
   const recorded = live.metadata.annotations?.[keys.contentHash];
-  const actual = mirrorContentHash(live, keys);
   const adopt = ownership === 'adoptable';
-  const drift = actual !== recorded;
   const changed = recorded !== d.hash;
+  const verdict = changed ? NO_DRIFT : driftOf(input, ns, live, d.mirror, recorded);
+  const drift = verdict.drift;
   if (!drift && !changed && !adopt) return { type: 'noop', namespace: ns, live, reason: 'in sync' };
+  const fight = input.fight?.(ns);
+  if (drift && !changed && !adopt && fight?.fighting && (input.now ?? 0) < fight.holdUntil) {
+    const wait = Math.ceil((fight.holdUntil - (input.now ?? 0)) / 1000);
+    return {
+      type: 'fight',
+      namespace: ns,
+      live,
+      fight,
+      verdict,
+      retryAt: fight.holdUntil,
+      reason: `fighting ${verdict.managers.join(', ') || 'another writer'} over ${verdict.fields.slice(0, 5).join(', ')}; next repair in ${wait}s`,
+    };
+  }
 
   const why: string[] = [];
   if (adopt) {
@@ -129,7 +187,10 @@ function planTarget(input: PlanInput, ns: string, live: KubeObject | undefined):
     );
   }
   if (changed) why.push(`source changed (hash ${short(recorded)} → ${short(d.hash)})`);
-  if (drift) why.push('mirror edited by someone else (content no longer matches its hash)');
+  if (drift)
+    why.push(
+      `mirror edited by ${verdict.managers.join(', ') || 'someone else'} (${verdict.fields.slice(0, 5).join(', ')})`,
+    );
   const reason = why.join('; ');
 
   if (source.kind === 'Secret' && (live.type ?? 'Opaque') !== (d.mirror.type ?? 'Opaque'))
@@ -157,6 +218,7 @@ function planTarget(input: PlanInput, ns: string, live: KubeObject | undefined):
     hash: d.hash,
     live,
     drift,
+    verdict,
     reason,
   };
 }

@@ -10,6 +10,8 @@ export interface SyncSummary {
   fatal?: string;
   /** non-strict transform rules skipped across all targets (SPEC §3: never silent) */
   skipped?: number;
+  /** mirrors fighting another writer, as `ns (manager)` */
+  fighting?: readonly string[];
 }
 
 const MAX_LISTED = 3;
@@ -31,11 +33,17 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /**
  * The `P/sync-status` line: `Synced 12/12`, `Partial 10/12: 1 conflict (app-3), 1 error (app-7: forbidden)`,
- * `Error: 140 targets exceed max-targets 100`, `Synced 3/3, 1 rule skipped`. Namespace lists are capped (first 3, then `+N more`) and
+ * `Error: 140 targets exceed max-targets 100`, `Synced 3/3, 1 rule skipped`, `Fighting: app-1 (rev-bot); Partial 2/3`. Namespace lists are capped (first 3, then `+N more`) and
  * reasons clipped so the line stays short. Deterministic for a given summary (namespaces are sorted).
  */
 export function formatSyncStatus(summary: SyncSummary): string {
   if (summary.fatal !== undefined) return `Error: ${clip(summary.fatal, MAX_FATAL)}`;
+  const fighting = [...(summary.fighting ?? [])].sort();
+  const line = syncLine(summary);
+  return fighting.length > 0 ? `Fighting: ${list(fighting.map((f) => clip(f, MAX_REASON)))}; ${line}` : line;
+}
+
+function syncLine(summary: SyncSummary): string {
   const counts = `${summary.synced}/${summary.wanted}`;
   const conflicts = [...summary.conflicts].sort();
   const errors = [...summary.errors].sort((a, b) =>

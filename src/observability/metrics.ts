@@ -36,6 +36,8 @@ export const METRIC_NAMES = [
   'kubemirror_sync_errors_total',
   'kubemirror_conflicts_total',
   'kubemirror_drift_corrections_total',
+  'kubemirror_fights_total',
+  'kubemirror_mirrors_fighting',
   'kubemirror_api_requests_total',
   'kubemirror_watch_restarts_total',
   'kubemirror_discovered_resource_types',
@@ -60,6 +62,9 @@ export interface Metrics {
   setMirrorResources(resource: string, count: number): void;
   conflict(resource: string): void;
   driftCorrected(resource: string): void;
+  /** a mirror was found fighting another writer */
+  fightStarted(resource: string): void;
+  setMirrorsFighting(resource: string, count: number): void;
   /** one API call; `code` is the HTTP status, or 0 when no response came */
   apiRequest(verb: string, resource: string, code: number | string): void;
   watchRestarted(resource: string, reason: string): void;
@@ -114,6 +119,18 @@ export function createMetrics(registry: Registry): Metrics {
   const driftCorrections = new Counter({
     name: 'kubemirror_drift_corrections_total',
     help: 'Mirrors restored after someone else changed or deleted them',
+    labelNames: ['resource'] as const,
+    registers,
+  });
+  const fights = new Counter({
+    name: 'kubemirror_fights_total',
+    help: 'Mirrors found fighting another writer that rewrites them right after every kubemirror write',
+    labelNames: ['resource'] as const,
+    registers,
+  });
+  const mirrorsFighting = new Gauge({
+    name: 'kubemirror_mirrors_fighting',
+    help: 'Mirrors currently fighting another writer (their repairs are backed off)',
     labelNames: ['resource'] as const,
     registers,
   });
@@ -214,17 +231,23 @@ export function createMetrics(registry: Registry): Metrics {
       mirrorResources.set({ resource }, 0);
       conflicts.inc({ resource }, 0);
       driftCorrections.inc({ resource }, 0);
+      fights.inc({ resource }, 0);
+      mirrorsFighting.set({ resource }, 0);
       for (const reason of RESTART_REASONS) watchRestarts.inc({ resource, reason }, 0);
     },
     forgetResource: (resource) => {
       mirrorResources.remove({ resource });
       conflicts.remove({ resource });
       driftCorrections.remove({ resource });
+      fights.remove({ resource });
+      mirrorsFighting.remove({ resource });
       for (const reason of RESTART_REASONS) watchRestarts.remove({ resource, reason });
     },
     setMirrorResources: (resource, count) => mirrorResources.set({ resource }, count),
     conflict: (resource) => conflicts.inc({ resource }),
     driftCorrected: (resource) => driftCorrections.inc({ resource }),
+    fightStarted: (resource) => fights.inc({ resource }),
+    setMirrorsFighting: (resource, count) => mirrorsFighting.set({ resource }, count),
     apiRequest: (verb, resource, code) => apiRequests.inc({ verb, resource, code: String(code) }),
     watchRestarted: (resource, reason) => watchRestarts.inc({ resource, reason }),
     setDiscoveredResourceTypes: (count) => discovered.set(count),

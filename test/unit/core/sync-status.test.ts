@@ -43,6 +43,13 @@ describe('formatSyncStatus', () => {
     expect(line).toContain('+9 more');
   });
 
+  it('leads with the fights, naming namespace and field manager, before the usual counts', () => {
+    const fighting = ['app-2 (rev-bot)', 'app-1 (kube-controller-manager)'];
+    expect(formatSyncStatus({ wanted: 3, synced: 1, conflicts: [], errors: [], fighting })).toBe(
+      'Fighting: app-1 (kube-controller-manager), app-2 (rev-bot); Partial 1/3',
+    );
+  });
+
   it('clips a long fatal message', () => {
     const line = formatSyncStatus({ ...base, fatal: 'y'.repeat(1000) });
     expect(line.length).toBeLessThanOrEqual(207);
