@@ -159,9 +159,15 @@ function parseRule(
     if ('error' in parsed) problems.push(parsed.error);
     else segments = parsed.segments;
   }
-  const pattern = raw.namespacePattern;
-  if (pattern !== undefined && (typeof pattern !== 'string' || pattern.trim() === '')) {
-    problems.push('namespacePattern must be a non-empty string (a namespace name or glob)');
+  // an empty pattern means every target, as absent does (KubeMirror's matchesNamespacePattern)
+  const pattern =
+    typeof raw.namespacePattern === 'string' && raw.namespacePattern.trim() === ''
+      ? undefined
+      : raw.namespacePattern;
+  if (pattern !== undefined && typeof pattern !== 'string') {
+    problems.push(
+      'namespacePattern must be a string (a namespace name or glob; "" or absent = every target)',
+    );
   } else if (typeof pattern === 'string' && isGlob(pattern.trim())) {
     const problem = globProblem(pattern.trim());
     if (problem) problems.push(`namespacePattern "${pattern.trim()}": ${problem}`);

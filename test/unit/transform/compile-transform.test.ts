@@ -212,12 +212,15 @@ describe('namespacePattern', () => {
     namespacePattern: dev-1
   - path: data.all
     value: everywhere
+  - path: data.empty
+    value: every-target
+    namespacePattern: ""
 `;
   it.each([
-    ['prod-eu', { tier: 'prod', all: 'everywhere' }],
-    ['dev-1', { exact: 'yes-exact', all: 'everywhere' }],
-    ['dev-2', { all: 'everywhere' }],
-    ['preprod-x', { all: 'everywhere' }],
+    ['prod-eu', { tier: 'prod', all: 'everywhere', empty: 'every-target' }],
+    ['dev-1', { exact: 'yes-exact', all: 'everywhere', empty: 'every-target' }],
+    ['dev-2', { all: 'everywhere', empty: 'every-target' }],
+    ['preprod-x', { all: 'everywhere', empty: 'every-target' }],
   ])('in %s applies only the matching rules', (ns, expected) => {
     const { object } = run(yaml, aConfigMap({}), ctx(ns));
     expect(object.data).toEqual(expected);
@@ -387,17 +390,17 @@ describe('validation: every problem, with its rule index', () => {
     [
       'unknown helper',
       rule('path: data.x\ntemplate: "{{shell 1}}"'),
-      /^rules\[0\]: template: unknown helper shell/,
+      /^rules\[0\]: template: 1:3: function "shell" not defined/,
     ],
     [
       'template in merge',
       rule('path: data\nmerge: {a: {b: "{{> p}}"}}'),
-      /^rules\[0\]: merge.a.b: template: partials/,
+      /^rules\[0\]: merge.a.b: template: 1:1: partials are not allowed/,
     ],
     [
-      'empty namespacePattern',
-      rule('path: data.x\nvalue: 1\nnamespacePattern: ""'),
-      /namespacePattern must be/,
+      'non-string namespacePattern',
+      rule('path: data.x\nvalue: 1\nnamespacePattern: 3'),
+      /namespacePattern must be a string/,
     ],
     ['__proto__ in a value', rule('path: data\nvalue: {__proto__: {polluted: 1}}'), /__proto__/],
     ['__proto__ in a merge', rule('path: data\nmerge: {__proto__: {polluted: 1}}'), /__proto__/],
@@ -454,6 +457,7 @@ describe('validation: every problem, with its rule index', () => {
       expect.stringMatching(/^rules\[0\]: path kind is forbidden/),
       expect.stringMatching(/^rules\[2\]: needs exactly one/),
       expect.stringMatching(/^rules\[3\]: unknown key "bogus"/),
+      expect.stringMatching(/^rules\[3\]: template: 1:3: can't evaluate field nope/),
     ]);
   });
 
