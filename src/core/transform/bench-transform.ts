@@ -7,7 +7,7 @@ const RULES = `rules:
   - path: data["app.url"]
     template: "https://{{SourceName}}.{{TargetNamespace}}.svc"
   - path: data.team
-    template: '{{default TargetLabels.team "platform"}}'
+    template: '{{default "platform" TargetLabels.team}}'
   - path: data.upper
     template: "{{upper TargetNamespace}}"
   - path: data.region
