@@ -23,8 +23,18 @@ function mediaType(req: IncomingMessage): string {
  */
 const MAX_NESTING_DEPTH = 10000;
 
+/** the deepest nesting of each request's body, for the router's answer to a body too deep for the sandbox */
+const bodyDepths = new WeakMap<IncomingMessage, number>();
+let lastDepth = 0;
+
+/** How deeply the request's body nested (0 when it had none or was not JSON/YAML). */
+export function bodyDepth(req: IncomingMessage): number {
+  return bodyDepths.get(req) ?? 0;
+}
+
 function nestingError(text: string): string | undefined {
   let depth = 0;
+  lastDepth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -34,6 +44,7 @@ function nestingError(text: string): string | undefined {
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
       if (++depth > MAX_NESTING_DEPTH) return `invalid character '${text[i]}' exceeded max depth`;
+      if (depth > lastDepth) lastDepth = depth;
     } else if (c === 0x7d || c === 0x5d) depth--;
   }
   return undefined;
@@ -45,7 +56,9 @@ function parseJson(text: string): unknown {
   try {
     // a `__proto__` key would become the object's prototype the moment a body is copied or merged; no Go type
     // has such a field, so it is dropped like any unknown field (and never reaches a stored map)
-    return JSON.parse(text, (k, v) => (k === '__proto__' ? undefined : v));
+    // (JSON.parse makes `__proto__` an own data property; it is removed iteratively, as a reviver would recurse
+    // once per level and overflow the stack on a body nested 10000 deep, which Go decodes)
+    return dropProtoKeys(JSON.parse(text));
   } catch (err) {
     throw apiErrors.badRequest(`the request body could not be decoded: ${(err as Error).message}`);
   }
@@ -56,8 +69,16 @@ export function decodeObjectBody(req: IncomingMessage, body: Buffer): unknown {
   if (body.length === 0) return undefined;
   const type = mediaType(req);
   if (type === PROTOBUF) return decodeProtobuf(body);
-  if (type === 'application/yaml') return parseYamlBody(body);
-  if (type === 'application/json' || type === '*/*') return parseJson(body.toString('utf8'));
+  if (type === 'application/yaml') {
+    const out = parseYamlBody(body);
+    bodyDepths.set(req, lastDepth);
+    return out;
+  }
+  if (type === 'application/json' || type === '*/*') {
+    const out = parseJson(body.toString('utf8'));
+    bodyDepths.set(req, lastDepth);
+    return out;
+  }
   throw apiErrors.unsupportedMediaType(type);
 }
 
@@ -90,7 +111,9 @@ export function decodePatchBody(req: IncomingMessage, body: Buffer): { type: Pat
       `the body of the request was in an unknown format - accepted media types include: ${Object.keys(PATCH_TYPES).join(', ')}`,
     );
   }
-  return { type, patch: type === 'apply' ? parseYamlBody(body) : parseJson(body.toString('utf8')) };
+  const patch = type === 'apply' ? parseYamlBody(body) : parseJson(body.toString('utf8'));
+  bodyDepths.set(req, lastDepth);
+  return { type, patch };
 }
 
 export function sendJson(
@@ -118,10 +141,33 @@ export function sendError(res: ServerResponse, err: ApiError): void {
 }
 
 /** YAML bodies get the same treatment as JSON ones (see parseJson): no `__proto__` keys. */
-function dropProtoKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(dropProtoKeys);
-  if (v === null || typeof v !== 'object') return v;
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) if (k !== '__proto__') out[k] = dropProtoKeys(x);
-  return out;
+function dropProtoKeys(root: unknown): unknown {
+  // iterative (bodies may nest up to Go's 10000 levels), depth-first with the current path tracked: a YAML alias
+  // inside its own anchor (`&a [*a]`) makes a cycle, which go-yaml refuses ("anchor 'a' value contains itself")
+  const onPath = new Set<object>();
+  const done = new Set<object>();
+  const stack: [unknown, boolean][] = [[root, false]];
+  while (stack.length > 0) {
+    const [v, leaving] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (leaving) {
+      onPath.delete(v);
+      done.add(v);
+      continue;
+    }
+    if (onPath.has(v)) throw new Error('yaml: anchor value contains itself');
+    if (done.has(v)) continue;
+    onPath.add(v);
+    stack.push([v, true]);
+    if (Array.isArray(v)) {
+      for (const x of v) stack.push([x, false]);
+      continue;
+    }
+    const o = v as Record<string, unknown>;
+    if (Object.hasOwn(o, '__proto__')) Reflect.deleteProperty(o, '__proto__');
+    // a parser that assigned `__proto__` made it the prototype instead: back to a plain object
+    if (Object.getPrototypeOf(o) !== Object.prototype) Object.setPrototypeOf(o, Object.prototype);
+    for (const k of Object.keys(o)) stack.push([o[k], false]);
+  }
+  return root;
 }

@@ -7,8 +7,37 @@ export function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * A deep copy of a JSON value, iterative (bodies may nest up to Go's 10000 levels, deeper than a recursive copy's
+ * stack); anything that is not a plain object or array is copied by structuredClone.
+ */
 export function clone<T>(v: T): T {
-  return structuredClone(v);
+  if (v === null || typeof v !== 'object') return v;
+  const fresh = (x: object): object => (Array.isArray(x) ? new Array(x.length) : {});
+  const plain = (x: object) => {
+    const p = Object.getPrototypeOf(x);
+    return Array.isArray(x) || p === Object.prototype || p === null;
+  };
+  if (!plain(v)) return structuredClone(v);
+  const root = fresh(v);
+  const stack: [Record<string, unknown>, Record<string, unknown>][] = [[v as never, root as never]];
+  while (stack.length > 0) {
+    const [src, dst] = stack.pop()!;
+    for (const k of Object.keys(src)) {
+      const x = src[k];
+      let copy: unknown = x;
+      if (x !== null && typeof x === 'object') {
+        if (plain(x)) {
+          copy = fresh(x);
+          stack.push([x as never, copy as never]);
+        } else copy = structuredClone(x);
+      }
+      if (k === '__proto__')
+        Object.defineProperty(dst, k, { value: copy, enumerable: true, writable: true, configurable: true });
+      else dst[k] = copy;
+    }
+  }
+  return root as T;
 }
 
 /** RFC 7386 JSON merge patch. */

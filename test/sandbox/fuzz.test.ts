@@ -619,6 +619,17 @@ afterAll(async () => {
 const SMP = 'application/strategic-merge-patch+json';
 const REGRESSIONS: { name: string; a: Attempt; code: number; message?: string | RegExp }[] = [
   {
+    name: 'a YAML alias inside its own anchor (a cycle) is refused, not walked forever',
+    a: {
+      method: 'PATCH',
+      path: `/api/v1/namespaces/${NS}/configmaps/cm?fieldManager=m`,
+      headers: { 'Content-Type': 'application/apply-patch+yaml' },
+      body: '&a [*a]',
+    },
+    code: 400,
+    message: 'the request body could not be decoded: yaml: anchor value contains itself',
+  },
+  {
     name: 'object-prototype keys (constructor, hasOwnProperty, toString) are plain fields',
     a: {
       method: 'POST',
@@ -786,6 +797,52 @@ const REGRESSIONS: { name: string; a: Attempt; code: number; message?: string | 
 ];
 
 describe('fuzz regressions', () => {
+  it("bodies nested 9,999 deep (under Go's 10000): a 400, or what the real server does, never a stack overflow", async () => {
+    const post = async (path: string, body: string) => {
+      const res = await fetch(`${sandbox.url}${path}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body,
+      });
+      return { code: res.status, body: JSON.parse(await res.text()), warning: res.headers.get('warning') };
+    };
+    const deepObject = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
+    // in a typed field: the decode error of the shallow case
+    const typed = await post(
+      `/api/v1/namespaces/${NS}/configmaps`,
+      `{"metadata":{"name":"deep1"},"data":${'['.repeat(9998)}${']'.repeat(9998)}}`,
+    );
+    expect([typed.code, typed.body.message]).toEqual([
+      400,
+      'ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal array into Go struct field ConfigMap.data of type map[string]string',
+    ]);
+    // in an unknown field of a described kind: dropped, as the real decoder drops it
+    const dropped = await post(
+      `/api/v1/namespaces/${NS}/configmaps`,
+      `{"metadata":{"name":"deep2"},"bogus":${deepObject(9998)}}`,
+    );
+    expect([dropped.code, dropped.body.bogus, dropped.warning]).toEqual([
+      201,
+      undefined,
+      '299 - "unknown field \\"bogus\\""',
+    ]);
+    // where the sandbox would have to walk it (a Pod's undescribed spec): a 400 naming the depth
+    const walked = await post(
+      `/api/v1/namespaces/${NS}/pods`,
+      `{"metadata":{"name":"deep3"},"spec":{"containers":[{"name":"c","image":"i"}],"x":${deepObject(9996)}}}`,
+    );
+    expect([walked.code, walked.body.reason]).toEqual([400, 'BadRequest']);
+    expect(walked.body.message).toMatch(
+      /^the request body could not be decoded: nested 9998 levels deep, more than the sandbox processes/,
+    );
+    // one level more than Go's limit: Go's scanner error
+    const tooDeep = await post(`/api/v1/namespaces/${NS}/configmaps`, deepObject(10001));
+    expect([tooDeep.code, tooDeep.body.message]).toEqual([
+      400,
+      "the request body could not be decoded: invalid character '{' exceeded max depth",
+    ]);
+  });
+
   it('a warning about a non-ASCII unknown field is sent as its UTF-8 bytes, quoted as apimachinery quotes it', async () => {
     await reseed();
     const res = await fetch(`${sandbox.url}/apis/fuzz.example.com/v1/namespaces/${NS}/widgets/w`, {
