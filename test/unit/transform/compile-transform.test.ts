@@ -202,6 +202,34 @@ merge:
   });
 });
 
+describe("KubeMirror's Go-template spelling", () => {
+  it('applies the Go-spelled templates in template and merge rules, unchanged from a KubeMirror annotation', () => {
+    const { object } = run(
+      `rules:
+  - path: data.API_URL
+    template: "https://{{.TargetNamespace}}.api.example.com"
+  - path: data.DB
+    template: '{{replace .TargetNamespace "-" "_"}}'
+  - path: data.TIER
+    template: '{{ .TargetLabels.tier | default "standard" }}'
+  - path: data.MODE
+    template: '{{ if hasPrefix .TargetNamespace "prod" }}live{{ else }}test{{ end }}'
+  - path: metadata.labels
+    merge:
+      owner: '{{ .SourceNamespace | upper }}'
+`,
+      aConfigMap({}),
+    );
+    expect(object.data).toEqual({
+      API_URL: 'https://prod-eu.api.example.com',
+      DB: 'prod_eu',
+      TIER: 'standard',
+      MODE: 'live',
+    });
+    expect(object.metadata.labels?.owner).toBe(ctx().sourceNamespace.toUpperCase());
+  });
+});
+
 describe('namespacePattern', () => {
   const yaml = `rules:
   - path: data.tier
@@ -391,6 +419,16 @@ describe('validation: every problem, with its rule index', () => {
       'unknown helper',
       rule('path: data.x\ntemplate: "{{shell 1}}"'),
       /^rules\[0\]: template: 1:3: function "shell" not defined/,
+    ],
+    [
+      'unknown function in a Go-spelled template',
+      rule('path: data.x\ntemplate: "https://{{ .TargetNamespace | foo }}"'),
+      /^rules\[0\]: template: 1:31: function "foo" not defined/,
+    ],
+    [
+      'Go-spelled syntax error in merge',
+      rule('path: data\nmerge: {a: "{{ if .SourceName }}x"}'),
+      /^rules\[0\]: merge.a: template: 1:4: unexpected EOF: \{\{if\}\} has no \{\{end\}\}/,
     ],
     [
       'template in merge',
