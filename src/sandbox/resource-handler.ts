@@ -161,6 +161,10 @@ export async function handleResource(
             sendInitialEvents: list.sendInitialEvents === true,
             timeoutSeconds: list.timeoutSeconds,
             encode: encodeEvent,
+            // handlers/response.go watchEmbeddedEncoder transforms bookmarks like any event object
+            ...(target?.kind === 'PartialObjectMetadata'
+              ? { encodeBookmark: (o: KubeObject) => partialMetadata(def, o, target) }
+              : {}),
           },
           deps,
         );

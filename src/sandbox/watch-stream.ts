@@ -16,6 +16,12 @@ export interface WatchRequest {
   timeoutSeconds: number | undefined;
   /** object → what goes on the wire (the object at the requested version, or a Table) */
   encode: (o: KubeObject) => unknown;
+  /**
+   * the bookmark object (an empty object of the kind with the resourceVersion) → the wire: the watch cache's bookmark
+   * goes through the same transform as the events, so a metadata-only watch gets a PartialObjectMetadata; as it is
+   * when absent
+   */
+  encodeBookmark?: (o: KubeObject) => unknown;
 }
 
 /** Open watch connections, so that faults and CRD deletion can close them. */
@@ -67,12 +73,14 @@ export function serveWatch(
   const send = (type: string, object: unknown) => {
     if (!res.writableEnded) res.write(`${JSON.stringify({ type, object })}\n`);
   };
-  const bookmark = (annotations?: Record<string, string>) =>
-    send('BOOKMARK', {
+  const bookmark = (annotations?: Record<string, string>) => {
+    const object = {
       kind: w.def.kind,
       apiVersion: groupVersion(w.def.group, w.version),
       metadata: { resourceVersion: String(store.resourceVersion), ...(annotations ? { annotations } : {}) },
-    });
+    } as KubeObject;
+    send('BOOKMARK', w.encodeBookmark ? w.encodeBookmark(object) : object);
+  };
   const inScope = (o: KubeObject | undefined): o is KubeObject =>
     o !== undefined && (w.namespace === undefined || o.metadata.namespace === w.namespace) && w.filter(o);
 

@@ -284,4 +284,35 @@ describe('PartialObjectMetadata on watch', () => {
     await w.stop();
     expect(w.events[0]!.object.kind).toBe('ConfigMap');
   });
+
+  it('sends BOOKMARKs as PartialObjectMetadata too (the bookmark goes through the same transform)', async () => {
+    const ns = await freshNamespace();
+    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'one' } } });
+    const w = watch(
+      `/api/v1/namespaces/${ns}/configmaps?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true`,
+      POM(),
+    );
+    await waitFor(() => w.events.some((e) => e.type === 'BOOKMARK'), 5000, 'the initial-events-end bookmark');
+    await w.stop();
+    const bookmark = w.events.find((e) => e.type === 'BOOKMARK')!;
+    expect(bookmark.object.kind).toBe('PartialObjectMetadata');
+    expect(bookmark.object.apiVersion).toBe('meta.k8s.io/v1');
+    expect(bookmark.object.metadata.annotations).toEqual({ 'k8s.io/initial-events-end': 'true' });
+    expect(bookmark.object.metadata.resourceVersion).toMatch(/^\d+$/);
+    expect(w.events[0]).toMatchObject({ type: 'ADDED', object: { kind: 'PartialObjectMetadata' } });
+  });
+
+  it('a full-object watch keeps bookmarks of the kind itself', async () => {
+    const ns = await freshNamespace();
+    const w = watch(
+      `/api/v1/namespaces/${ns}/configmaps?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true`,
+      'application/json',
+    );
+    await waitFor(() => w.events.some((e) => e.type === 'BOOKMARK'), 5000, 'the initial-events-end bookmark');
+    await w.stop();
+    expect(w.events.find((e) => e.type === 'BOOKMARK')!.object).toMatchObject({
+      kind: 'ConfigMap',
+      apiVersion: 'v1',
+    });
+  });
 });
