@@ -262,6 +262,7 @@ export class Controller {
   /** A namespace event, mapped to the sources it concerns. Timed like a reconcile of `namespace`. */
   private namespaceChanged(name: string): void {
     const started = this.clock.now();
+    this.memory.forgetRefusals(name);
     for (const key of sourcesAffectedByNamespace(this.mapper, name, this.cache.watchedTypes(), (ns) =>
       this.status.mentioning(ns),
     ))

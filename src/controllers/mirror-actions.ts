@@ -104,6 +104,9 @@ export class MirrorActions {
         }
         const e = classifyApiError(err);
         const retrying = e.reason !== 'Forbidden' && e.reason !== 'Invalid';
+        // A refused body is refused again: not written again until the desired mirror or the namespace changes
+        if (e.reason === 'Invalid' && 'hash' in a && a.hash)
+          this.d.memory.refuse(w.id, a.namespace, source.metadata.name, a.hash, shortReason(e));
         errors.push({
           namespace: a.namespace,
           reason: shortReason(e),

@@ -9,6 +9,8 @@ interface Remembered {
   resourceVersion?: string;
   hash?: string;
   fight?: FightState;
+  /** the desired hash the API server refused (400/422), and the short reason */
+  refused?: { hash: string; reason: string };
 }
 
 /**
@@ -20,6 +22,8 @@ interface Remembered {
 export class MirrorMemory {
   private readonly entries = new Map<string, Remembered>();
   private readonly fightingByType = new Map<string, number>();
+  /** keys with a refusal, so a namespace event does not scan every mirror */
+  private readonly refusedKeys = new Set<string>();
 
   constructor(
     private readonly keys: MirrorKeys,
@@ -53,12 +57,14 @@ export class MirrorMemory {
     policy: FightPolicy,
   ): { fight: FightState; started: boolean } {
     const k = key(typeId, stored.metadata.namespace ?? '', stored.metadata.name);
-    if (!this.entries.has(k) && this.entries.size >= this.limit) this.entries.clear();
+    if (!this.entries.has(k) && this.entries.size >= this.limit) this.clear();
     const e = this.entries.get(k) ?? {};
     const { state, started } = afterWrite(e.fight, at, repair, policy);
     this.setFight(typeId, e, state);
     e.resourceVersion = stored.metadata.resourceVersion;
     e.hash = mirrorContentHash(stored, this.keys);
+    delete e.refused;
+    this.refusedKeys.delete(k);
     this.entries.set(k, e);
     return { fight: state, started };
   }
@@ -77,12 +83,45 @@ export class MirrorMemory {
     return e.fight;
   }
 
+  /** The API server refused this desired mirror (400/422): it is not sent again while it stays the same. */
+  refuse(typeId: string, namespace: string, name: string, hash: string, reason: string): void {
+    const k = key(typeId, namespace, name);
+    if (!this.entries.has(k) && this.entries.size >= this.limit) this.clear();
+    const e = this.entries.get(k) ?? {};
+    e.refused = { hash, reason };
+    this.entries.set(k, e);
+    this.refusedKeys.add(k);
+  }
+
+  refusal(typeId: string, namespace: string, name: string): { hash: string; reason: string } | undefined {
+    return this.entries.get(key(typeId, namespace, name))?.refused;
+  }
+
+  /** A namespace changed (labels, policy): what its server refused may be accepted now. */
+  forgetRefusals(namespace: string): void {
+    for (const k of this.refusedKeys) {
+      if (!k.includes(`|${namespace}/`)) continue;
+      const e = this.entries.get(k);
+      if (e) delete e.refused;
+      this.refusedKeys.delete(k);
+    }
+  }
+
   /** The mirror is gone (deleted by us). */
   forget(typeId: string, namespace: string, name: string): void {
     const k = key(typeId, namespace, name);
     const e = this.entries.get(k);
     if (e) this.setFight(typeId, e, undefined);
     this.entries.delete(k);
+    this.refusedKeys.delete(k);
+  }
+
+  /** Over the limit (mirrors that vanished while we were not looking): start over, as after a restart. */
+  private clear(): void {
+    this.entries.clear();
+    this.refusedKeys.clear();
+    for (const [typeId, n] of this.fightingByType) if (n !== 0) this.onFighting(typeId, 0);
+    this.fightingByType.clear();
   }
 
   private setFight(typeId: string, e: Remembered, next: FightState | undefined): void {

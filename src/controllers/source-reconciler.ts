@@ -126,6 +126,7 @@ export class SourceReconciler {
       now: this.d.now,
       lastWrite: (ns) => this.d.memory.lastWrite(w.id, ns, source.metadata.name),
       fight: (ns) => this.d.memory.fight(w.id, ns, source.metadata.name),
+      refused: (ns) => this.d.memory.refusal(w.id, ns, source.metadata.name),
     };
   }
 

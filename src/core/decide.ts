@@ -56,6 +56,8 @@ export interface SourceSnapshot {
   lastWrite?: PlanInput['lastWrite'];
   /** see PlanInput.fight */
   fight?: PlanInput['fight'];
+  /** see PlanInput.refused */
+  refused?: PlanInput['refused'];
 }
 
 /** A non-strict transform rule that was skipped for one target. */
@@ -138,6 +140,7 @@ export function decide(s: SourceSnapshot): Decision {
     isSourceLive: s.isSourceLive,
     ...(s.lastWrite ? { lastWrite: s.lastWrite } : {}),
     ...(s.fight ? { fight: s.fight } : {}),
+    ...(s.refused ? { refused: s.refused } : {}),
     now: s.now().getTime(),
     desired: (ns) => {
       try {

@@ -92,6 +92,35 @@ function checkAnnotationKeys(annotations: Record<string, string>, problems: stri
   }
 }
 
+/** ConfigMap/Secret keys: `validation.IsConfigMapKey` (validation.go): [-._a-zA-Z0-9]+, at most 253, not `.`/`..`. */
+const DATA_KEY = /^[-._a-zA-Z0-9]+$/;
+const MAX_ANNOTATIONS_BYTES = 256 * 1024;
+
+function checkDataKeys(maps: Array<[string, Record<string, string> | undefined]>, problems: string[]): void {
+  const seen = new Map<string, string>();
+  for (const [field, map] of maps) {
+    for (const k of Object.keys(map ?? {})) {
+      if (k.length > 253 || !DATA_KEY.test(k) || k === '.' || k === '..')
+        problems.push(
+          `${fieldPath(field, k)}: invalid key: at most 253 characters of alphanumerics, '-', '_' or '.', not '.' or '..'`,
+        );
+      const other = seen.get(k);
+      if (other && other !== field)
+        problems.push(`${fieldPath(field, k)}: duplicate of ${fieldPath(other, k)}`);
+      seen.set(k, field);
+    }
+  }
+}
+
+/** Keys a typed Secret must hold (core/validation ValidateSecret); the transform may have deleted them. */
+const REQUIRED_SECRET_KEYS: Readonly<Record<string, readonly string[]>> = {
+  'kubernetes.io/tls': ['tls.crt', 'tls.key'],
+  'kubernetes.io/dockerconfigjson': ['.dockerconfigjson'],
+  'kubernetes.io/dockercfg': ['.dockercfg'],
+  'kubernetes.io/basic-auth': [],
+  'kubernetes.io/ssh-auth': ['ssh-privatekey'],
+};
+
 /**
  * Coerces in place what the kind's decoder would coerce for a person (scalars in string maps) and throws
  * `InvalidMirrorError` listing every field the API server would refuse. Problems never quote values: a
@@ -109,6 +138,12 @@ export function makeValidInPlace(obj: KubeObject): void {
   if (annotations) {
     meta.annotations = annotations;
     checkAnnotationKeys(annotations, problems);
+    const size = Object.entries(annotations).reduce(
+      (n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v),
+      0,
+    );
+    if (size > MAX_ANNOTATIONS_BYTES)
+      problems.push(`metadata.annotations: total size ${size} bytes exceeds the 262144-byte limit`);
   }
   if (obj.apiVersion === 'v1' && obj.kind === 'ConfigMap') {
     const data = stringMap(obj.data, 'data', problems);
@@ -118,6 +153,13 @@ export function makeValidInPlace(obj: KubeObject): void {
       obj.binaryData = binary;
       base64Map(binary, 'binaryData', problems);
     }
+    checkDataKeys(
+      [
+        ['data', data],
+        ['binaryData', binary],
+      ],
+      problems,
+    );
   }
   if (obj.apiVersion === 'v1' && obj.kind === 'Secret') {
     const data = stringMap(obj.data, 'data', problems);
@@ -127,6 +169,12 @@ export function makeValidInPlace(obj: KubeObject): void {
     }
     const stringData = stringMap(obj.stringData, 'stringData', problems);
     if (stringData) obj.stringData = stringData;
+    checkDataKeys([['data', data]], problems);
+    checkDataKeys([['stringData', stringData]], problems);
+    const type = typeof obj.type === 'string' ? obj.type : 'Opaque';
+    for (const key of REQUIRED_SECRET_KEYS[type] ?? [])
+      if (data?.[key] === undefined && stringData?.[key] === undefined)
+        problems.push(`${fieldPath('data', key)}: required for a Secret of type ${type}`);
   }
   if (problems.length > 0) throw new InvalidMirrorError(problems);
 }

@@ -80,6 +80,8 @@ export interface PlanInput {
    * changed on the way in (defaults, pruning, a webhook). Unknown after a restart: then liveDrift judges.
    */
   lastWrite?: (namespace: string) => { resourceVersion: string; hash: string } | undefined;
+  /** the desired hash the API server last refused (400/422) in this namespace, and why: not sent again */
+  refused?: (namespace: string) => { hash: string; reason: string } | undefined;
   /** the mirror's fight state (core/fights.ts), if it has one */
   fight?: (namespace: string) => FightState | undefined;
   /** epoch ms, against which fight holds are judged */
@@ -156,6 +158,14 @@ function planTarget(input: PlanInput, ns: string, live: KubeObject | undefined):
   const d = desiredFor(input, ns);
   if ('error' in d)
     return { type: 'error', namespace: ns, reason: d.error, ...(d.code ? { code: d.code } : {}) };
+  const refused = input.refused?.(ns);
+  if (refused && refused.hash === d.hash)
+    return {
+      type: 'error',
+      namespace: ns,
+      reason: `refused by the API server: ${refused.reason} (not retried until the source or the namespace changes)`,
+      code: 'Invalid',
+    };
   if (!live)
     return { type: 'create', namespace: ns, desired: d.mirror, hash: d.hash, reason: 'mirror missing' };
 

@@ -67,7 +67,7 @@ const SOURCES = 4;
 beforeAll(async () => {
   h = await Harness.start({ args: ['--resync-period=2s'] });
   kubectl = new KubectlCli(h.kubeconfigPath, join(h.tmpDir, 'kubectl-cache'));
-  for (const ns of ['cv-src', 'cv-a', 'cv-fight']) await h.kube.namespace(ns);
+  for (const ns of ['cv-src', 'cv-a', 'cv-fight', 'cv-bad']) await h.kube.namespace(ns);
   await h.kube.namespace('cv-hooked', { inject: 'true' });
   // a mutating webhook that labels every ConfigMap of the labelled namespace
   h.sandbox.faults.admission({
@@ -272,6 +272,42 @@ describe('convergence: real drift is still repaired', () => {
       'Service recreated',
       async () => (await h.kube.get('v1', 'Service', 'cv-a', 'web')) !== null,
     );
+  });
+});
+
+describe('a body the API server refuses is not sent again', () => {
+  it("a 422 is that target's error, written once, until the source changes", async () => {
+    const svc = source(
+      'v1',
+      'Service',
+      'cv-src',
+      'odd',
+      { spec: { selector: { app: 'odd' }, ports: [{ name: 'http', port: 80 }] } },
+      'cv-bad',
+    );
+    const transform = (port: number) => `rules:\n  - path: spec.ports[0].port\n    value: ${port}\n`;
+    const creates = () => h.sandbox.requests.counts()['create services'] ?? 0;
+    const before = creates();
+    await h.kube.create({
+      ...svc,
+      metadata: {
+        ...svc.metadata,
+        annotations: { ...svc.metadata.annotations, 'kubemirror.io/transform': transform(99999) },
+      },
+    });
+    const line = await h.expectStatus('v1', 'Service', 'cv-src', 'odd', (l) => l.startsWith('Partial 0/1'));
+    expect(line).toMatch(/1 error \(cv-bad: invalid spec\.ports\[0\]\.port\)/);
+    await twoResyncs(SOURCES + 1);
+    // one `create services` is the test's own (the source), one is the controller's single attempt
+    expect(creates() - before).toBe(2);
+    const live = await h.kube.get('v1', 'Service', 'cv-src', 'odd');
+    await h.kube.mergePatch('v1', 'Service', 'cv-src', 'odd', {
+      metadata: {
+        resourceVersion: live?.metadata.resourceVersion,
+        annotations: { 'kubemirror.io/transform': transform(8080) },
+      },
+    });
+    await h.expectStatus('v1', 'Service', 'cv-src', 'odd', (l) => l === 'Synced 1/1');
   });
 });
 

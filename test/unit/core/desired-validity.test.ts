@@ -116,4 +116,41 @@ describe('valid before written: what the kind refuses is the target error, with 
     );
     expect(problems).toHaveLength(3);
   });
+
+  it('a data key the server refuses, and a key in both data and binaryData, are named', () => {
+    expect(
+      problemsOf(() => desiredWith(configMap(), 'rules:\n  - path: data["bad key"]\n    value: x\n')),
+    ).toEqual([expect.stringMatching(/^data\["bad key"\]: invalid key/)]);
+    expect(
+      problemsOf(() => desiredWith(configMap(), 'rules:\n  - path: binaryData.a\n    value: eA==\n')),
+    ).toEqual(['binaryData.a: duplicate of data.a']);
+  });
+
+  it('a typed Secret that lost a required key is refused before the server would', () => {
+    const tls = aSource()
+      .withBody({
+        type: 'kubernetes.io/tls',
+        data: {
+          'tls.crt': Buffer.from('c').toString('base64'),
+          'tls.key': Buffer.from('k').toString('base64'),
+        },
+      })
+      .fromServer()
+      .build();
+    expect(
+      problemsOf(() => desiredWith(tls, 'rules:\n  - path: data["tls.key"]\n    delete: true\n')),
+    ).toEqual(['data["tls.key"]: required for a Secret of type kubernetes.io/tls']);
+  });
+
+  it('annotations over the 256 KiB total are refused', () => {
+    const source = aSource()
+      .asConfigMap({ a: 'x' })
+      .withAnnotations({ big: 'x'.repeat(230 * 1024), small: 'y'.repeat(20 * 1024) })
+      .fromServer()
+      .build();
+    const rules = 'rules:\n  - path: metadata.annotations.copy\n    template: "{{Annotations.small}}"\n';
+    expect(problemsOf(() => desiredWith(source, rules))[0]).toMatch(
+      /^metadata\.annotations: total size \d+ bytes exceeds/,
+    );
+  });
 });
