@@ -1,5 +1,6 @@
 import Handlebars from 'handlebars';
-import { LIT_HELPER, looksLikeGoTemplate, OUT_HELPER, translateGoTemplate } from './go-template.js';
+import { LIT_HELPER, OUT_HELPER, translateGoTemplate } from './go-template.js';
+import { looksLikeGoTemplate } from './go-template-lexer.js';
 import { HELPER_FUNCTIONS, withRenderState } from './template-helpers.js';
 import {
   arityProblem,
