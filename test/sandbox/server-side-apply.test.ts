@@ -186,6 +186,32 @@ spec:
     ]);
   });
 
+  it('mutating admission runs on an apply that creates and on one that updates, its change owned by nobody', async () => {
+    await kubectl.ok(['create', 'namespace', 'ssa-admit']);
+    await apply('kubectl-a', cm('ssa-admit', { key: 'a' }));
+    const stamp = (value: string) =>
+      sandbox.faults.admission({ resource: 'configmaps', annotations: { 'stamped-by': value } });
+    let remove = stamp('on-update');
+    try {
+      await apply('kubectl-a', cm('ssa-admit', { key: 'b' }));
+      const updated = await getJson(['get', 'cm', 'shared', '-n', 'ssa-admit', '--show-managed-fields']);
+      expect([updated.data, updated.metadata.annotations]).toEqual([
+        { key: 'b' },
+        { 'stamped-by': 'on-update' },
+      ]);
+      expect(updated.metadata.managedFields.map((e: J) => [e.manager, e.operation, e.fieldsV1])).toEqual([
+        ['kubectl-a', 'Apply', { 'f:data': { 'f:key': {} } }],
+      ]);
+      remove();
+      remove = stamp('on-create');
+      await apply('kubectl-a', cm('ssa-admit', { key: 'c' }).replace('name: shared', 'name: fresh'));
+      const created = await getJson(['get', 'cm', 'fresh', '-n', 'ssa-admit']);
+      expect(created.metadata.annotations).toEqual({ 'stamped-by': 'on-create' });
+    } finally {
+      remove();
+    }
+  });
+
   it('an Update-operation writer and an applier: the applier conflicts with the updater on its field', async () => {
     await kubectl.ok(['create', 'namespace', 'ssa-update']);
     await kubectl.ok(['create', 'configmap', 'shared', '-n', 'ssa-update', '--from-literal=key=made']);
