@@ -254,6 +254,8 @@ describe('Go-template spelling (KubeMirror templates, unchanged)', () => {
     ['a  {{- .SourceName -}}  b', 'aapp-configb'],
     ['line1\n  {{- /* a comment */ -}}\n  line2', 'line1line2'],
     ['{{/* only a comment */}}x', 'x'],
+    ['{{-3}} {{ -2 }}', '-3 -2'],
+    ['{{ if true }}{{ if eq .SourceName "app-config" }}nested{{ else }}no{{ end }}{{ end }}', 'nested'],
     ['{{ if true }}\nkept\n{{ end }}', '\nkept\n'],
     [
       '{"ns": "{{ .TargetNamespace }}", "x": "\\{{ .SourceName }}"}',
