@@ -2,6 +2,7 @@ import { BenchCluster } from './lib/bench-cluster.js';
 import { InProcessController, type Launch } from './lib/in-process-controller.js';
 import { unlimitedRateFlags } from './lib/rate-limit-flags.js';
 import { progress } from './lib/report.js';
+import { convergenceScenario } from './scenarios/convergence.js';
 import { fanoutScenario } from './scenarios/fanout.js';
 import { fanoutVsRawPutsScenario } from './scenarios/fanout-vs-raw-puts.js';
 import { memoryScenario } from './scenarios/memory.js';
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
   }
 
   put(await memoryScenario(LAUNCH));
+  put(await convergenceScenario({ ...LAUNCH, flags: FLAGS }));
 
   progress(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   process.stdout.write(`BENCH_JSON ${JSON.stringify(results)}\n`);

@@ -37,10 +37,11 @@ export function transformLimits(cfg: Config): TransformLimits {
 }
 
 /**
- * How fights are backed off (core/fights.ts): repairs wait up to the resync period; the window and the first
- * hold are a tenth of it, at most a minute (so 1 min / 10 min with the default 10m resync).
+ * How fights are backed off (core/fights.ts): repairs wait up to the resync period; the window is a tenth of it
+ * and the first hold a fifth, at most 1 and 2 minutes (the defaults, with the default 10m resync). Everything
+ * scales with the resync period, so a short resync (tests, the bench) runs the same fight faster.
  */
 export function fightPolicy(cfg: Config): FightPolicy {
-  const step = Math.min(DEFAULT_FIGHT_POLICY.baseMs, Math.max(1, Math.floor(cfg.resyncPeriodMs / 10)));
-  return { ...DEFAULT_FIGHT_POLICY, windowMs: step, baseMs: step, maxMs: cfg.resyncPeriodMs };
+  const step = Math.min(DEFAULT_FIGHT_POLICY.windowMs, Math.max(1, Math.floor(cfg.resyncPeriodMs / 10)));
+  return { ...DEFAULT_FIGHT_POLICY, windowMs: step, baseMs: 2 * step, maxMs: cfg.resyncPeriodMs };
 }

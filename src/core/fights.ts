@@ -18,7 +18,7 @@ export interface FightPolicy {
 export const DEFAULT_FIGHT_POLICY: FightPolicy = {
   windowMs: 60_000,
   rounds: 3,
-  baseMs: 60_000,
+  baseMs: 120_000,
   maxMs: 10 * 60_000,
 };
 

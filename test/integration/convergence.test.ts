@@ -12,7 +12,7 @@ import { waitFor } from '../helpers/wait.js';
  * and a controller that owns a field of the copy cost no writes at steady state; real drift is repaired; a
  * writer that keeps changing a mirror is recognised as a fight, backed off and reported, and the fight ends
  * when it stops. The resync period is short (2s) so "two resyncs" is a few seconds, and the fight holds scale
- * with it (core/fights.ts via fightPolicy: 200 ms window and first hold, up to 2 s).
+ * with it (core/fights.ts via fightPolicy: 200 ms window, 400 ms first hold, up to 2 s).
  */
 
 const E = 'kubemirror.io/enabled';
@@ -356,7 +356,7 @@ describe('fights', () => {
       { timeoutMs: 20_000, intervalMs: 10 },
     );
     const gaps = roundsAt.slice(1).map((t, i) => t - roundsAt[i]!);
-    // holds of 400, 800, 1600 ms (then capped at the 2s resync); a ping-pong would take a few ms
+    // holds of 400, 800, 1600 ms, then the 2 s resync cap; a ping-pong would take a few ms
     for (const g of gaps) expect(g).toBeGreaterThanOrEqual(300);
     expect(gaps[2]!).toBeGreaterThan(gaps[0]!);
     // the other writer stops: our next repair sticks and the fight is over

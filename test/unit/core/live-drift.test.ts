@@ -154,7 +154,7 @@ describe('fight policy', () => {
     expect(afterInSync(s, 1100, p)).toBeUndefined();
   });
 
-  it('defaults: a minute of window and first hold, ten minutes at most', () => {
-    expect(DEFAULT_FIGHT_POLICY).toEqual({ windowMs: 60_000, rounds: 3, baseMs: 60_000, maxMs: 600_000 });
+  it('defaults: a minute of window, two of first hold, ten minutes at most', () => {
+    expect(DEFAULT_FIGHT_POLICY).toEqual({ windowMs: 60_000, rounds: 3, baseMs: 120_000, maxMs: 600_000 });
   });
 });
