@@ -51,6 +51,8 @@ export interface WriteOptions {
   fieldValidation?: FieldValidation;
   /** filled with the warnings the response carries (`Warning: 299 - "..."` headers) */
   warnings?: string[];
+  /** set by patch(): the patched object, which a Strict unknown-field error of a custom resource quotes (422) */
+  patchedObject?: unknown;
 }
 
 export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
@@ -274,7 +276,7 @@ export class ResourceService {
     next.metadata.name = name;
     // a resourceVersion in the patch is a precondition; the live one carried over is not
     if (next.metadata.resourceVersion === old.metadata.resourceVersion) delete next.metadata.resourceVersion;
-    return this.commitUpdate(def, old, next, opts);
+    return this.commitUpdate(def, old, next, { ...opts, patchedObject: patched });
   }
 
   /**
@@ -686,6 +688,14 @@ export class ResourceService {
       const mode = opts.fieldValidation ?? 'Warn';
       if (mode === 'Strict') {
         const fields = pruned.map((f) => `unknown field "${f}"`).join(', ');
+        // a patch result is decoded by handlers/patch.go, which answers a strict error as 422 `patch: Invalid value`
+        if (opts.patchedObject !== undefined)
+          throw apiErrors.invalid('', '', '', [
+            {
+              field: 'patch',
+              message: `Invalid value: ${JSON.stringify(JSON.stringify(opts.patchedObject))}: strict decoding error: ${fields}`,
+            },
+          ]);
         throw apiErrors.badRequest(
           `${def.kind} in version "${opts.version ?? def.versions[0]!}" cannot be handled as a ${def.kind}: strict decoding error: ${fields}`,
         );

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox.js';
-import { Kubectl } from './helpers.js';
+import { Kubectl, waitFor } from './helpers.js';
 
 /**
  * Unknown fields of built-in kinds (validation/known-fields.ts): dropped by the decoder, reported per fieldValidation
@@ -127,6 +127,54 @@ describe('unknown fields of built-in kinds', () => {
       '299 - "unknown field \\"spec.nope\\""',
       true,
     ]);
+  });
+
+  it('a custom resource patch result with an unknown field under Strict is the same 422 (built-in and CRD alike)', async () => {
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'gizmos.uf.example.com' },
+      spec: {
+        group: 'uf.example.com',
+        scope: 'Namespaced',
+        names: { plural: 'gizmos', singular: 'gizmo', kind: 'Gizmo', listKind: 'GizmoList' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: {
+              openAPIV3Schema: {
+                type: 'object',
+                properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } },
+              },
+            },
+          },
+        ],
+      },
+    };
+    expect((await http('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)).code).toBe(
+      201,
+    );
+    const path = '/apis/uf.example.com/v1/namespaces/uf/gizmos';
+    await waitFor(async () => (await http('GET', path)).code === 200, 5000, 'CRD served');
+    const created = await http('POST', path, {
+      apiVersion: 'uf.example.com/v1',
+      kind: 'Gizmo',
+      metadata: { name: 'g' },
+      spec: { size: 1 },
+    });
+    expect(created.code).toBe(201);
+    const r = await http(
+      'PATCH',
+      `${path}/g?fieldValidation=Strict`,
+      { spec: { bogus: 1 } },
+      'application/merge-patch+json',
+    );
+    expect(r.code).toBe(422);
+    expect(r.body.message).toMatch(
+      /^ "" is invalid: patch: Invalid value: ".*": strict decoding error: unknown field "spec.bogus"$/,
+    );
   });
 
   it('kubectl apply sends fieldValidation=Strict: an unknown field is refused; --validate=false drops it', async () => {
