@@ -180,7 +180,10 @@ export class SourceReconciler {
     const report = failedReport(message);
     // said once when it starts (the status annotation and an Event keep saying it), not on every re-check
     const changed = source.metadata.annotations?.[this.d.keys.syncStatus] !== report.line;
-    log[changed ? 'warn' : 'debug']({ reason, err: message }, 'source not mirrored');
+    // "maximum targets" is the phrase KubeMirror's troubleshooting guide greps the logs for
+    const msg =
+      reason === 'TooManyTargets' ? 'source not mirrored: maximum targets exceeded' : 'source not mirrored';
+    log[changed ? 'warn' : 'debug']({ reason, err: message }, msg);
     await this.report(w, source, report);
     return done;
   }

@@ -67,6 +67,10 @@ describe('controller with --max-targets 3', () => {
       ],
     ).toBe('Error: 5 targets exceed max-targets 3');
     expect([...(await h.mirrors('v1', 'ConfigMap', 'wide')).keys()]).toEqual([]);
+    // KubeMirror's troubleshooting step `kubectl logs ... | grep "maximum targets"` finds the refusal
+    expect(
+      h.logs.some((l) => l.includes('maximum targets') && l.includes('5 targets exceed max-targets 3')),
+    ).toBe(true);
 
     // existing mirrors survive a widening past the limit (a config error never deletes)
     await h.kube.create(configMap('mt-src', 'grow', { [T]: 'mt-1,mt-2,mt-3' }, { v: '1' }));
