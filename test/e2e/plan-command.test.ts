@@ -221,7 +221,7 @@ describe('errors and usage', () => {
     const r = await plan('-f', file);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/rules\[0\]: template: unknown helper shout/);
+    expect(r.stderr).toMatch(/rules\[0\]: template: 1:3: function "shout" not defined/);
     expect(r.stderr).toMatch(/rules\[0\]: path metadata.name is forbidden/);
     expect(r.stderr).toMatch(
       /rules\[2\]: needs exactly one of value, template, merge, delete; found value, delete/,

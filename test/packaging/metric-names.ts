@@ -12,6 +12,8 @@ export const SPEC_METRICS: readonly string[] = [
   'kubemirror_sync_errors_total',
   'kubemirror_conflicts_total',
   'kubemirror_drift_corrections_total',
+  'kubemirror_fights_total',
+  'kubemirror_mirrors_fighting',
   'kubemirror_api_requests_total',
   'kubemirror_watch_restarts_total',
   'kubemirror_discovered_resource_types',
