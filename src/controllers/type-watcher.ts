@@ -1,4 +1,5 @@
 import type { MirrorKeys } from '../core/keys.js';
+import { summarizeMirror } from '../core/mirror-summary.js';
 import type { KubeObject } from '../core/types.js';
 import type { Clock } from '../runtime/clock.js';
 import { Informer, type RestartReason } from '../runtime/informer.js';
@@ -66,6 +67,8 @@ export function startTypeWatcher(o: TypeWatcherOptions): TypeWatcher {
       labelSelector: `${keys.mirror}=true`,
       clock: o.clock,
       onRestart: o.onRestart,
+      // metadata and content hash only, for mirrors as recorded (core/mirror-summary.ts): memory stays flat in payload
+      transform: (obj) => summarizeMirror(obj, keys),
     });
     const count = () => o.onMirrorCount(m.size());
     m.onAdd((obj) => {

@@ -1,8 +1,8 @@
 import type { DesiredMirror } from './desired-mirror.js';
 import type { FightState } from './fights.js';
-import { mirrorContentHash } from './hash.js';
 import type { MirrorKeys } from './keys.js';
 import { type DriftVerdict, liveDrift, NO_DRIFT } from './live-drift.js';
+import { liveContentHash } from './mirror-summary.js';
 import { classifyExisting, isProvablyMirrorOf, type Ownership } from './ownership.js';
 import type { TargetResult } from './targeting.js';
 import type { KubeObject } from './types.js';
@@ -113,7 +113,7 @@ function driftOf(
 ): DriftVerdict {
   const memo = input.lastWrite?.(ns);
   if (memo?.resourceVersion === live.metadata.resourceVersion) return NO_DRIFT;
-  const actual = mirrorContentHash(live, input.keys);
+  const actual = liveContentHash(live, input.keys);
   if (actual === recorded || actual === memo?.hash) return NO_DRIFT;
   return liveDrift(desired, live, input.keys);
 }

@@ -23,6 +23,11 @@ export interface InformerOptions<T> {
   labelSelector?: string;
   /** list page size; default 500 */
   pageSize?: number;
+  /**
+   * what is kept of each object, applied as it arrives (list item or watch event) so the rest of the body is
+   * released with its page or event: handlers and the store see only the result
+   */
+  transform?: (obj: T) => T;
   /** server-side watch timeout; default a random 300–600 s so watches of many informers do not expire together */
   watchTimeoutSeconds?: number;
   /** backoff between failed lists/watches; default 200 ms doubling to 30 s, reset by a healthy watch */
@@ -240,7 +245,8 @@ export class Informer<T extends InformedObject> {
         throw err;
       }
       if (signal.aborted) return;
-      for (const item of page.items) fresh.set(objectKey(item), item);
+      const keep = this.opts.transform;
+      for (const item of page.items) fresh.set(objectKey(item), keep ? keep(item) : item);
       rv = page.resourceVersion;
       cont = page.continue || undefined;
       if (cont === undefined) break;
@@ -318,10 +324,11 @@ export class Informer<T extends InformedObject> {
     });
   }
 
-  private applyEvent(type: string, obj: T): void {
-    const rv = obj?.metadata?.resourceVersion;
+  private applyEvent(type: string, raw: T): void {
+    const rv = raw?.metadata?.resourceVersion;
     if (rv) this.resourceVersion = rv;
-    if (type === 'BOOKMARK' || !obj?.metadata?.name) return;
+    if (type === 'BOOKMARK' || !raw?.metadata?.name) return;
+    const obj = this.opts.transform ? this.opts.transform(raw) : raw;
     const key = objectKey(obj);
     if (type === 'ADDED' || type === 'MODIFIED') {
       const before = this.store.get(key);
