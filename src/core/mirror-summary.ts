@@ -5,6 +5,29 @@ import type { KubeObject } from './types.js';
 
 /** The content hash of a summarised mirror, computed from its body before the body was dropped. */
 const hashes = new WeakMap<object, string>();
+/** The managedFields summary is the same for every mirror of one prefix: one frozen copy, shared. */
+const proofs = new Map<string, unknown>();
+
+function ownershipProof(keys: MirrorKeys): unknown {
+  let proof = proofs.get(keys.prefix);
+  if (!proof) {
+    proof = Object.freeze([
+      Object.freeze({
+        manager: KUBEMIRROR_FIELD_MANAGER,
+        operation: 'Update',
+        fieldsType: 'FieldsV1',
+        fieldsV1: {
+          'f:metadata': {
+            'f:labels': { [`f:${keys.mirror}`]: {} },
+            'f:annotations': { [`f:${keys.sourceUid}`]: {} },
+          },
+        },
+      }),
+    ]);
+    proofs.set(keys.prefix, proof);
+  }
+  return proof;
+}
 
 /**
  * What the controller keeps of a live mirror (SPEC §2 "Memory"): a mirror whose content is exactly what its
@@ -26,21 +49,8 @@ export function summarizeMirror(obj: KubeObject, keys: MirrorKeys): KubeObject {
   const summary: KubeObject = { apiVersion: obj.apiVersion, kind: obj.kind, metadata };
   if (obj.type !== undefined) summary.type = obj.type;
   if (obj.immutable !== undefined) summary.immutable = obj.immutable;
-  if (writtenByKubemirror(obj, keys)) {
-    (summary.metadata as { managedFields?: unknown }).managedFields = [
-      {
-        manager: KUBEMIRROR_FIELD_MANAGER,
-        operation: 'Update',
-        fieldsType: 'FieldsV1',
-        fieldsV1: {
-          'f:metadata': {
-            'f:labels': { [`f:${keys.mirror}`]: {} },
-            'f:annotations': { [`f:${keys.sourceUid}`]: {} },
-          },
-        },
-      },
-    ];
-  }
+  if (writtenByKubemirror(obj, keys))
+    (summary.metadata as { managedFields?: unknown }).managedFields = ownershipProof(keys);
   hashes.set(summary, hash);
   return summary;
 }
