@@ -221,6 +221,7 @@ function controllerHooks(metrics: Metrics, log: Logger): ControllerHooks {
     fightStarted: (r) => metrics.fightStarted(r),
     mirrorsFighting: (r, n) => metrics.setMirrorsFighting(r, n),
     transformSkipped: (r) => log.debug({ resource: r }, 'transform rule skipped'),
+    propagated: (r, s) => metrics.propagated(r, s),
     mirrors: (r, n) => metrics.setMirrorResources(r, n),
     watchRestart: (r, reason) => metrics.watchRestarted(r, reason),
     discoveredTypes: (n) => metrics.setDiscoveredResourceTypes(n),

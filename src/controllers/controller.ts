@@ -38,6 +38,8 @@ export interface ControllerHooks {
   /** how many mirrors of a resource are fighting now (kubemirror_mirrors_fighting) */
   mirrorsFighting(resource: string, count: number): void;
   transformSkipped(resource: string): void;
+  /** new source content reached its last target (kubemirror_propagation_duration_seconds) */
+  propagated(resource: string, seconds: number): void;
   mirrors(resource: string, count: number): void;
   watchRestart(resource: string, reason: RestartReason): void;
   discoveredTypes(count: number): void;
@@ -244,6 +246,7 @@ export class Controller {
         fightStarted: (r) => this.d.hooks.fightStarted(r),
         syncError: (reason) => this.d.hooks.syncError('source', reason),
         transformSkipped: (r) => this.d.hooks.transformSkipped(r),
+        propagated: (r, s) => this.d.hooks.propagated(r, s),
       },
       log: this.d.log.child({ controller: 'source' }),
       now: () => new Date(this.clock.now()),

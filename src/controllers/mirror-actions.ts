@@ -18,6 +18,9 @@ import type { WatchedType } from './watched-type.js';
 /** How many writes of one source's fan-out are in flight at once. */
 const FANOUT_CONCURRENCY = 8;
 
+/** Actions that write a target (for the propagation time: the answer to the last of them ends it). */
+const WRITES: ReadonlySet<Action['type']> = new Set(['create', 'update', 'recreate', 'delete']);
+
 /** What the executor uses: the writer, the Event recorder and the controller's bookkeeping. */
 export interface MirrorActionsDeps {
   keys: MirrorKeys;
@@ -45,6 +48,8 @@ export interface ActionsOutcome extends SyncOutcome {
   transient: number;
   /** epoch ms at which the source must be looked at again (a held or just-repaired fight), if any */
   lookAgainAt?: number;
+  /** epoch ms at which the last write of this fan-out (create, update, recreate, delete) was answered */
+  lastWriteAt?: number;
 }
 
 /** Per run: the fights seen and the earliest time one of them needs a look. */
@@ -81,10 +86,12 @@ export class MirrorActions {
     const errors: TargetFailure[] = [];
     let synced = 0;
     let transient = 0;
+    let lastWriteAt: number | undefined;
     const notes: FightNotes = { fighting: [] };
     const run = async (a: Action): Promise<void> => {
       try {
         const outcome = await this.apply(w, source, a, log, notes);
+        if (WRITES.has(a.type) && outcome !== 'conflict') lastWriteAt = this.d.now().getTime();
         if (outcome === 'synced') synced++;
         else if (outcome === 'conflict') conflicts.push(a.namespace);
       } catch (err) {
@@ -135,6 +142,7 @@ export class MirrorActions {
       transient,
       ...(notes.fighting.length > 0 ? { fighting: notes.fighting } : {}),
       ...(notes.lookAgainAt !== undefined ? { lookAgainAt: notes.lookAgainAt } : {}),
+      ...(lastWriteAt !== undefined ? { lastWriteAt } : {}),
     };
   }
 

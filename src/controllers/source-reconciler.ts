@@ -25,6 +25,7 @@ import { parseSourceKey, type SourceRef } from './source-key.js';
 import type { SourceStatusStore } from './source-status.js';
 import type { SpecCache } from './spec-cache.js';
 import { decideConfig, fightPolicy, transformLimits } from './target-policy.js';
+import { contentArrivals, sourceContentHash } from './type-watcher.js';
 
 import type { WatchedType } from './watched-type.js';
 
@@ -59,6 +60,8 @@ export interface SourceReconcilerDeps {
     syncError(reason: string): void;
     transformSkipped(resource: string): void;
     fightStarted(resource: string): void;
+    /** new source content reached its last target after `seconds` (kubemirror_propagation_duration_seconds) */
+    propagated(resource: string, seconds: number): void;
   };
   log: Logger;
   now: () => Date;
@@ -163,10 +166,34 @@ export class SourceReconciler {
     }
     const r = await this.actions.run(w, current, decision.actions, log);
     await this.report(w, current, syncReport(decision.wanted, r, decision.skipped));
+    if (r.transient === 0) this.propagated(w, source, r.lastWriteAt);
     if (r.transient > 0) throw new PartialFailure(`${r.transient} target(s) failed, retrying`);
     // a fight: look again when its hold ends, or when a quiet window may have ended it
     if (r.lookAgainAt !== undefined) return requeueAfter(Math.max(1, r.lookAgainAt - this.d.now().getTime()));
     return done;
+  }
+
+  /**
+   * The fan-out of `source` finished with nothing left to retry. When the content it carried arrived as new
+   * (type-watcher.ts `contentArrivals`) and this run wrote a target, the time from that watch event to the
+   * last write is its propagation. Content that needed no write (a change mirrors do not carry) is forgotten.
+   */
+  private propagated(w: WatchedType, source: KubeObject, lastWriteAt: number | undefined): void {
+    const ref = { namespace: source.metadata.namespace ?? '', name: source.metadata.name };
+    const at = this.d.now();
+    const arrivals = contentArrivals(w);
+    const key = `${ref.namespace}/${ref.name}`;
+    const pending = arrivals?.get(key);
+    let seconds: number | undefined;
+    // only the content this run carried: a newer version that arrived meanwhile stays pending for its run
+    if (pending && pending.hash === sourceContentHash(source, this.d.keys)) {
+      arrivals?.delete(key);
+      if (lastWriteAt !== undefined) {
+        seconds = Math.max(0, lastWriteAt - pending.at) / 1000;
+        this.d.hooks.propagated(w.type.plural, seconds);
+      }
+    }
+    this.d.status.synced(w.id, ref, at, seconds);
   }
 
   private async fail(

@@ -14,14 +14,56 @@ export interface SourceStatusEntry extends SourceCoverage {
   namespace: string;
   name: string;
   coverage: number;
+  /** when a fan-out of this source last finished with no target left to retry (ISO 8601) */
+  lastSyncTime?: string;
+  /** seconds from the watch event carrying the source's last new content to the write of its last target */
+  lastPropagationSeconds?: number;
 }
 
 export class SourceStatusStore {
   private readonly entries = new Map<string, SourceStatusEntry>();
 
+  /** `typeId|ns/name` of sources that are the controller's own (the canary): kept out of every figure */
+  private readonly internal = new Set<string>();
+
   set(typeId: string, resource: string, ref: { namespace: string; name: string }, c: SourceCoverage): void {
     const coverage = c.wanted === 0 ? (c.fatal ? 0 : 100) : Math.round((c.synced / c.wanted) * 1000) / 10;
-    this.entries.set(`${typeId}|${ref.namespace}/${ref.name}`, { ...c, resource, ...ref, coverage });
+    const key = `${typeId}|${ref.namespace}/${ref.name}`;
+    const prev = this.entries.get(key);
+    const kept = {
+      ...(prev?.lastSyncTime !== undefined ? { lastSyncTime: prev.lastSyncTime } : {}),
+      ...(prev?.lastPropagationSeconds !== undefined
+        ? { lastPropagationSeconds: prev.lastPropagationSeconds }
+        : {}),
+    };
+    this.entries.set(key, { ...c, resource, ...ref, coverage, ...kept });
+  }
+
+  /** A fan-out finished with nothing to retry at `at`; `propagationSeconds` when it carried new content. */
+  synced(
+    typeId: string,
+    ref: { namespace: string; name: string },
+    at: Date,
+    propagationSeconds?: number,
+  ): void {
+    const e = this.entries.get(`${typeId}|${ref.namespace}/${ref.name}`);
+    if (!e) return;
+    e.lastSyncTime = at.toISOString();
+    if (propagationSeconds !== undefined) e.lastPropagationSeconds = propagationSeconds;
+  }
+
+  /** Marks a source as the controller's own (the canary): never listed in `snapshot`. */
+  markInternal(typeId: string, ref: { namespace: string; name: string }): void {
+    this.internal.add(`${typeId}|${ref.namespace}/${ref.name}`);
+  }
+
+  unmarkInternal(typeId: string, ref: { namespace: string; name: string }): void {
+    this.internal.delete(`${typeId}|${ref.namespace}/${ref.name}`);
+  }
+
+  /** The entry of one source, internal ones included (the canary reads its own). */
+  get(typeId: string, ref: { namespace: string; name: string }): SourceStatusEntry | undefined {
+    return this.entries.get(`${typeId}|${ref.namespace}/${ref.name}`);
   }
 
   delete(typeId: string, ref: { namespace: string; name: string }): void {
@@ -44,8 +86,11 @@ export class SourceStatusStore {
   }
 
   snapshot(): SourceStatusEntry[] {
-    return [...this.entries.values()].sort((a, b) =>
-      `${a.resource}/${a.namespace}/${a.name}`.localeCompare(`${b.resource}/${b.namespace}/${b.name}`),
-    );
+    return [...this.entries]
+      .filter(([k]) => !this.internal.has(k))
+      .map(([, e]) => ({ ...e }))
+      .sort((a, b) =>
+        `${a.resource}/${a.namespace}/${a.name}`.localeCompare(`${b.resource}/${b.namespace}/${b.name}`),
+      );
   }
 }

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../core/hash.js';
 import type { MirrorKeys } from '../core/keys.js';
 import { summarizeMirror } from '../core/mirror-summary.js';
 import type { KubeObject } from '../core/types.js';
@@ -30,6 +32,38 @@ export interface TypeWatcherOptions {
 }
 
 /**
+ * A source's content as propagation sees it: the body (minus `status`), labels and annotations (minus our
+ * own `P/sync-status`), hashed. Memoised per object version (cache objects are replaced, never mutated).
+ */
+const contentHashes = new WeakMap<KubeObject, string>();
+export function sourceContentHash(obj: KubeObject, keys: MirrorKeys): string {
+  let h = contentHashes.get(obj);
+  if (h === undefined) {
+    const { metadata, status: _status, ...body } = obj;
+    const annotations = { ...(metadata.annotations ?? {}) };
+    delete annotations[keys.syncStatus];
+    const doc = { ...body, labels: metadata.labels ?? {}, annotations };
+    h = createHash('sha256').update(canonicalJson(doc)).digest('hex');
+    contentHashes.set(obj, h);
+  }
+  return h;
+}
+
+/**
+ * `ns/name` → when the watch first delivered source content not yet propagated (epoch ms on the watcher's
+ * clock) and that content's hash. Set by the type watcher, taken by the source reconciler once the fan-out of
+ * that content has been written (kubemirror_propagation_duration_seconds). A second change arriving before
+ * the first propagated keeps the first arrival time: the mirrors have been stale since then.
+ */
+export type ContentArrivals = Map<string, { at: number; hash: string }>;
+const arrivalsByType = new WeakMap<WatchedType, ContentArrivals>();
+
+/** The pending content arrivals of a watched type (undefined for a WatchedType not made here, e.g. tests). */
+export function contentArrivals(w: WatchedType): ContentArrivals | undefined {
+  return arrivalsByType.get(w);
+}
+
+/**
  * The two label-filtered watches of one resource type: sources (`P/enabled=true`) and mirrors
  * (`P/mirror=true`). Unlabelled objects are never watched. Handlers only turn events into queue keys and
  * keep the mirror index current. Deny-listed types get the source watch only, so they can be refused.
@@ -37,6 +71,9 @@ export interface TypeWatcherOptions {
 export function startTypeWatcher(o: TypeWatcherOptions): TypeWatcher {
   const { keys, entry } = o;
   const lastSeen = new Map<string, { uid: string; finalizer: boolean }>();
+  const arrivals: ContentArrivals = new Map();
+  /** hash of the content last seen per source, to tell new content from a re-delivery (re-list, resync) */
+  const lastContent = new Map<string, string>();
   const sources = new Informer<KubeObject>({
     listWatch: o.listWatch,
     labelSelector: `${keys.enabled}=true`,
@@ -48,8 +85,17 @@ export function startTypeWatcher(o: TypeWatcherOptions): TypeWatcher {
     const finalizer = (obj.metadata.finalizers ?? []).includes(keys.finalizer);
     if (obj.metadata.uid) lastSeen.set(ref, { uid: obj.metadata.uid, finalizer });
   };
+  const arrived = (obj: KubeObject) => {
+    const ref = `${obj.metadata.namespace}/${obj.metadata.name}`;
+    const hash = sourceContentHash(obj, keys);
+    if (lastContent.get(ref) === hash) return;
+    lastContent.set(ref, hash);
+    const pending = arrivals.get(ref);
+    arrivals.set(ref, { at: pending?.at ?? o.clock.now(), hash });
+  };
   const onSource = (obj: KubeObject) => {
     seen(obj);
+    arrived(obj);
     o.onSource(obj.metadata.namespace ?? '', obj.metadata.name);
   };
   sources.onAdd(onSource);
@@ -58,7 +104,13 @@ export function startTypeWatcher(o: TypeWatcherOptions): TypeWatcher {
     if (isOwnSourceEcho(old, obj, keys)) seen(obj);
     else onSource(obj);
   });
-  sources.onDelete(onSource);
+  sources.onDelete((obj) => {
+    const ref = `${obj.metadata.namespace}/${obj.metadata.name}`;
+    lastContent.delete(ref);
+    arrivals.delete(ref);
+    seen(obj);
+    o.onSource(obj.metadata.namespace ?? '', obj.metadata.name);
+  });
 
   let mirrors: Informer<KubeObject> | null = null;
   if (entry.denied === null) {
@@ -94,15 +146,17 @@ export function startTypeWatcher(o: TypeWatcherOptions): TypeWatcher {
   sources.start(o.signal);
   mirrors?.start(o.signal);
 
+  const watched: WatchedType = {
+    id: entry.id,
+    type: entry.type,
+    denied: entry.denied,
+    sources,
+    mirrors,
+    lastSeen,
+  };
+  arrivalsByType.set(watched, arrivals);
   return {
-    watched: {
-      id: entry.id,
-      type: entry.type,
-      denied: entry.denied,
-      sources,
-      mirrors,
-      lastSeen,
-    },
+    watched,
     hasSynced: () => sources.hasSynced() && (mirrors?.hasSynced() ?? true),
     brokenSince: () => {
       const a = sources.brokenSince();

@@ -38,6 +38,11 @@ export const METRIC_NAMES = [
   'kubemirror_drift_corrections_total',
   'kubemirror_fights_total',
   'kubemirror_mirrors_fighting',
+  'kubemirror_propagation_duration_seconds',
+  'kubemirror_canary_propagation_seconds',
+  'kubemirror_canary_success',
+  'kubemirror_canary_last_success_timestamp_seconds',
+  'kubemirror_canary_rounds_total',
   'kubemirror_api_requests_total',
   'kubemirror_watch_restarts_total',
   'kubemirror_discovered_resource_types',
@@ -65,6 +70,10 @@ export interface Metrics {
   /** a mirror was found fighting another writer */
   fightStarted(resource: string): void;
   setMirrorsFighting(resource: string, count: number): void;
+  /** new source content reached its last target after `seconds` */
+  propagated(resource: string, seconds: number): void;
+  /** one finished canary round: its latency when it succeeded, and when */
+  canaryRound(ok: boolean, seconds: number | null, finishedAtMs: number): void;
   /** one API call; `code` is the HTTP status, or 0 when no response came */
   apiRequest(verb: string, resource: string, code: number | string): void;
   watchRestarted(resource: string, reason: string): void;
@@ -134,6 +143,37 @@ export function createMetrics(registry: Registry): Metrics {
     labelNames: ['resource'] as const,
     registers,
   });
+  /** from ~10 ms (one write on an idle cluster) to 10 min (a queue far behind) */
+  const propagationBuckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
+  const propagation = new Histogram({
+    name: 'kubemirror_propagation_duration_seconds',
+    help: 'Time from the watch event carrying new source content to the write of its last mirror',
+    labelNames: ['resource'] as const,
+    buckets: propagationBuckets,
+    registers,
+  });
+  const canaryPropagation = new Histogram({
+    name: 'kubemirror_canary_propagation_seconds',
+    help: 'Time of a successful canary round: from the canary source update to every canary mirror showing it',
+    buckets: propagationBuckets,
+    registers,
+  });
+  const canarySuccess = new Gauge({
+    name: 'kubemirror_canary_success',
+    help: '1 when the last canary round succeeded, 0 when it failed (or none ran yet)',
+    registers,
+  });
+  const canaryLastSuccess = new Gauge({
+    name: 'kubemirror_canary_last_success_timestamp_seconds',
+    help: 'Unix time of the last successful canary round (0: none yet)',
+    registers,
+  });
+  const canaryRounds = new Counter({
+    name: 'kubemirror_canary_rounds_total',
+    help: 'Finished canary rounds by result (success, failure); stays at 0 while the canary is off',
+    labelNames: ['result'] as const,
+    registers,
+  });
   const apiRequests = new Counter({
     name: 'kubemirror_api_requests_total',
     help: 'API server requests by verb, resource and HTTP status code',
@@ -197,6 +237,9 @@ export function createMetrics(registry: Registry): Metrics {
   }
   discovered.set(0);
   leader.set(0);
+  canarySuccess.set(0);
+  canaryLastSuccess.set(0);
+  for (const result of ['success', 'failure']) canaryRounds.inc({ result }, 0);
 
   const queues = new Map<string, QueueMetrics>();
   const queue = (name: string): QueueMetrics => {
@@ -233,6 +276,7 @@ export function createMetrics(registry: Registry): Metrics {
       driftCorrections.inc({ resource }, 0);
       fights.inc({ resource }, 0);
       mirrorsFighting.set({ resource }, 0);
+      propagation.zero({ resource });
       for (const reason of RESTART_REASONS) watchRestarts.inc({ resource, reason }, 0);
     },
     forgetResource: (resource) => {
@@ -241,6 +285,7 @@ export function createMetrics(registry: Registry): Metrics {
       driftCorrections.remove({ resource });
       fights.remove({ resource });
       mirrorsFighting.remove({ resource });
+      propagation.remove({ resource });
       for (const reason of RESTART_REASONS) watchRestarts.remove({ resource, reason });
     },
     setMirrorResources: (resource, count) => mirrorResources.set({ resource }, count),
@@ -248,6 +293,15 @@ export function createMetrics(registry: Registry): Metrics {
     driftCorrected: (resource) => driftCorrections.inc({ resource }),
     fightStarted: (resource) => fights.inc({ resource }),
     setMirrorsFighting: (resource, count) => mirrorsFighting.set({ resource }, count),
+    propagated: (resource, seconds) => propagation.observe({ resource }, seconds),
+    canaryRound: (ok, seconds, finishedAtMs) => {
+      canaryRounds.inc({ result: ok ? 'success' : 'failure' });
+      canarySuccess.set(ok ? 1 : 0);
+      if (ok) {
+        if (seconds !== null) canaryPropagation.observe(seconds);
+        canaryLastSuccess.set(finishedAtMs / 1000);
+      }
+    },
     apiRequest: (verb, resource, code) => apiRequests.inc({ verb, resource, code: String(code) }),
     watchRestarted: (resource, reason) => watchRestarts.inc({ resource, reason }),
     setDiscoveredResourceTypes: (count) => discovered.set(count),

@@ -14,6 +14,11 @@ export const SPEC_METRICS: readonly string[] = [
   'kubemirror_drift_corrections_total',
   'kubemirror_fights_total',
   'kubemirror_mirrors_fighting',
+  'kubemirror_propagation_duration_seconds',
+  'kubemirror_canary_propagation_seconds',
+  'kubemirror_canary_success',
+  'kubemirror_canary_last_success_timestamp_seconds',
+  'kubemirror_canary_rounds_total',
   'kubemirror_api_requests_total',
   'kubemirror_watch_restarts_total',
   'kubemirror_discovered_resource_types',
@@ -30,6 +35,8 @@ export const SPEC_METRICS: readonly string[] = [
 
 export const SPEC_HISTOGRAMS: readonly string[] = [
   'kubemirror_reconcile_duration_seconds',
+  'kubemirror_propagation_duration_seconds',
+  'kubemirror_canary_propagation_seconds',
   'workqueue_queue_duration_seconds',
   'workqueue_work_duration_seconds',
 ];
