@@ -153,8 +153,13 @@ export class ResourceService {
       applyDefaults(def, obj);
       this.resetStatusOnCreate(def, obj);
     }
-    this.hooks.admit?.(def, obj, 'CREATE');
+    // The field manager runs before mutating admission and before the registry allocates (create.go:
+    // FieldManager.UpdateNoErrors, then mutatingAdmission.Admit, then r.Create): what a webhook adds or the
+    // server allocates is owned by no manager.
+    // decoding (Secret stringData folded into data) and defaulting come before the field manager too
     normalize(def, obj);
+    const requestedFields = applied ? undefined : this.managedFieldsAfter(def, undefined, obj, opts);
+    this.hooks.admit?.(def, obj, 'CREATE');
     validateCreate(def, obj);
     if (cr) this.throwIfInvalidCustomResource(def, cr, obj);
     if (def.namespaced) {
@@ -187,7 +192,7 @@ export class ResourceService {
     // an apply brings the entries its field manager computed (Apply operation); other creates record an Update
     meta.managedFields = applied
       ? (applied as unknown as KubeObject['metadata']['managedFields'])
-      : this.managedFieldsAfter(def, undefined, obj, opts);
+      : requestedFields;
     if (meta.managedFields?.length === 0) delete meta.managedFields;
     if (opts.dryRun)
       return { ...obj, metadata: { ...meta, resourceVersion: String(this.store.resourceVersion) } };
@@ -504,14 +509,22 @@ export class ResourceService {
         target: opts.subresource === 'status' ? 'status' : 'main',
       });
     }
-    this.hooks.admit?.(def, next, 'UPDATE');
+    // as on create: the writer's fields are those of its request, before admission and allocation (update.go)
     normalize(def, next);
+    const requestedFields = applied
+      ? undefined
+      : this.managedFieldsAfter(
+          def,
+          old,
+          { ...next, metadata: { ...next.metadata, managedFields: next.metadata.managedFields } },
+          opts,
+        );
+    this.hooks.admit?.(def, next, 'UPDATE');
     carryAllocated(def, old, next, () => this.allocateIp());
     if (isCrdDef(def)) crdStatus(next, timestamp(this.now()));
     validateUpdate(def, old, next);
     if (cr) this.throwIfInvalidCustomResource(def, cr, next);
     next.metadata.resourceVersion = old.metadata.resourceVersion;
-    const sentManagedFields = next.metadata.managedFields;
     if (applied) {
       // an apply's entries come from its field manager; a second manager applying the values already there
       // changes only managedFields, and that is a change (a new resourceVersion), as on a real server
@@ -522,12 +535,7 @@ export class ResourceService {
       // a write that changes nothing else changes no managedFields either: the stored object stays as it is
       next.metadata.managedFields = old.metadata.managedFields;
       if (deepEqual(next, old)) return old;
-      next.metadata.managedFields = this.managedFieldsAfter(
-        def,
-        old,
-        { ...next, metadata: { ...next.metadata, managedFields: sentManagedFields } },
-        opts,
-      );
+      next.metadata.managedFields = requestedFields;
     }
     // a /status write never bumps; a custom resource without status subresource bumps on a status change too
     const bumps =

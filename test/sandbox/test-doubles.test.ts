@@ -52,10 +52,16 @@ describe('mutating admission rule', () => {
       '-n',
       'injected',
       '--from-literal=k=v',
+      '--show-managed-fields',
       '-o',
       'json',
     ]);
-    expect(JSON.parse(out).metadata.labels).toEqual({ 'policy.example.com/team': 'platform' });
+    const created = JSON.parse(out);
+    expect(created.metadata.labels).toEqual({ 'policy.example.com/team': 'platform' });
+    // the field manager runs before admission (create.go): kubectl owns its data, nobody owns the webhook's label
+    const owned = JSON.stringify(created.metadata.managedFields);
+    expect(owned).toContain('f:data');
+    expect(owned).not.toContain('policy.example.com/team');
     await kubectl.ok(['create', 'configmap', 'a', '-n', 'plain', '--from-literal=k=v']);
     expect(await labels('plain', 'a')).toEqual({});
     // an update that drops the label gets it back: admission runs on UPDATE too
