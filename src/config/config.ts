@@ -35,6 +35,12 @@ export interface Config {
   transformMaxRules: number;
   transformMaxBytes: number;
   transformRenderTimeoutMs: number;
+  /** SPEC §9: time between canary rounds; 0 = no canary */
+  canaryIntervalMs: number;
+  /** namespaces the canary ConfigMap is mirrored into (created if missing) */
+  canaryNamespaces: readonly string[];
+  /** on shutdown, delete the canary ConfigMap, its mirrors and the namespaces the canary created */
+  canaryCleanup: boolean;
 }
 
 export const DEFAULT_STRIP_KEYS: readonly string[] = [
@@ -74,4 +80,7 @@ export const DEFAULT_CONFIG: Config = Object.freeze({
   transformMaxRules: 50,
   transformMaxBytes: 10 * 1024,
   transformRenderTimeoutMs: 100,
+  canaryIntervalMs: 0,
+  canaryNamespaces: ['kubemirror-canary'],
+  canaryCleanup: false,
 });

@@ -265,6 +265,30 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     min: 1,
     help: 'Longest time one template render may take',
   }),
+  def({
+    key: 'canaryIntervalMs',
+    flag: 'canary-interval',
+    type: 'duration',
+    hotReload: true,
+    min: 0,
+    defaultText: '0 (off)',
+    help: 'Time between canary rounds (e.g. 1m): a ConfigMap in the controller namespace, mirrored into the canary namespaces and bumped each round, times the pipeline end to end; 0 turns the canary off',
+  }),
+  def({
+    key: 'canaryNamespaces',
+    flag: 'canary-namespaces',
+    type: 'list',
+    hotReload: true,
+    check: checkDnsLabel,
+    help: "Namespaces the canary is mirrored into, created (and labelled as the canary's) when missing",
+  }),
+  def({
+    key: 'canaryCleanup',
+    flag: 'canary-cleanup',
+    type: 'bool',
+    hotReload: true,
+    help: 'On shutdown (or when the canary is turned off), delete the canary ConfigMap, its mirrors and the namespaces it created',
+  }),
 ]);
 
 export function settingByFlag(flag: string): Setting | undefined {

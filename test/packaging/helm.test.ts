@@ -59,6 +59,7 @@ describe('values.yaml', () => {
       discoveryIntervalMs: parseDuration(String(c.discoveryInterval)),
       resyncPeriodMs: parseDuration(String(c.resyncPeriod)),
       transformRenderTimeoutMs: parseDuration(String(c.transformRenderTimeout)),
+      canaryIntervalMs: parseDuration(String(c.canaryInterval)),
     };
     for (const s of SETTINGS) {
       if (s.key === 'kubeconfig') continue; // in-cluster config, never set by the chart
@@ -187,6 +188,9 @@ describe('helm template with every setting changed (explicit-types.yaml)', () =>
       '--transform-max-rules=20',
       '--transform-max-bytes=4096',
       '--transform-render-timeout=250ms',
+      '--canary-interval=1m',
+      '--canary-namespaces=canary-a,canary-b',
+      '--canary-cleanup=true',
       '--some-future-flag=1',
     ]);
     expect(c.env).toContainEqual({ name: 'LOG_LEVEL', value: 'debug' });
@@ -205,7 +209,7 @@ describe('helm template with every setting changed (explicit-types.yaml)', () =>
   });
 
   it('grants mirror verbs on exactly the listed resources, grouped by API group, with guessed and overridden plurals', () => {
-    const clusterRules = rules(find(objects, 'ClusterRole'));
+    const clusterRules = rules(find(objects, 'ClusterRole', 'km-kubemirror'));
     expect(clusterRules.slice(0, 3)).toEqual([
       { apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: MIRROR_VERBS },
       { apiGroups: ['example.com'], resources: ['fish', 'policies', 'widgets'], verbs: MIRROR_VERBS },
@@ -213,6 +217,20 @@ describe('helm template with every setting changed (explicit-types.yaml)', () =>
     ]);
     expect(clusterRules.some((r) => r.resources?.includes('*') || r.apiGroups?.includes('*'))).toBe(false);
     expect(clusterRules.slice(3).map((r) => r.resources)).toEqual([['namespaces'], ['events'], ['events']]);
+  });
+
+  it('grants the canary its ConfigMaps in the controller namespace and creating/deleting namespaces', () => {
+    const role = find(objects, 'Role', 'km-kubemirror-canary');
+    expect(role.metadata.namespace).toBe('kubemirror-leases');
+    expect(rules(role)).toEqual([{ apiGroups: [''], resources: ['configmaps'], verbs: MIRROR_VERBS }]);
+    expect(find(objects, 'RoleBinding', 'km-kubemirror-canary').metadata.namespace).toBe('kubemirror-leases');
+    expect(rules(find(objects, 'ClusterRole', 'km-kubemirror-canary'))).toEqual([
+      { apiGroups: [''], resources: ['namespaces'], verbs: ['create', 'delete'] },
+    ]);
+    const binding = find(objects, 'ClusterRoleBinding', 'km-kubemirror-canary') as unknown as {
+      roleRef: { name: string };
+    };
+    expect(binding.roleRef.name).toBe('km-kubemirror-canary');
   });
 
   it('puts the lease Role in the leader election namespace', () => {

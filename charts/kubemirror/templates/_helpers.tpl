@@ -95,6 +95,9 @@ leaderElectionNamespace and configMap are always passed (see the Deployment); lo
 - [transformMaxRules, transform-max-rules, int, "50"]
 - [transformMaxBytes, transform-max-bytes, int, "10240"]
 - [transformRenderTimeout, transform-render-timeout, string, 100ms]
+- [canaryInterval, canary-interval, string, "0"]
+- [canaryNamespaces, canary-namespaces, list, kubemirror-canary]
+- [canaryCleanup, canary-cleanup, bool, "false"]
 {{- end }}
 
 {{/* One setting's value as the flag spells it. */}}
@@ -184,4 +187,10 @@ s/x/z/ch/sh, "ies" for a consonant followed by y, else "s". rbac.pluralOverrides
   resources: ["*"]
   verbs: {{ include "kubemirror.mirrorVerbs" . }}
 {{- end }}
+{{- end }}
+
+{{/* True (non-empty) when the canary runs: controller.canaryInterval set to a duration other than 0. */}}
+{{- define "kubemirror.canaryEnabled" -}}
+{{- $i := toString (default "0" .Values.controller.canaryInterval) }}
+{{- if not (regexMatch "^0+(\\.0+)?(ms|s|m|h)?$" $i) }}true{{ end }}
 {{- end }}
