@@ -51,7 +51,7 @@ async function main(): Promise<void> {
       mirrors + 2 * SOURCES,
     );
     figure('mirrorsPerSecond100k', mirrors / convergeS, 'mirrors/s');
-    figure('rssMb100k', mem.rss / MB, 'MB controller RSS');
+    figure('rssMb100k', mem.rss / MB, 'MB controller RSS right after creating them');
     detail(
       `heap used ${(mem.heapUsed / MB).toFixed(1)} MB; requests: ${formatCounts(cluster.sandbox.requests.counts())}`,
     );
@@ -66,6 +66,10 @@ async function main(): Promise<void> {
     await child.settled(SOURCES, NAMESPACES, 900_000);
     const warmS = (performance.now() - w0) / 1000;
     const warmWrites = cluster.sandbox.requests.total({ verbs: WRITE_VERBS });
+    const warmMem = await child.memory();
+    figure('rssMb100kWarm', warmMem.rss / MB, 'MB controller RSS after a warm restart (steady state)');
+    detail(`heap used ${(warmMem.heapUsed / MB).toFixed(1)} MB`);
+    results.rssMb100kWarm = round(warmMem.rss / MB);
     figure('warmRestartS100k', warmS, 's from process start to every source Synced again');
     figure('warmRestartWrites100k', warmWrites, 'writes', 0);
     detail(`requests: ${formatCounts(cluster.sandbox.requests.counts())}`);
