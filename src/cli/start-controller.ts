@@ -5,6 +5,7 @@ import { CoordinationV1Api } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import type { Config } from '../config/config.js';
 import { loadConfig } from '../config/load-config.js';
+import { Canary } from '../controllers/canary.js';
 import { Controller, type ControllerHooks } from '../controllers/controller.js';
 import { discoveryTypeSource } from '../controllers/discovery-type-source.js';
 import type { LiveConfig } from '../controllers/live-config.js';
@@ -12,12 +13,14 @@ import { KubeClient, loadKubeConfig } from '../kube/kube-client.js';
 import { type Check, type HttpServers, startHttpServers } from '../observability/http-server.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
+import { systemClock } from '../runtime/clock.js';
 import {
   countedLeaseApi,
   electionIdentity,
   LeaderElector,
   type LeaderElectorOptions,
 } from '../runtime/leader-election.js';
+import { RoutineCollector } from '../runtime/routines.js';
 import { loadStartupConfig, watchConfigMapReload } from './config-map-source.js';
 
 export interface StartControllerOptions {
@@ -38,6 +41,8 @@ export interface RunningController {
   readonly metrics: Metrics;
   readonly http: HttpServers;
   readonly identity: string;
+  /** the canary (SPEC §9); runs on the leader while --canary-interval is set */
+  readonly canary: Canary;
   isLeader(): boolean;
   /** resolves with the exit code when the controller stops by itself (lost leadership) */
   readonly exited: Promise<number>;
@@ -83,6 +88,18 @@ export async function startController(o: StartControllerOptions): Promise<Runnin
     types: discoveryTypeSource({ client, config, log: log.child({ component: 'discovery' }) }),
     mayWrite: () => leadership.leading && !signal.aborted,
   });
+  const canary = new Canary({
+    client,
+    writer: controller.writes,
+    keys: controller.mirrorKeys,
+    config,
+    status: controller.status,
+    watches: (id) => controller.watches(id),
+    collector: new RoutineCollector(),
+    clock: systemClock,
+    log: log.child({ component: 'canary' }),
+    round: (ok, seconds, at) => metrics.canaryRound(ok, seconds, at),
+  });
   const http = await startHttpServers({
     metricsAddress: initial.metricsBindAddress,
     probeAddress: initial.healthProbeBindAddress,
@@ -90,7 +107,12 @@ export async function startController(o: StartControllerOptions): Promise<Runnin
     health: () => ({ ok: true }),
     ready: () => readiness(controller, o.watchBrokenThresholdMs ?? WATCH_BROKEN_THRESHOLD_MS),
     leader: () => (leadership.leading ? `Leader: ${identity}` : 'Follower'),
-    status: () => ({ identity, leader: leadership.leading, sources: controller.status.snapshot() }),
+    status: () => ({
+      identity,
+      leader: leadership.leading,
+      sources: controller.status.snapshot(),
+      canary: canary.status(),
+    }),
   });
 
   await controller.start(signal);
@@ -100,12 +122,19 @@ export async function startController(o: StartControllerOptions): Promise<Runnin
   const exited = new Promise<number>((r) => {
     resolveExit = r;
   });
+  // the canary starts with the workers (leader only): its rounds need them to write its mirrors
   const startWorkers = () =>
-    void controller.startWorkers(signal).catch((err) => log.error({ err: String(err) }, 'workers failed'));
+    void controller
+      .startWorkers(signal)
+      .then(() => (signal.aborted ? undefined : canary.start()))
+      .catch((err) => log.error({ err: String(err) }, 'workers failed'));
   let stopping: Promise<void> | null = null;
   const shutdown = (): Promise<void> => {
     stopping ??= (async () => {
       log.info('shutting down: finishing in-flight work');
+      // first, while the workers still run: with --canary-cleanup its mirrors are removed by the pipeline
+      if (leadership.leading) await canary.stop();
+      else void canary.stop(false);
       const drained = await controller.stop(SHUTDOWN_TIMEOUT_MS);
       if (!drained) log.warn('in-flight reconciles did not finish in time');
       abort.abort();
@@ -144,6 +173,7 @@ export async function startController(o: StartControllerOptions): Promise<Runnin
     metrics,
     http,
     identity,
+    canary,
     isLeader: () => leadership.leading,
     exited,
     stop: async () => {

@@ -283,6 +283,21 @@ export class Controller {
     }, jittered);
   }
 
+  /** The one writer (limiter, leader check): the canary's own writes go through it too. */
+  get writes(): Writer {
+    return this.writer;
+  }
+
+  /** The mirror keys in use (`--annotation-prefix`). */
+  get mirrorKeys() {
+    return this.keys;
+  }
+
+  /** Whether `typeId` (e.g. `ConfigMap.v1`) is watched for mirroring (not only to be refused). */
+  watches(typeId: string): boolean {
+    return this.cache.watched(typeId)?.denied === null;
+  }
+
   /** For tests and /status: the key a source is queued under. */
   static keyOf(typeId: string, ns: string, name: string): string {
     return sourceKey(typeId, ns, name);
