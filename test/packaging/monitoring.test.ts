@@ -66,6 +66,8 @@ describe('alert and recording rules', () => {
       'KubemirrorReconcileSlow',
       'KubemirrorNoLeader',
       'KubemirrorDown',
+      'KubemirrorCanaryFailing',
+      'KubemirrorPropagationSlow',
     ]) {
       expect(names).toContain(a);
     }
@@ -231,6 +233,10 @@ describe('Grafana dashboard', () => {
       'kubemirror_watch_restarts_total',
       'kubemirror_api_requests_total',
       'process_resident_memory_bytes',
+      'kubemirror_propagation_duration_seconds_bucket',
+      'kubemirror_canary_propagation_seconds_bucket',
+      'kubemirror_canary_success',
+      'kubemirror_canary_last_success_timestamp_seconds',
     ]) {
       expect(exprs).toContain(metric);
     }
