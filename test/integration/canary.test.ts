@@ -1,4 +1,7 @@
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningController, startController } from '../../src/cli/start-controller.js';
+import { createLogger } from '../../src/observability/logger.js';
 import { Harness } from '../helpers/harness.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -168,5 +171,64 @@ describe('the canary (SPEC §9)', () => {
     // a namespace that existed before the canary is left alone
     const b = await h.kube.get('v1', 'Namespace', '', 'can-b');
     expect(b?.metadata.deletionTimestamp).toBeUndefined();
+  });
+});
+
+describe('the canary follows the leader', () => {
+  let h: Harness;
+  const replicas: RunningController[] = [];
+
+  /** One in-process replica with its own identity, electing on a short lease. */
+  const replica = async (identity: string) => {
+    const r = await startController({
+      argv: [
+        '--leader-elect=true',
+        '--leader-election-namespace=kubemirror-system',
+        '--metrics-bind-address=127.0.0.1:0',
+        '--health-probe-bind-address=127.0.0.1:0',
+        '--discovery-interval=1s',
+        '--canary-interval=1s',
+        '--canary-namespaces=lc-a',
+      ],
+      env: { POD_NAME: identity },
+      kubeconfigPath: h.kubeconfigPath,
+      logger: createLogger({ level: 'info', destination: new Writable({ write: (_c, _e, cb) => cb() }) }),
+      leaseTimings: { leaseDurationMs: 2000, renewDeadlineMs: 1500, retryPeriodMs: 300 },
+    });
+    replicas.push(r);
+    return r;
+  };
+  const canaryOf = async (r: RunningController) =>
+    (JSON.parse(await get(r.http.probeAddress, '/status')) as { canary: CanaryStatus }).canary;
+
+  beforeAll(async () => {
+    h = await Harness.start({ controller: false });
+    await h.kube.namespace('kubemirror-system');
+  });
+  afterAll(async () => {
+    for (const r of replicas) await r.stop();
+    await h?.stop();
+  });
+
+  it('runs on the leader only, and moves to the standby that takes over', async () => {
+    const a = await replica('canary-a');
+    await waitFor('a leads', () => a.isLeader(), Boolean);
+    const b = await replica('canary-b');
+    await waitFor(
+      'a successful round on the leader',
+      () => canaryOf(a),
+      (c) => c.rounds.some((r) => r.latencySeconds !== undefined),
+    );
+    expect(b.isLeader()).toBe(false);
+    expect((await canaryOf(b)).running).toBe(false);
+    expect((await canaryOf(b)).rounds).toEqual([]);
+
+    await a.stop(); // releases the lease
+    await waitFor('b leads', () => b.isLeader(), Boolean, { timeoutMs: 10_000 });
+    await waitFor(
+      'a successful round on the new leader',
+      () => canaryOf(b),
+      (c) => c.running && c.rounds.some((r) => r.latencySeconds !== undefined),
+    );
   });
 });
