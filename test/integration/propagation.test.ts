@@ -1,4 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SourceStatusStore } from '../../src/controllers/source-status.js';
+import { sourceContentHash } from '../../src/controllers/type-watcher.js';
+import { mirrorKeys } from '../../src/core/keys.js';
+import type { KubeObject } from '../../src/core/types.js';
 import { Harness } from '../helpers/harness.js';
 import { waitFor } from '../helpers/wait.js';
 import { configMap } from './scenarios.js';
@@ -100,5 +104,57 @@ describe('propagation latency of real sources (SPEC §9)', () => {
     } finally {
       h.sandbox.faults.setLatency(0);
     }
+  });
+});
+
+describe('what counts as new source content, and what /status keeps', () => {
+  const keys = mirrorKeys('kubemirror.io');
+  const base = configMap('ns', 'cm', { [T]: 'a' }, { v: '1' }) as KubeObject;
+  const hash = (o: KubeObject) => sourceContentHash(structuredClone(o), keys);
+
+  it('data, labels and annotations are content; our own status line, status and server metadata are not', () => {
+    const h0 = hash(base);
+    expect(hash({ ...base, data: { v: '2' } })).not.toBe(h0);
+    expect(hash({ ...base, metadata: { ...base.metadata, labels: { x: 'y' } } })).not.toBe(h0);
+    expect(
+      hash({
+        ...base,
+        metadata: { ...base.metadata, annotations: { ...base.metadata.annotations, [T]: 'a,b' } },
+      }),
+    ).not.toBe(h0);
+    const echo = {
+      ...base,
+      status: { x: 1 },
+      metadata: {
+        ...base.metadata,
+        resourceVersion: '42',
+        finalizers: [keys.finalizer],
+        annotations: { ...base.metadata.annotations, [keys.syncStatus]: 'Synced 1/1' },
+      },
+    };
+    expect(hash(echo)).toBe(h0);
+  });
+
+  it('coverage entries keep their last sync and propagation across reports; internal sources are hidden', () => {
+    const store = new SourceStatusStore();
+    const ref = { namespace: 'ns', name: 'cm' };
+    const cov = { wanted: 2, synced: 2, conflicts: [], errors: [], skipped: 0, line: 'Synced 2/2' };
+    store.set('ConfigMap.v1', 'configmaps', ref, cov);
+    store.synced('ConfigMap.v1', ref, new Date('2026-01-01T00:00:00Z'), 1.25);
+    store.set('ConfigMap.v1', 'configmaps', ref, { ...cov, synced: 1, line: 'Synced 1/2' });
+    expect(store.snapshot()[0]).toMatchObject({
+      synced: 1,
+      lastSyncTime: '2026-01-01T00:00:00.000Z',
+      lastPropagationSeconds: 1.25,
+    });
+    // a later sync that carried no new content moves the sync time only
+    store.synced('ConfigMap.v1', ref, new Date('2026-01-01T00:01:00Z'));
+    expect(store.snapshot()[0]).toMatchObject({
+      lastSyncTime: '2026-01-01T00:01:00.000Z',
+      lastPropagationSeconds: 1.25,
+    });
+    store.markInternal('ConfigMap.v1', ref);
+    expect(store.snapshot()).toEqual([]);
+    expect(store.get('ConfigMap.v1', ref)?.synced).toBe(1);
   });
 });
