@@ -76,7 +76,18 @@ export function listObjects(
   def: ResourceDef,
   namespace: string | undefined,
   filter: ObjectFilter,
-  opts: { limit?: number; continue?: string; resourceVersion?: string; resourceVersionMatch?: string },
+  opts: {
+    limit?: number;
+    continue?: string;
+    resourceVersion?: string;
+    resourceVersionMatch?: string;
+    /**
+     * no label or field selector: the page says how many items remain (apimachinery meta/v1 types.go ListMeta:
+     * "If the list request contained label or field selectors, then the number of remaining items is unknown
+     * and the field will be left unset"), so a selected page stops at its limit
+     */
+    countRemaining?: boolean;
+  },
 ): ListPage {
   let rv = store.resourceVersion;
   let start = '';
@@ -96,15 +107,37 @@ export function listObjects(
     rv = token.rv;
     start = token.start;
   }
-  const all = (source ?? store.list(storageKey(def), namespace)).filter((o) => keyOf(o) > start && filter(o));
   const limit = opts.limit && opts.limit > 0 ? opts.limit : undefined;
-  if (limit === undefined || all.length <= limit) return { items: all, resourceVersion: String(rv) };
-  const items = all.slice(0, limit);
+  const matches = (o: KubeObject) =>
+    (namespace === undefined || o.metadata.namespace === namespace) && filter(o);
+  let items: KubeObject[];
+  let more = false;
+  let remaining = 0;
+  if (source) {
+    const all = source.filter((o) => keyOf(o) > start && filter(o));
+    items = limit === undefined ? all : all.slice(0, limit);
+    more = items.length < all.length;
+    remaining = all.length - items.length;
+  } else {
+    // from the store's ordered keys: a page costs its own items (plus the count, when one is owed)
+    items = [];
+    store.scan(storageKey(def), start, (o) => {
+      if (!matches(o)) return true;
+      if (limit === undefined || items.length < limit) {
+        items.push(o);
+        return true;
+      }
+      more = true;
+      remaining++;
+      return opts.countRemaining === true;
+    });
+  }
+  if (!more) return { items, resourceVersion: String(rv) };
   const token: ContinueToken = { rv, start: keyOf(items[items.length - 1]!) };
   return {
     items,
     resourceVersion: String(rv),
     continue: Buffer.from(JSON.stringify(token)).toString('base64url'),
-    remainingItemCount: all.length - limit,
+    ...(opts.countRemaining ? { remainingItemCount: remaining } : {}),
   };
 }

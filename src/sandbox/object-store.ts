@@ -27,6 +27,8 @@ export class ObjectStore {
   /** watches from a resourceVersion below this cannot be served any more (410) */
   private compacted = 0;
   private readonly objects = new Map<string, Map<string, KubeObject>>();
+  /** per resource, its keys in order; rebuilt lazily after a key is added or removed (updates keep it) */
+  private readonly sorted = new Map<string, string[]>();
   private history: StoreEvent[] = [];
   private readonly listeners = new Set<StoreListener>();
 
@@ -52,10 +54,37 @@ export class ObjectStore {
 
   /** Objects of a resource sorted like etcd keys (namespace, then name), optionally in one namespace. */
   list(resource: string, namespace?: string): KubeObject[] {
-    const all = [...(this.objects.get(resource)?.entries() ?? [])];
-    all.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    const items = all.map(([, o]) => o);
+    const objs = this.objects.get(resource);
+    if (!objs) return [];
+    const items = this.keysOf(resource).map((k) => objs.get(k)!);
     return namespace === undefined ? items : items.filter((o) => o.metadata.namespace === namespace);
+  }
+
+  /**
+   * Objects of a resource in key order, starting after `after` (a `namespace/name` key; '' = from the start),
+   * until `visit` returns false: one page of a list costs its page, not the whole store.
+   */
+  scan(resource: string, after: string, visit: (o: KubeObject) => boolean): void {
+    const objs = this.objects.get(resource);
+    if (!objs) return;
+    const keys = this.keysOf(resource);
+    let lo = 0;
+    let hi = keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (keys[mid]! <= after) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < keys.length; i++) if (!visit(objs.get(keys[i]!)!)) return;
+  }
+
+  private keysOf(resource: string): string[] {
+    let keys = this.sorted.get(resource);
+    if (!keys) {
+      keys = [...(this.objects.get(resource)?.keys() ?? [])].sort();
+      this.sorted.set(resource, keys);
+    }
+    return keys;
   }
 
   /** Every stored object in a namespace, across resources. */
@@ -75,6 +104,7 @@ export class ObjectStore {
     const key = objectKey(object.metadata.namespace, object.metadata.name);
     const prev = objs.get(key);
     objs.set(key, object);
+    if (!prev) this.sorted.delete(resource);
     this.publish({ type, resource, rv, object, ...(prev ? { prev } : {}) });
   }
 
@@ -82,13 +112,14 @@ export class ObjectStore {
     const objs = this.objects.get(resource);
     const key = objectKey(object.metadata.namespace, object.metadata.name);
     const prev = objs?.get(key);
-    objs?.delete(key);
+    if (objs?.delete(key)) this.sorted.delete(resource);
     this.publish({ type: 'DELETED', resource, rv, object, ...(prev ? { prev } : {}) });
   }
 
   /** Drops a whole resource's storage without events (used when its CRD goes, after DELETED events). */
   dropResource(resource: string): void {
     this.objects.delete(resource);
+    this.sorted.delete(resource);
   }
 
   /** Changes after `rv` of one resource, or undefined when they have left the window (→ 410). */

@@ -170,6 +170,7 @@ export async function handleResource(
         );
       }
       const page = listObjects(deps.store, def, ns, filter, {
+        countRemaining: !query.get('labelSelector') && !fieldSelector,
         ...(list.limit ? { limit: list.limit } : {}),
         ...(list.continue ? { continue: list.continue } : {}),
         ...(list.resourceVersion ? { resourceVersion: list.resourceVersion } : {}),
