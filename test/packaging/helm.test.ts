@@ -332,6 +332,27 @@ describe('helm template with other non-default values', () => {
     expect(kinds.has('PrometheusRule')).toBe(true);
   });
 
+  it('sets the KubemirrorPropagationSlow threshold from prometheusRule.propagationSlowSeconds, nothing else', () => {
+    const objects = helmTemplate(
+      [],
+      ['--set', 'prometheusRule.enabled=true,prometheusRule.propagationSlowSeconds=120'],
+    );
+    const pr = find(objects, 'PrometheusRule') as unknown as {
+      spec: {
+        groups: { rules: { alert?: string; expr: string; annotations?: { description: string } }[] }[];
+      };
+    };
+    const source = parse(
+      readFileSync(join(chartDir, '..', '..', 'monitoring', 'rules', 'kubemirror-rules.yaml'), 'utf8'),
+    ) as typeof pr.spec;
+    const all = (spec: typeof pr.spec) => spec.groups.flatMap((g) => g.rules);
+    const slow = all(pr.spec).find((r) => r.alert === 'KubemirrorPropagationSlow')!;
+    expect(slow.expr).toMatch(/\) > 120\n?$/);
+    expect(slow.annotations?.description).toContain('above 120s');
+    const others = (spec: typeof pr.spec) => all(spec).filter((r) => r.alert !== 'KubemirrorPropagationSlow');
+    expect(others(pr.spec)).toEqual(others(source));
+  });
+
   it('rejects a resource type that is not Kind.version[.group]', () => {
     expect(() => helmTemplate(['bad-resource-type.yaml'])).toThrow(/resourceTypes/);
   });
