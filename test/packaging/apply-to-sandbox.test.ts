@@ -149,7 +149,11 @@ describe('installing into the sandbox', () => {
     for (const kind of ['Deployment', 'ClusterRole', 'ServiceMonitor', 'PrometheusRule', 'ConfigMap']) {
       expect(appliedKinds).toContain(kind);
     }
-    expect(await live('roles', 'kubemirror-leases')).toEqual(['km-kubemirror-leader-election']);
+    // the lease Role and, the canary being on in these values, the canary's ConfigMap Role
+    expect(await live('roles', 'kubemirror-leases')).toEqual([
+      'km-kubemirror-canary',
+      'km-kubemirror-leader-election',
+    ]);
 
     // the standalone monitoring objects next to the kustomize install
     await kubectl('apply', '-f', 'monitoring/servicemonitor.yaml', '-f', 'monitoring/prometheusrule.yaml');
