@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { clusterCommand } from './cli/cluster-command.js';
 import { planCommand } from './cli/plan-command.js';
 import { runCommand } from './cli/run-command.js';
 import { sandboxCommand } from './cli/sandbox-command.js';
@@ -14,6 +15,8 @@ Usage:
   kubemirror plan -f <file> --namespace <ns>...
                                 print the mirrors the controller would write, transforms applied
   kubemirror status [flags]     coverage per source on any cluster; exit 1 when a source is not fully synced
+  kubemirror cluster add NAME --context CTX
+                                print the Secret that registers a remote cluster for cross-cluster mirroring
 
 Run 'kubemirror <command> --help' for the flags of a command.
 `;
@@ -50,6 +53,8 @@ async function main(argv: string[]): Promise<number> {
       return planCommand(rest, io);
     case 'status':
       return statusCommand(rest, io);
+    case 'cluster':
+      return clusterCommand(rest, io);
     case undefined:
     case '-h':
     case '--help':

@@ -81,6 +81,7 @@ const portFlags: Record<string, () => string[]> = {
   ],
   plan: () => [],
   status: () => [],
+  cluster: () => [],
 };
 
 const commands = Object.keys(portFlags);
