@@ -287,9 +287,10 @@ export class Canary {
 
   constructor(private readonly d: CanaryDeps) {
     d.collector.onEvent((e) => {
-      if (e.routine !== CANARY_ROUTINE || e.step !== 'poll') return;
-      d.round?.(e.ok, e.ok ? (e.value ?? null) : null, e.time);
-      if (!e.ok) d.log.warn({ err: e.message }, 'canary round failed');
+      if (e.routine !== CANARY_ROUTINE) return;
+      if (e.step === 'poll') d.round?.(e.ok, e.ok ? (e.value ?? null) : null, e.time);
+      if (!e.ok)
+        d.log.warn({ step: e.step, err: e.message }, `canary ${e.step === 'poll' ? 'round' : e.step} failed`);
     });
     d.config.onChange((next) => {
       if (this.started) this.enqueue(() => this.apply(next));

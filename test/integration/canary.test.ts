@@ -232,3 +232,29 @@ describe('the canary follows the leader', () => {
     );
   });
 });
+
+describe('a canary that cannot run says why', () => {
+  let h: Harness;
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('without ConfigMap.v1 among the mirrored types, init fails with the reason and no round runs', async () => {
+    h = await Harness.start({
+      args: ['--resource-types=Secret.v1', '--canary-interval=1s', '--canary-namespaces=nc-a'],
+    });
+    const c = await waitFor(
+      'a failed canary init',
+      async () =>
+        (
+          JSON.parse(await get(h.running!.http.probeAddress, '/status')) as {
+            canary: CanaryStatus & { lastEvent?: { step: string; ok: boolean; message: string } };
+          }
+        ).canary,
+      (x) => x.lastEvent?.step === 'init' && !x.lastEvent.ok,
+    );
+    expect(c.lastEvent?.message).toContain('ConfigMap.v1 is not among the mirrored types');
+    expect(c.rounds).toEqual([]);
+    expect(await h.kube.get('v1', 'Namespace', '', 'nc-a')).toBeNull();
+  });
+});
