@@ -27,6 +27,7 @@ export interface StatusIo {
 }
 
 const USAGE = `Usage: kubemirror status [--kubeconfig <path>] [-o table|json] [--resource-types Kind.version[.group],...]
+                        [--controller-url <url of the controller's probe port, e.g. http://localhost:8081>]
                         [--annotation-prefix <prefix>] [--max-targets <n>] [--excluded-namespaces <globs>]
                         [--included-namespaces <globs>] [--system-namespaces <names>] [--source-namespaces <globs>]
 
@@ -37,6 +38,9 @@ last error. Pass the controller's namespace settings so the wanted targets match
 Kubeconfig: --kubeconfig, else $KUBECONFIG, else ~/.kube/config, else the in-cluster service account.
 Resource types: --resource-types, else what the controller would watch (namespaced types that support
 get/list/watch/create/update/delete, minus the deny list).
+With --controller-url (e.g. after \`kubectl -n kubemirror-system port-forward deploy/kubemirror 8081\`), each
+source also shows how fresh its mirrors are, from the controller's /status: the last sync time and the last
+propagation (source change seen → last mirror written). When the controller cannot be reached, it says so.
 Exit code: 0 when every source is Full, 1 when any is not, 2 on bad usage or when the cluster cannot be read.
 `;
 
@@ -82,9 +86,22 @@ export async function statusCommand(argv: string[], io: StatusIo): Promise<numbe
             : `the API server at ${server} answered ${e.code}`;
       throw new StatusUsageError(`${what}: ${firstLine(e.message)}`);
     });
-    if (opts.output === 'json') io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
+    const fresh = opts.controllerUrl ? await freshness(opts.controllerUrl) : null;
+    if (fresh && !fresh.ok) io.stderr(`warning: ${fresh.error}; propagation figures not shown\n`);
+    const byKey = fresh?.ok ? fresh.bySource : new Map<string, Freshness>();
+    if (opts.output === 'json')
+      io.stdout(
+        `${JSON.stringify(
+          rows.map((r) => ({ ...r, ...byKey.get(freshKey(r)) })),
+          null,
+          2,
+        )}\n`,
+      );
     else if (rows.length === 0) io.stdout('No sources with mirroring enabled.\n');
-    else io.stdout(formatStatusTable(rows));
+    else {
+      io.stdout(formatStatusTable(rows));
+      if (fresh?.ok) io.stdout(formatFreshness(rows, byKey, opts.controllerUrl ?? ''));
+    }
     return rows.every((r) => r.level === 'Full') ? 0 : 1;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
@@ -97,6 +114,7 @@ export async function statusCommand(argv: string[], io: StatusIo): Promise<numbe
 
 interface StatusOptions {
   kubeconfig: string | undefined;
+  controllerUrl: string | undefined;
   output: 'table' | 'json';
   resourceTypes: ReturnType<typeof parseResourceTypeList>['types'] | null;
   report: ReportOptions;
@@ -110,6 +128,7 @@ const list = (values: readonly string[] | undefined): string[] =>
 
 const OPTIONS = {
   kubeconfig: { type: 'string' },
+  'controller-url': { type: 'string' },
   output: { type: 'string', short: 'o' },
   'resource-types': { type: 'string', multiple: true },
   'annotation-prefix': { type: 'string' },
@@ -143,6 +162,9 @@ function parseOptions(args: string[]): StatusOptions | 'help' {
   const prefix = (values['annotation-prefix'] as string | undefined) ?? DEFAULT_CONFIG.annotationPrefix;
   if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(prefix))
     problems.push(`--annotation-prefix "${prefix}" is not a DNS name`);
+  const controllerUrl = values['controller-url'] as string | undefined;
+  if (controllerUrl !== undefined && !/^https?:\/\/[^/\s]+/.test(controllerUrl))
+    problems.push(`--controller-url needs an http(s) URL, not "${controllerUrl}"`);
   if (problems.length > 0) throw new UsageError(problems.join('\n       '));
   const system = values['system-namespaces'] as string[] | undefined;
   const policy: TargetPolicy = {
@@ -154,6 +176,7 @@ function parseOptions(args: string[]): StatusOptions | 'help' {
   };
   return {
     kubeconfig: values.kubeconfig as string | undefined,
+    controllerUrl,
     output: output as 'table' | 'json',
     resourceTypes,
     report: {
@@ -166,6 +189,62 @@ function parseOptions(args: string[]): StatusOptions | 'help' {
 }
 
 const firstLine = (s: string): string => s.split('\n')[0] ?? '';
+
+/** The controller's /status names a type by its plural only (`ingresses`); the rows add the group. */
+const freshKey = (r: SourceStatusRow): string => `${r.resource.split('.')[0]}|${r.source}`;
+
+/** How fresh a source's mirrors are, as the controller's /status reports it. */
+interface Freshness {
+  lastSyncTime?: string;
+  lastPropagationSeconds?: number;
+}
+
+/** The controller's /status, keyed `resource|namespace/name`; or why it could not be read. */
+async function freshness(
+  url: string,
+): Promise<{ ok: true; bySource: Map<string, Freshness> } | { ok: false; error: string }> {
+  const at = `${url.replace(/\/+$/, '')}/status`;
+  try {
+    const res = await fetch(at, { signal: AbortSignal.timeout(5000) });
+    if (!res.ok) return { ok: false, error: `the controller at ${url} answered ${res.status} on /status` };
+    const body = (await res.json()) as {
+      sources?: {
+        resource?: string;
+        namespace?: string;
+        name?: string;
+        lastSyncTime?: string;
+        lastPropagationSeconds?: number;
+      }[];
+    };
+    const bySource = new Map<string, Freshness>();
+    for (const e of body.sources ?? [])
+      bySource.set(`${e.resource}|${e.namespace}/${e.name}`, {
+        ...(e.lastSyncTime ? { lastSyncTime: e.lastSyncTime } : {}),
+        ...(typeof e.lastPropagationSeconds === 'number'
+          ? { lastPropagationSeconds: e.lastPropagationSeconds }
+          : {}),
+      });
+    return { ok: true, bySource };
+  } catch (err) {
+    return {
+      ok: false,
+      error: `cannot reach the controller at ${url} (${firstLine((err as Error).message)})`,
+    };
+  }
+}
+
+function formatFreshness(
+  rows: readonly SourceStatusRow[],
+  byKey: Map<string, Freshness>,
+  url: string,
+): string {
+  const lines = rows.map((r) => {
+    const f = byKey.get(freshKey(r));
+    const prop = f?.lastPropagationSeconds !== undefined ? `${f.lastPropagationSeconds.toFixed(2)} s` : '-';
+    return `  ${r.resource}  ${r.source}  last propagation ${prop}  last sync ${f?.lastSyncTime ?? '-'}`;
+  });
+  return `\nFreshness (from the controller at ${url}):\n${lines.join('\n')}\n`;
+}
 
 /** The controller's kubeconfig lookup, except that every file in $KUBECONFIG is merged (as kubectl does). */
 function kubeClientFor(flag: string | undefined, env: StatusIo['env']): KubeClient {
