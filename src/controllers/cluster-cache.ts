@@ -41,6 +41,8 @@ export interface ClusterCacheDeps {
   log: Logger;
   hooks: ClusterCacheHooks;
   events: ClusterCacheEvents;
+  /** see TypeWatcherOptions.writtenByUs */
+  writtenByUs?: (typeId: string, mirror: KubeObject) => boolean;
 }
 
 const NAMESPACE_TYPE: ResourceType = {
@@ -166,6 +168,7 @@ export class ClusterCache {
         },
         onRestart: (reason) => this.d.hooks.watchRestart(e.type.plural, reason),
         onMirrorCount: (n) => this.d.hooks.mirrors(e.type.plural, n),
+        writtenByUs: (mirror) => this.d.writtenByUs?.(e.id, mirror) ?? false,
       });
       this.watchers.set(e.id, w);
     }

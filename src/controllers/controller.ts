@@ -104,6 +104,10 @@ export class Controller {
       clock: this.clock,
       log: d.log,
       hooks: d.hooks,
+      // the echo of our own write: in sync by construction, summarised without hashing its body
+      writtenByUs: (typeId, mirror) =>
+        this.memory.lastWrite(typeId, mirror.metadata.namespace ?? '', mirror.metadata.name)
+          ?.resourceVersion === mirror.metadata.resourceVersion,
       events: {
         // Before the workers start, the first full re-plan covers every namespace and mirror.
         namespaceChanged: (name) => {
@@ -120,7 +124,7 @@ export class Controller {
       metrics: d.hooks.queue('source'),
     });
     this.specs = new SpecCache(this.keys);
-    this.memory = new MirrorMemory(this.keys, (typeId, n) => {
+    this.memory = new MirrorMemory((typeId, n) => {
       const w = this.cache.watched(typeId);
       if (w) d.hooks.mirrorsFighting(w.type.plural, n);
     });

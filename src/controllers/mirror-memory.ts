@@ -1,13 +1,10 @@
 import { afterInSync, afterWrite, type FightPolicy, type FightState } from '../core/fights.js';
-import { mirrorContentHash } from '../core/hash.js';
-import type { MirrorKeys } from '../core/keys.js';
 import type { DriftVerdict } from '../core/live-drift.js';
 import type { KubeObject } from '../core/types.js';
 
 interface Remembered {
-  /** what the server stored on our last write: its resourceVersion and content hash */
+  /** the resourceVersion the server gave our last write */
   resourceVersion?: string;
-  hash?: string;
   fight?: FightState;
   /** the desired hash the API server refused (400/422), and the short reason */
   refused?: { hash: string; reason: string };
@@ -26,19 +23,14 @@ export class MirrorMemory {
   private readonly refusedKeys = new Set<string>();
 
   constructor(
-    private readonly keys: MirrorKeys,
     /** the number of mirrors of a type currently fighting changed */
     private readonly onFighting: (typeId: string, count: number) => void = () => {},
     private readonly limit = 500_000,
   ) {}
 
-  lastWrite(
-    typeId: string,
-    namespace: string,
-    name: string,
-  ): { resourceVersion: string; hash: string } | undefined {
+  lastWrite(typeId: string, namespace: string, name: string): { resourceVersion: string } | undefined {
     const e = this.entries.get(key(typeId, namespace, name));
-    return e?.resourceVersion && e.hash ? { resourceVersion: e.resourceVersion, hash: e.hash } : undefined;
+    return e?.resourceVersion ? { resourceVersion: e.resourceVersion } : undefined;
   }
 
   fight(typeId: string, namespace: string, name: string): FightState | undefined {
@@ -62,7 +54,6 @@ export class MirrorMemory {
     const { state, started } = afterWrite(e.fight, at, repair, policy);
     this.setFight(typeId, e, state);
     e.resourceVersion = stored.metadata.resourceVersion;
-    e.hash = mirrorContentHash(stored, this.keys);
     delete e.refused;
     this.refusedKeys.delete(k);
     this.entries.set(k, e);

@@ -29,6 +29,8 @@ export interface TypeWatcherOptions {
   onMirror: (mirror: KubeObject) => void;
   onRestart: (reason: RestartReason) => void;
   onMirrorCount: (count: number) => void;
+  /** whether `mirror` is the very version our own last write stored (its echo: summarised without hashing) */
+  writtenByUs?: (mirror: KubeObject) => boolean;
 }
 
 /**
@@ -120,7 +122,7 @@ export function startTypeWatcher(o: TypeWatcherOptions): TypeWatcher {
       clock: o.clock,
       onRestart: o.onRestart,
       // metadata and content hash only, for mirrors as recorded (core/mirror-summary.ts): memory stays flat in payload
-      transform: (obj) => summarizeMirror(obj, keys),
+      transform: (obj) => summarizeMirror(obj, keys, o.writtenByUs?.(obj) ?? false),
     });
     const count = () => o.onMirrorCount(m.size());
     m.onAdd((obj) => {

@@ -37,9 +37,11 @@ function ownershipProof(keys: MirrorKeys): unknown {
  * A mirror that differs (the server defaulted it, a webhook labelled it, someone edited it) stays whole: liveDrift
  * reads its body and managedFields to tell which, and such objects are small specs, not payloads.
  */
-export function summarizeMirror(obj: KubeObject, keys: MirrorKeys): KubeObject {
-  const hash = mirrorContentHash(obj, keys);
-  if (hash !== obj.metadata.annotations?.[keys.contentHash]) {
+export function summarizeMirror(obj: KubeObject, keys: MirrorKeys, asWritten = false): KubeObject {
+  // `asWritten`: this is the very version our own write stored (its echo): in sync by construction, whatever the
+  // server changed on the way in, so neither its body nor its hash is needed (isAsWritten)
+  const hash = asWritten ? undefined : mirrorContentHash(obj, keys);
+  if (hash !== undefined && hash !== obj.metadata.annotations?.[keys.contentHash]) {
     hashes.set(obj, hash);
     return obj;
   }
@@ -51,11 +53,20 @@ export function summarizeMirror(obj: KubeObject, keys: MirrorKeys): KubeObject {
   if (obj.immutable !== undefined) summary.immutable = obj.immutable;
   if (writtenByKubemirror(obj, keys))
     (summary.metadata as { managedFields?: unknown }).managedFields = ownershipProof(keys);
-  hashes.set(summary, hash);
+  if (hash === undefined) written.add(summary);
+  else hashes.set(summary, hash);
   return summary;
 }
 
-/** The content hash of a live mirror: remembered from summarizeMirror, else computed from the body. */
+/** Summaries of our own writes' echoes (summarizeMirror `asWritten`): in sync until a newer version arrives. */
+const written = new WeakSet<object>();
+
+export function isAsWritten(obj: KubeObject): boolean {
+  return written.has(obj);
+}
+
+/** The content hash of a live mirror: remembered from summarizeMirror, else computed from the body (never call it
+ * for an `isAsWritten` summary: it has no body to hash). */
 export function liveContentHash(obj: KubeObject, keys: MirrorKeys): string {
   return hashes.get(obj) ?? mirrorContentHash(obj, keys);
 }

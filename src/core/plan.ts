@@ -2,7 +2,7 @@ import type { DesiredMirror } from './desired-mirror.js';
 import type { FightState } from './fights.js';
 import type { MirrorKeys } from './keys.js';
 import { type DriftVerdict, liveDrift, NO_DRIFT } from './live-drift.js';
-import { liveContentHash } from './mirror-summary.js';
+import { isAsWritten, liveContentHash } from './mirror-summary.js';
 import { classifyExisting, isProvablyMirrorOf, type Ownership } from './ownership.js';
 import type { TargetResult } from './targeting.js';
 import type { KubeObject } from './types.js';
@@ -75,11 +75,11 @@ export interface PlanInput {
   keys: MirrorKeys;
   isSourceLive: (ns: string, name: string, uid: string) => boolean;
   /**
-   * what the server stored on kubemirror's last write of the mirror in this namespace (its resourceVersion and
-   * content hash, from the write's response): a live mirror still in that form is in sync whatever the server
-   * changed on the way in (defaults, pruning, a webhook). Unknown after a restart: then liveDrift judges.
+   * the resourceVersion the server gave kubemirror's last write of the mirror in this namespace: a live mirror
+   * still at it is in sync whatever the server changed on the way in (defaults, pruning, a webhook). Unknown
+   * after a restart: then liveDrift judges.
    */
-  lastWrite?: (namespace: string) => { resourceVersion: string; hash: string } | undefined;
+  lastWrite?: (namespace: string) => { resourceVersion: string } | undefined;
   /** the desired hash the API server last refused (400/422) in this namespace, and why: not sent again */
   refused?: (namespace: string) => { hash: string; reason: string } | undefined;
   /** the mirror's fight state (core/fights.ts), if it has one */
@@ -112,9 +112,9 @@ function driftOf(
   recorded: string | undefined,
 ): DriftVerdict {
   const memo = input.lastWrite?.(ns);
-  if (memo?.resourceVersion === live.metadata.resourceVersion) return NO_DRIFT;
+  if (memo?.resourceVersion === live.metadata.resourceVersion || isAsWritten(live)) return NO_DRIFT;
   const actual = liveContentHash(live, input.keys);
-  if (actual === recorded || actual === memo?.hash) return NO_DRIFT;
+  if (actual === recorded) return NO_DRIFT;
   return liveDrift(desired, live, input.keys);
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_STRIP_KEYS } from '../../../src/config/config.js';
 import { buildDesiredMirror } from '../../../src/core/desired-mirror.js';
 import { mirrorKeys } from '../../../src/core/keys.js';
-import { liveContentHash, summarizeMirror } from '../../../src/core/mirror-summary.js';
+import { isAsWritten, liveContentHash, summarizeMirror } from '../../../src/core/mirror-summary.js';
 import { classifyExisting } from '../../../src/core/ownership.js';
 import type { KubeObject } from '../../../src/core/types.js';
 
@@ -69,5 +69,15 @@ describe('summarizeMirror', () => {
     const s = summarizeMirror(edited, keys);
     expect(s).toBe(edited);
     expect(liveContentHash(s, keys)).not.toBe(edited.metadata.annotations?.[keys.contentHash]);
+  });
+
+  it('summarises the echo of our own write without hashing it, even when the server changed it on the way in', () => {
+    const defaulted = stored((o) => {
+      o.metadata.labels = { ...o.metadata.labels, injected: 'yes' };
+    });
+    const s = summarizeMirror(defaulted, keys, true);
+    expect(s.data).toBeUndefined();
+    expect(isAsWritten(s)).toBe(true);
+    expect(isAsWritten(summarizeMirror(defaulted, keys))).toBe(false);
   });
 });

@@ -259,7 +259,7 @@ describe('planSource: action payloads', () => {
     const live = edit(liveMirror(v1, 'app-1'), (o) => {
       o.data = { other: 'c2VydmVyLXNpZGU=' };
     });
-    const lastWrite = () => ({ resourceVersion: 'rv-app-1', hash: 'h' });
+    const lastWrite = () => ({ resourceVersion: 'rv-app-1' });
     expect(plan({ targets: ['app-1'], existingMirrors: [live], lastWrite })[0]).toMatchObject({
       type: 'noop',
     });
