@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG } from '../config/config.js';
+import { CANARY_LABEL, CANARY_LABEL_VALUE } from '../controllers/canary.js';
 import { transformLimits } from '../controllers/target-policy.js';
 import { mirrorKeys } from '../core/keys.js';
 import { parseResourceTypeList, resourceDenyReason } from '../core/resource-policy.js';
@@ -296,7 +297,8 @@ async function readRows(
     try {
       snapshot = {
         resource,
-        sources: await listAll(client, t, `${keys.enabled}=true`),
+        // the canary (controllers/canary.ts) is the controller's own probe, not a user source
+        sources: await listAll(client, t, `${keys.enabled}=true,${CANARY_LABEL}!=${CANARY_LABEL_VALUE}`),
         mirrors: await listAll(client, t, `${keys.mirror}=true`),
         denied: explicit.length > 0 ? resourceDenyReason(t, true) : null,
       };

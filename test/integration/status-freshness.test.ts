@@ -50,9 +50,14 @@ describe('kubemirror status --controller-url', () => {
       (x) =>
         JSON.parse(x.stdout).some((row: { lastPropagationSeconds?: number }) => row.lastPropagationSeconds),
     );
-    const row = JSON.parse(r.stdout).find((x: { source: string }) => x.source === 'fr-src/fresh');
-    expect(row.lastSyncTime).toMatch(/^\d{4}-\d\d-\d\dT/);
-    expect(row.lastPropagationSeconds).toBeGreaterThan(0);
+    const rows = JSON.parse(r.stdout) as { source: string }[];
+    expect(rows.map((x) => x.source)).not.toContain('fr-src/probe');
+    const row = rows.find((x) => x.source === 'fr-src/fresh') as {
+      lastSyncTime?: string;
+      lastPropagationSeconds?: number;
+    };
+    expect(row?.lastSyncTime).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(row?.lastPropagationSeconds).toBeGreaterThan(0);
     const table = await status(
       '--kubeconfig',
       h.kubeconfigPath,
