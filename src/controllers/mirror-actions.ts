@@ -185,7 +185,8 @@ export class MirrorActions {
     const { writer } = this.d;
     switch (a.type) {
       case 'noop': {
-        if (!a.live) return 'synced';
+        // the common case, every target of every resync: no fight state, nothing to compute
+        if (!a.live || !this.d.memory.fight(w.id, a.namespace, a.live.metadata.name)) return 'synced';
         const now = this.d.now().getTime();
         const policy = this.d.fightPolicy();
         const fight = this.d.memory.inSync(w.id, a.namespace, a.live.metadata.name, now, policy);

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { canonicalJson } from '../core/hash.js';
+import { contentDigest } from '../core/hash.js';
 import type { MirrorKeys } from '../core/keys.js';
 import { summarizeMirror } from '../core/mirror-summary.js';
 import type { KubeObject } from '../core/types.js';
@@ -45,7 +44,7 @@ export function sourceContentHash(obj: KubeObject, keys: MirrorKeys): string {
     const annotations = { ...(metadata.annotations ?? {}) };
     delete annotations[keys.syncStatus];
     const doc = { ...body, labels: metadata.labels ?? {}, annotations };
-    h = createHash('sha256').update(canonicalJson(doc)).digest('hex');
+    h = contentDigest(doc);
     contentHashes.set(obj, h);
   }
   return h;

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { MirrorKeys } from './keys.js';
-import { dropForeignOwnedInPlace } from './live-drift.js';
-import { normalizeInPlace, sanitizeInPlace } from './sanitize.js';
+import { controlledContent } from './live-drift.js';
 import type { KubeObject } from './types.js';
 
 /**
@@ -42,20 +41,10 @@ function canonical(value: unknown): unknown {
  * `P/source-content-hash` annotation was edited by someone else.
  */
 export function mirrorContentHash(obj: KubeObject, keys: MirrorKeys): string {
-  const { apiVersion, kind, metadata, status: _status, ...body } = obj;
-  const copy = structuredClone({
-    apiVersion,
-    kind,
-    metadata: { name: metadata.name },
-    ...body,
-  }) as KubeObject;
-  sanitizeInPlace(copy);
-  normalizeInPlace(copy);
-  const { metadata: _m, ...content } = copy;
-  const annotations = { ...(metadata.annotations ?? {}) };
-  delete annotations[keys.contentHash];
-  delete annotations[keys.lastSyncTime];
-  const doc = { ...content, metadata: { labels: { ...(metadata.labels ?? {}) }, annotations } };
-  dropForeignOwnedInPlace(doc as KubeObject);
-  return createHash('sha256').update(canonicalJson(doc)).digest('hex');
+  return contentDigest(controlledContent(obj, keys));
+}
+
+/** SHA-256 (hex) of the canonical JSON of `value`: the one digest every content hash here is made of. */
+export function contentDigest(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex');
 }

@@ -68,8 +68,13 @@ function isEmpty(v: unknown): boolean {
   return false;
 }
 
-/** What kubemirror controls in a mirror: the body (no status), labels, annotations minus the volatile ones. */
-function controlled(obj: KubeObject, keys: MirrorKeys): Record<string, Json> {
+/**
+ * What kubemirror controls in a mirror, in the shape both the content hash (hash.ts) and liveDrift read:
+ * apiVersion, kind and the body (no status) after the per-kind sanitising and normalising the desired mirror
+ * gets, plus labels and annotations minus the volatile `P/source-content-hash` and `P/last-sync-time`, minus
+ * FOREIGN_OWNED_BY_DESIGN. A fresh object: the input is not touched.
+ */
+export function controlledContent(obj: KubeObject, keys: MirrorKeys): Record<string, Json> {
   const { apiVersion, kind, metadata, status: _s, ...body } = obj;
   const copy = structuredClone({
     apiVersion,
@@ -82,13 +87,10 @@ function controlled(obj: KubeObject, keys: MirrorKeys): Record<string, Json> {
   const annotations = { ...(metadata.annotations ?? {}) };
   delete annotations[keys.contentHash];
   delete annotations[keys.lastSyncTime];
-  copy.metadata = { name: metadata.name, labels: { ...(metadata.labels ?? {}) }, annotations };
-  dropForeignOwnedInPlace(copy);
-  const { apiVersion: _a, kind: _k, metadata: m, ...rest } = copy;
-  return {
-    ...(rest as Record<string, Json>),
-    metadata: { labels: m.labels ?? {}, annotations: m.annotations ?? {} },
-  };
+  const { metadata: _m, ...content } = copy;
+  const doc = { ...content, metadata: { labels: { ...(metadata.labels ?? {}) }, annotations } } as KubeObject;
+  dropForeignOwnedInPlace(doc);
+  return doc as unknown as Record<string, Json>;
 }
 
 const render = (path: Path): string =>
@@ -232,7 +234,7 @@ export function liveDrift(
     }
     if (d !== l) differs(path);
   };
-  walk(controlled(desired, keys), controlled(live, keys), []);
+  walk(controlledContent(desired, keys), controlledContent(live, keys), []);
   if (fields.length === 0) return NO_DRIFT;
   if (managers.size === 0) {
     const last = lastForeignWriter(live, ours);
