@@ -149,9 +149,11 @@ describe('installing into the sandbox', () => {
     for (const kind of ['Deployment', 'ClusterRole', 'ServiceMonitor', 'PrometheusRule', 'ConfigMap']) {
       expect(appliedKinds).toContain(kind);
     }
-    // the lease Role and, the canary being on in these values, the canary's ConfigMap Role
+    // the lease Role and, the canary and cross-cluster being on in these values, the canary's ConfigMap Role and
+    // the Role on the named cluster Secrets
     expect(await live('roles', 'kubemirror-leases')).toEqual([
       'km-kubemirror-canary',
+      'km-kubemirror-clusters',
       'km-kubemirror-leader-election',
     ]);
 

@@ -191,6 +191,9 @@ describe('helm template with every setting changed (explicit-types.yaml)', () =>
       '--canary-interval=1m',
       '--canary-namespaces=canary-a,canary-b',
       '--canary-cleanup=true',
+      '--cluster-name=west',
+      '--remote-clusters=true',
+      '--cluster-secrets=a,b',
       '--some-future-flag=1',
     ]);
     expect(c.env).toContainEqual({ name: 'LOG_LEVEL', value: 'debug' });
@@ -231,6 +234,28 @@ describe('helm template with every setting changed (explicit-types.yaml)', () =>
       roleRef: { name: string };
     };
     expect(binding.roleRef.name).toBe('km-kubemirror-canary');
+  });
+
+  it('grants read on exactly the named cluster Secrets, in the controller namespace, by a Role', () => {
+    const role = find(objects, 'Role', 'km-kubemirror-clusters');
+    expect(role.metadata.namespace).toBe('kubemirror-leases');
+    expect(rules(role)).toEqual([
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['a', 'b'], verbs: ['get', 'list', 'watch'] },
+    ]);
+    const binding = find(objects, 'RoleBinding', 'km-kubemirror-clusters') as unknown as {
+      metadata: { namespace: string };
+      roleRef: { kind: string; name: string };
+      subjects: unknown[];
+    };
+    expect(binding.metadata.namespace).toBe('kubemirror-leases');
+    expect(binding.roleRef).toEqual({
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'Role',
+      name: 'km-kubemirror-clusters',
+    });
+    expect(binding.subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'km-kubemirror', namespace: 'kubemirror-system' },
+    ]);
   });
 
   it('puts the lease Role in the leader election namespace', () => {
@@ -351,6 +376,80 @@ describe('helm template with other non-default values', () => {
     expect(slow.annotations?.description).toContain('above 120s');
     const others = (spec: typeof pr.spec) => all(spec).filter((r) => r.alert !== 'KubemirrorPropagationSlow');
     expect(others(pr.spec)).toEqual(others(source));
+  });
+
+  it('cross-cluster off (default): no Role or rule on Secrets anywhere, no cluster flags', () => {
+    for (const objects of [
+      helmTemplate(),
+      helmTemplate([], ['--set', 'controller.resourceTypes={Service.v1}']),
+    ]) {
+      expect(objects.filter((o) => o.metadata.name === 'km-kubemirror-clusters')).toEqual([]);
+      const roles = objects.filter((o) => o.kind === 'Role' || o.kind === 'ClusterRole');
+      for (const r of roles.flatMap(rules)) {
+        expect(r.resources, JSON.stringify(r)).not.toContain('secrets');
+        expect(r.resources, JSON.stringify(r)).not.toContain('endpointslices');
+      }
+      expect(
+        container(objects).args?.some((a) => a.startsWith('--cluster') || a.startsWith('--remote')),
+      ).toBe(false);
+    }
+  });
+
+  it('cross-cluster on without named Secrets: the Role covers the Secrets of the release namespace only', () => {
+    const objects = helmTemplate(
+      [],
+      [
+        '--set',
+        'controller.remoteClusters=true,controller.clusterName=west,controller.resourceTypes={Secret.v1}',
+      ],
+    );
+    const role = find(objects, 'Role', 'km-kubemirror-clusters');
+    expect(role.metadata.namespace).toBe('kubemirror-system');
+    expect(rules(role)).toEqual([
+      { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] },
+    ]);
+    expect(find(objects, 'RoleBinding', 'km-kubemirror-clusters').metadata.namespace).toBe(
+      'kubemirror-system',
+    );
+    // the ClusterRole gains nothing for it: Secrets only as a mirrored type, no EndpointSlices without Services
+    expect(rules(find(objects, 'ClusterRole', 'km-kubemirror')).map((r) => r.resources)).toEqual([
+      ['secrets'],
+      ['namespaces'],
+      ['events'],
+      ['events'],
+    ]);
+    expect(container(objects).args).toEqual([
+      'run',
+      '--leader-election-namespace=kubemirror-system',
+      '--config-map=kubemirror-system/km-kubemirror-config',
+      '--resource-types=Secret.v1',
+      '--cluster-name=west',
+      '--remote-clusters=true',
+    ]);
+  });
+
+  it('cross-cluster Services: the ClusterRole reads (never writes) EndpointSlices, once', () => {
+    const rule = {
+      apiGroups: ['discovery.k8s.io'],
+      resources: ['endpointslices'],
+      verbs: ['get', 'list', 'watch'],
+    };
+    const clusterRules = (types: string) =>
+      rules(
+        find(
+          helmTemplate([], ['--set', `controller.remoteClusters=true,controller.resourceTypes={${types}}`]),
+          'ClusterRole',
+          'km-kubemirror',
+        ),
+      );
+    expect(clusterRules('Service.v1,ConfigMap.v1')).toContainEqual(rule);
+    const listed = clusterRules('Service.v1,EndpointSlice.v1.discovery.k8s.io');
+    expect(listed).not.toContainEqual(rule);
+    expect(listed.filter((r) => r.resources?.includes('endpointslices'))).toHaveLength(1);
+  });
+
+  it('rejects a cluster name that is not a DNS label', () => {
+    expect(() => helmTemplate([], ['--set', 'controller.clusterName=West_1'])).toThrow(/clusterName/);
   });
 
   it('rejects a resource type that is not Kind.version[.group]', () => {

@@ -98,6 +98,9 @@ leaderElectionNamespace and configMap are always passed (see the Deployment); lo
 - [canaryInterval, canary-interval, string, "0"]
 - [canaryNamespaces, canary-namespaces, list, kubemirror-canary]
 - [canaryCleanup, canary-cleanup, bool, "false"]
+- [clusterName, cluster-name, string, local]
+- [remoteClusters, remote-clusters, bool, "false"]
+- [clusterSecrets, cluster-secrets, list, ""]
 {{- end }}
 
 {{/* One setting's value as the flag spells it. */}}
