@@ -1,5 +1,9 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { find, kustomizeBuild, podSpec, rules } from './render.js';
+import { stringify } from 'yaml';
+import { find, type K8sObject, kustomizeBuild, podSpec, repoRoot, rules } from './render.js';
 
 describe('kustomize base (kubectl kustomize deploy/)', () => {
   const objects = kustomizeBuild();
@@ -73,5 +77,89 @@ describe('kustomize base (kubectl kustomize deploy/)', () => {
     ).spec.template.metadata.labels;
     for (const [k, v] of Object.entries(svc.spec.selector)) expect(labels[k]).toBe(v);
     expect(svc.spec.ports.map((p) => [p.name, p.port])).toEqual([['metrics', 8080]]);
+  });
+});
+
+describe('opt-in cross-cluster component (deploy/remote-clusters)', () => {
+  const secretsRole = { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] };
+  const sa = { kind: 'ServiceAccount', name: 'kubemirror', namespace: 'kubemirror-system' };
+
+  function expectCrossCluster(objects: K8sObject[], extraArgs: string[]): void {
+    const role = find(objects, 'Role', 'kubemirror-clusters');
+    expect(role.metadata.namespace).toBe('kubemirror-system');
+    expect(role.metadata.labels).toMatchObject({ 'app.kubernetes.io/part-of': 'kubemirror' });
+    expect(rules(role)).toEqual([secretsRole]);
+    const binding = find(objects, 'RoleBinding', 'kubemirror-clusters') as unknown as {
+      metadata: { namespace: string };
+      roleRef: { kind: string; name: string };
+      subjects: unknown[];
+    };
+    expect(binding.metadata.namespace).toBe('kubemirror-system');
+    expect(binding.roleRef).toMatchObject({ kind: 'Role', name: 'kubemirror-clusters' });
+    expect(binding.subjects).toEqual([sa]);
+    // no ClusterRole gains Secrets for it (the base's auto-discovery rule is the only wildcard)
+    const cluster = rules(find(objects, 'ClusterRole'));
+    expect(cluster.filter((r) => r.resources?.includes('secrets'))).toEqual([]);
+    expect(podSpec(find(objects, 'Deployment')).containers[0]!.args).toEqual([
+      'run',
+      '--leader-election-namespace=$(POD_NAMESPACE)',
+      '--config-map=$(POD_NAMESPACE)/kubemirror-config',
+      '--remote-clusters=true',
+      ...extraArgs,
+    ]);
+  }
+
+  it('is off in the base: no Role on Secrets, no --remote-clusters', () => {
+    const objects = kustomizeBuild();
+    expect(objects.filter((o) => o.metadata.name === 'kubemirror-clusters')).toEqual([]);
+    for (const o of objects.filter((x) => x.kind === 'Role' || x.kind === 'ClusterRole'))
+      expect(rules(o).filter((r) => r.resources?.includes('secrets'))).toEqual([]);
+    expect(podSpec(find(objects, 'Deployment')).containers[0]!.args).not.toContain('--remote-clusters=true');
+  });
+
+  it('uncommenting `components:` in deploy/kustomization.yaml turns it on', () => {
+    const base = readFileSync(join(repoRoot, 'deploy', 'kustomization.yaml'), 'utf8');
+    const enabled = base.replace(
+      /^# components:\n# {3}- remote-clusters$/m,
+      'components:\n  - remote-clusters',
+    );
+    expect(enabled, 'the commented `components: [remote-clusters]` lines').not.toBe(base);
+    const dir = mkdtempSync(join(tmpdir(), 'kubemirror-kustomize-'));
+    try {
+      cpSync(join(repoRoot, 'deploy'), dir, { recursive: true });
+      writeFileSync(join(dir, 'kustomization.yaml'), enabled);
+      const objects = kustomizeBuild(dir);
+      expectCrossCluster(objects, []);
+      expect(objects).toHaveLength(kustomizeBuild().length + 2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("an overlay adds the component and this cluster's name, as docs/cross-cluster.md shows", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubemirror-overlay-'));
+    try {
+      // kustomize refuses absolute paths to kustomization directories
+      const deploy = relative(dir, join(repoRoot, 'deploy'));
+      writeFileSync(
+        join(dir, 'kustomization.yaml'),
+        stringify({
+          apiVersion: 'kustomize.config.k8s.io/v1beta1',
+          kind: 'Kustomization',
+          resources: [deploy],
+          components: [`${deploy}/remote-clusters`],
+          patches: [
+            {
+              target: { kind: 'Deployment', name: 'kubemirror' },
+              patch:
+                '- op: add\n  path: /spec/template/spec/containers/0/args/-\n  value: --cluster-name=east\n',
+            },
+          ],
+        }),
+      );
+      expectCrossCluster(kustomizeBuild(dir), ['--cluster-name=east']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
