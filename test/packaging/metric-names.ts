@@ -23,6 +23,8 @@ export const SPEC_METRICS: readonly string[] = [
   'kubemirror_watch_restarts_total',
   'kubemirror_discovered_resource_types',
   'kubemirror_leader',
+  'kubemirror_cluster_up',
+  'kubemirror_cluster_last_sync_timestamp_seconds',
   'workqueue_depth',
   'workqueue_adds_total',
   'workqueue_retries_total',

@@ -68,6 +68,7 @@ describe('alert and recording rules', () => {
       'KubemirrorDown',
       'KubemirrorCanaryFailing',
       'KubemirrorPropagationSlow',
+      'KubemirrorRemoteClusterDown',
     ]) {
       expect(names).toContain(a);
     }
@@ -205,6 +206,16 @@ describe('metric names', () => {
   });
 });
 
+describe('remote cluster monitoring (SPEC §8)', () => {
+  it('KubemirrorRemoteClusterDown is per cluster and only fires when no replica reaches the cluster', () => {
+    const alert = alerts.find((a) => a.alert === 'KubemirrorRemoteClusterDown')!;
+    expect(alert.expr.trim()).toBe('max by (namespace, cluster) (kubemirror_cluster_up) == 0');
+    expect(alert.for).toBe('5m');
+    expect(alert.labels?.severity).toBe('warning');
+    expect(alert.annotations?.summary).toContain('{{ $labels.cluster }}');
+  });
+});
+
 // Grafana's own variable syntax, not a JS template
 const GRAFANA_DATASOURCE_VAR = ['$', '{datasource}'].join('');
 
@@ -219,6 +230,24 @@ describe('Grafana dashboard', () => {
     expect(dashboard.templating.list.map((v) => v.name)).toEqual(['datasource', 'namespace', 'pod']);
     const queryPanels = dashboard.panels.filter((p) => p.type !== 'row');
     for (const p of queryPanels) expect(p.datasource?.uid, p.title).toBe(GRAFANA_DATASOURCE_VAR);
+  });
+
+  it('has a "Remote clusters" row with per-cluster reachability and seconds since the last sync', () => {
+    const row = dashboard.panels.findIndex((p) => p.type === 'row' && p.title === 'Remote clusters');
+    expect(row).toBeGreaterThanOrEqual(0);
+    const next = dashboard.panels.slice(row + 1).findIndex((p) => p.type === 'row');
+    const inRow = dashboard.panels.slice(row + 1, next < 0 ? undefined : row + 1 + next);
+    const exprs = inRow.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
+    expect(exprs).toEqual([
+      expect.stringMatching(/^max by \(cluster\) \(kubemirror_cluster_up\{/),
+      expect.stringMatching(
+        /^time\(\) - max by \(cluster\) \(kubemirror_cluster_last_sync_timestamp_seconds\{.*\} > 0\)$/,
+      ),
+    ]);
+    const legends = inRow.flatMap((p) =>
+      (p.targets ?? []).map((t) => (t as { legendFormat?: string }).legendFormat),
+    );
+    expect(legends).toEqual(['{{cluster}}', '{{cluster}}']);
   });
 
   it('has panels for mirrors, sync rate, errors, conflicts, queues, latency, watches, API requests and memory', () => {
@@ -237,6 +266,8 @@ describe('Grafana dashboard', () => {
       'kubemirror_canary_propagation_seconds_bucket',
       'kubemirror_canary_success',
       'kubemirror_canary_last_success_timestamp_seconds',
+      'kubemirror_cluster_up',
+      'kubemirror_cluster_last_sync_timestamp_seconds',
     ]) {
       expect(exprs).toContain(metric);
     }
@@ -255,6 +286,9 @@ describe('metric names against a live /metrics', () => {
     // what a running controller does before the first scrape: watch a type, talk to the API server
     metrics.initResource('secrets');
     metrics.apiRequest('list', 'secrets', 200);
+    // and, with cross-cluster mirroring on, a registered remote cluster (its series exist per cluster only)
+    metrics.setClusterUp('west', true);
+    metrics.clusterSynced('west', Date.now());
     const ok = () => ({ ok: true });
     const servers = await startHttpServers({
       metricsAddress: '127.0.0.1:0',
