@@ -127,6 +127,26 @@ describe('installing into the sandbox', () => {
     ]);
   });
 
+  it('helm notes with cross-cluster on say how to register a cluster, and warn while the cluster name is "local"', async () => {
+    const install = (...set: string[]) =>
+      helm('install', 'xc', chartDir, '--namespace', 'kubemirror-xc', '--dry-run', '--set', set.join(','));
+    const unnamed = await install('controller.remoteClusters=true');
+    expect(unnamed).toMatch(/Cross-cluster mirroring is on \(this cluster: local\)/);
+    expect(unnamed).toContain(
+      'kubemirror cluster add NAME --context CTX | kubectl -n kubemirror-xc apply -f -',
+    );
+    expect(unnamed).toMatch(/WARNING: controller\.clusterName is "local"/);
+    const named = await install(
+      'controller.remoteClusters=true',
+      'controller.clusterName=east',
+      'controller.clusterSecrets={kubemirror-cluster-west}',
+    );
+    expect(named).toMatch(/this cluster: east/);
+    expect(named).toMatch(/Only the Secrets named in controller\.clusterSecrets \(kubemirror-cluster-west\)/);
+    expect(named).not.toMatch(/clusterName is "local"/);
+    expect(await install('controller.clusterName=east')).not.toMatch(/Cross-cluster|clusterName is/);
+  });
+
   it('kubectl apply -f of the fully customised chart and of monitoring/ is accepted', async () => {
     await kubectl('create', 'namespace', 'kubemirror-leases');
     const crds = join(dir, 'operator-crds.yaml');
