@@ -87,6 +87,16 @@ export async function startController(o: StartControllerOptions): Promise<Runnin
     hooks: controllerHooks(metrics, log),
     types: discoveryTypeSource({ client, config, log: log.child({ component: 'discovery' }) }),
     mayWrite: () => leadership.leading && !signal.aborted,
+    remote: {
+      namespace: initial.leaderElectionNamespace || 'default',
+      // another cluster's types: its own discovery, with the same resource settings
+      typesOf: (remoteClient, remoteLog) =>
+        discoveryTypeSource({
+          client: remoteClient,
+          config,
+          log: remoteLog.child({ component: 'discovery' }),
+        }),
+    },
   });
   const canary = new Canary({
     client,
@@ -112,6 +122,7 @@ export async function startController(o: StartControllerOptions): Promise<Runnin
       leader: leadership.leading,
       sources: controller.status.snapshot(),
       canary: canary.status(),
+      ...(controller.remotes ? { clusters: clusterStatus(controller) } : {}),
     }),
   });
 
@@ -257,6 +268,45 @@ function controllerHooks(metrics: Metrics, log: Logger): ControllerHooks {
     discoveredTypes: (n) => metrics.setDiscoveredResourceTypes(n),
     typeWatched: (r, watched) => (watched ? metrics.initResource(r) : metrics.forgetResource(r)),
     queue: (name) => metrics.queue(name),
+    setClusterUp: (c, up) => metrics.setClusterUp(c, up),
+    clusterSynced: (c, at) => metrics.clusterSynced(c, at),
+    forgetCluster: (c) => metrics.forgetCluster(c),
+  };
+}
+
+/**
+ * /status `clusters`: every registered cluster with its health and how many targets there are in sync (from
+ * the sources' status: pairs named `cluster/namespace`), the rejected Secrets and the clusters unregistered
+ * while running (their mirrors were left in place).
+ */
+function clusterStatus(controller: Controller) {
+  const remotes = controller.remotes;
+  if (!remotes) return undefined;
+  const now = Date.now();
+  const sources = controller.status.snapshot();
+  return {
+    registered: remotes.list().map((c) => {
+      const prefix = `${c.name}/`;
+      let errors = 0;
+      let conflicts = 0;
+      for (const s of sources) {
+        errors += s.errors.filter((e) => e.namespace.startsWith(prefix)).length;
+        conflicts += s.conflicts.filter((n) => n.startsWith(prefix)).length;
+      }
+      let mirrors = 0;
+      for (const w of c.cache.watchedTypes()) mirrors += c.cache.index.count(w.id);
+      return {
+        name: c.name,
+        secret: c.secret,
+        up: c.unavailable(now) === null,
+        unavailable: c.unavailable(now),
+        mirrors,
+        errors,
+        conflicts,
+      };
+    }),
+    rejected: remotes.rejected(),
+    removed: remotes.removed().map((r) => ({ ...r, at: new Date(r.at).toISOString() })),
   };
 }
 
@@ -267,7 +317,13 @@ function readiness(controller: Controller, brokenThresholdMs: number): Check {
   if (broken !== null && Date.now() - broken > brokenThresholdMs) {
     return { ok: false, reason: `a watch has been broken for ${Math.round((Date.now() - broken) / 1000)}s` };
   }
-  return { ok: true };
+  // other clusters are reported, never fatal: this cluster's mirroring goes on without them
+  const now = Date.now();
+  const details = (controller.remotes?.list() ?? []).map((c) => {
+    const why = c.unavailable(now);
+    return `cluster ${c.name}: ${why === null ? 'up' : `down (${why})`}`;
+  });
+  return { ok: true, ...(details.length > 0 ? { details } : {}) };
 }
 
 export type { Config };

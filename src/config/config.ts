@@ -41,6 +41,12 @@ export interface Config {
   canaryNamespaces: readonly string[];
   /** on shutdown, delete the canary ConfigMap, its mirrors and the namespaces the canary created */
   canaryCleanup: boolean;
+  /** SPEC §8: this cluster's name, written as `P/source-cluster` on the mirrors it writes into other clusters */
+  clusterName: string;
+  /** SPEC §8: watch the controller namespace for cluster registration Secrets and mirror into those clusters */
+  remoteClusters: boolean;
+  /** names of the registration Secrets to read, each watched by name (RBAC can name them); empty = by label */
+  clusterSecrets: readonly string[];
 }
 
 export const DEFAULT_STRIP_KEYS: readonly string[] = [
@@ -83,4 +89,7 @@ export const DEFAULT_CONFIG: Config = Object.freeze({
   canaryIntervalMs: 0,
   canaryNamespaces: ['kubemirror-canary'],
   canaryCleanup: false,
+  clusterName: 'local',
+  remoteClusters: false,
+  clusterSecrets: [],
 });

@@ -289,6 +289,30 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     hotReload: true,
     help: 'On shutdown (or when the canary is turned off), delete the canary ConfigMap, its mirrors and the namespaces it created',
   }),
+  def({
+    key: 'clusterName',
+    flag: 'cluster-name',
+    type: 'string',
+    hotReload: false,
+    check: checkDnsLabel,
+    help: 'Name of this cluster, written as <prefix>/source-cluster on the mirrors it writes into other clusters (and the name `local` in <prefix>/target-clusters also means)',
+  }),
+  def({
+    key: 'remoteClusters',
+    flag: 'remote-clusters',
+    type: 'bool',
+    hotReload: false,
+    help: 'Mirror into other clusters: watch the controller namespace for Secrets labelled <prefix>/cluster=true holding a kubeconfig (needs read access to Secrets in that namespace only)',
+  }),
+  def({
+    key: 'clusterSecrets',
+    flag: 'cluster-secrets',
+    type: 'list',
+    hotReload: false,
+    check: checkDnsSubdomain,
+    defaultText: 'every labelled Secret',
+    help: 'Names of the cluster registration Secrets to read, each watched by name so RBAC can be limited to them (resourceNames)',
+  }),
 ]);
 
 export function settingByFlag(flag: string): Setting | undefined {

@@ -43,6 +43,8 @@ export interface ClusterCacheDeps {
   events: ClusterCacheEvents;
   /** see TypeWatcherOptions.writtenByUs */
   writtenByUs?: (typeId: string, mirror: KubeObject) => boolean;
+  /** another cluster (SPEC §8): namespaces and mirrors only; refused types are not watched there */
+  mirrorsOnly?: boolean;
 }
 
 const NAMESPACE_TYPE: ResourceType = {
@@ -129,9 +131,10 @@ export class ClusterCache {
     for (const o of this.namespaces?.list() ?? []) yield toNamespaceInfo(o);
   }
 
-  private applyTypes(entries: TypeEntry[]): void {
+  private applyTypes(all: TypeEntry[]): void {
     const signal = this.signal;
     if (!signal) return;
+    const entries = this.d.mirrorsOnly ? all.filter((e) => e.denied === null) : all;
     const wanted = new Map(entries.map((e) => [e.id, e]));
     for (const [id, w] of this.watchers) {
       const e = wanted.get(id);
@@ -169,6 +172,7 @@ export class ClusterCache {
         onRestart: (reason) => this.d.hooks.watchRestart(e.type.plural, reason),
         onMirrorCount: (n) => this.d.hooks.mirrors(e.type.plural, n),
         writtenByUs: (mirror) => this.d.writtenByUs?.(e.id, mirror) ?? false,
+        ...(this.d.mirrorsOnly ? { mirrorsOnly: true } : {}),
       });
       this.watchers.set(e.id, w);
     }

@@ -1,3 +1,4 @@
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { mirrorKeys } from '../core/keys.js';
 import { newTransformCache } from '../core/transform-cache.js';
@@ -13,10 +14,12 @@ import type { ReconcileOutcome } from '../runtime/reconcile-result.js';
 import { type QueueMetrics, WorkQueue } from '../runtime/work-queue.js';
 import { WorkerPool } from '../runtime/worker-pool.js';
 import { ClusterCache, type TypeSource } from './cluster-cache.js';
+import { EndpointExport, SERVICE_TYPE_ID } from './endpoint-export.js';
 import { type MapperDeps, sourceOfMirrorEvent, sourcesAffectedByNamespace } from './event-mappers.js';
 import type { LiveConfig } from './live-config.js';
 import { MirrorMemory } from './mirror-memory.js';
 import { OwnWrites } from './own-writes.js';
+import { type RemoteCluster, RemoteClusters } from './remote-clusters.js';
 import { parseSourceKey, sourceKey } from './source-key.js';
 import { SourceReconciler } from './source-reconciler.js';
 import { SourceStatusStore } from './source-status.js';
@@ -46,6 +49,11 @@ export interface ControllerHooks {
   /** a resource type started (true) or stopped (false) being watched for mirroring */
   typeWatched(resource: string, watched: boolean): void;
   queue(name: string): QueueMetrics;
+  /** a registered remote cluster is up (reachable, caches synced) or not (kubemirror_cluster_up) */
+  setClusterUp(cluster: string, up: boolean): void;
+  /** kubemirror_cluster_last_sync_timestamp_seconds */
+  clusterSynced(cluster: string, atMs: number): void;
+  forgetCluster(cluster: string): void;
 }
 
 export interface ControllerDeps {
@@ -57,6 +65,15 @@ export interface ControllerDeps {
   /** writes are refused unless this says yes (leader election) */
   mayWrite: () => boolean;
   clock?: Clock;
+  /**
+   * SPEC §8, with `--remote-clusters`: the controller namespace (where registration Secrets are read) and how
+   * another cluster's watched types are found (its own discovery)
+   */
+  remote?: {
+    namespace: string;
+    typesOf(client: KubeClient, log: Logger): TypeSource;
+    clientFor?: (kc: KubeConfig, cluster: string) => KubeClient;
+  };
 }
 
 /**
@@ -88,6 +105,10 @@ export class Controller {
   private readonly memory: MirrorMemory;
   /** see SourceReconcilerDeps.occupants */
   private readonly occupants = new Map<string, { object: KubeObject; seenAt: number }>();
+  /** the other clusters (SPEC §8), when `--remote-clusters` is on */
+  readonly remotes: RemoteClusters | null;
+  /** the endpoints of Services exported to other clusters */
+  private readonly endpoints: EndpointExport | null;
 
   constructor(private readonly d: ControllerDeps) {
     const cfg = d.config.get();
@@ -136,6 +157,22 @@ export class Controller {
       mirrors: this.cache.index,
       ownWrites: this.ownWrites,
     };
+    this.remotes = cfg.remoteClusters && d.remote ? this.remoteClusters(d.remote) : null;
+    this.endpoints = this.remotes
+      ? new EndpointExport({
+          client: d.client,
+          keys: this.keys,
+          clusterName: () => this.d.config.get().clusterName,
+          services: () => {
+            const w = this.cache.watched(SERVICE_TYPE_ID);
+            return w?.denied === null ? w : undefined;
+          },
+          remotes: () => this.remotes?.list() ?? [],
+          clock: this.clock,
+          log: d.log.child({ component: 'endpoint-export' }),
+          propagated: (seconds) => d.hooks.propagated('endpointslices', seconds),
+        })
+      : null;
     d.config.onChange((next) => {
       this.limiter.update({ qps: next.rateLimitQps, burst: next.rateLimitBurst });
       if (this.pool) this.pool.concurrency = next.workerThreads;
@@ -146,12 +183,19 @@ export class Controller {
   /** Starts the caches. Resolves once the namespace cache and the first set of types are running. */
   async start(signal: AbortSignal): Promise<void> {
     this.signal = signal;
+    this.remotes?.start(signal);
+    this.endpoints?.start(signal);
     await this.cache.start(signal);
   }
 
-  /** True once every cache has listed at least once. */
+  /**
+   * True once every cache of this cluster has listed at least once (and the registration Secrets, when
+   * cross-cluster is on). Other clusters never hold this up: their targets wait for them instead.
+   */
   hasSynced(): boolean {
-    return this.cache.hasSynced();
+    return (
+      this.cache.hasSynced() && (this.remotes?.hasSynced() ?? true) && (this.endpoints?.hasSynced() ?? true)
+    );
   }
 
   /** Epoch ms since when some watch has been broken, or null when all are healthy. */
@@ -191,6 +235,7 @@ export class Controller {
       clock: this.clock,
     });
     this.pool.start(signal);
+    this.endpoints?.startWorkers(signal);
     this.resyncAll();
     this.scheduleResync();
   }
@@ -200,7 +245,9 @@ export class Controller {
     if (this.resyncTimer) this.clock.clearTimeout(this.resyncTimer);
     this.queue.shutDown();
     const drained = this.pool ? [await this.pool.stop(timeoutMs)] : [];
+    await this.endpoints?.stop(timeoutMs);
     await this.cache.stop();
+    await this.remotes?.stop();
     return drained.every(Boolean);
   }
 
@@ -210,15 +257,79 @@ export class Controller {
    */
   resyncAll(): void {
     this.occupants.clear();
+    this.endpoints?.resyncAll();
     for (const w of this.cache.watchedTypes()) {
       for (const s of w.sources.list()) {
         this.queue.add(sourceKey(w.id, s.metadata.namespace ?? '', s.metadata.name));
       }
-      for (const src of this.cache.index.sources(w.id)) {
-        const slash = src.indexOf('/');
-        this.queue.add(sourceKey(w.id, src.slice(0, slash), src.slice(slash + 1)));
-      }
+      const indexes = [this.cache.index, ...(this.remotes?.list() ?? []).map((c) => c.cache.index)];
+      for (const index of indexes)
+        for (const src of index.sources(w.id)) {
+          const slash = src.indexOf('/');
+          this.queue.add(sourceKey(w.id, src.slice(0, slash), src.slice(slash + 1)));
+        }
     }
+  }
+
+  /** The other clusters: their events map onto the one source queue, like this cluster's. */
+  private remoteClusters(remote: NonNullable<ControllerDeps['remote']>): RemoteClusters {
+    const mapperOf = (c: RemoteCluster): MapperDeps => ({
+      ...this.mapper,
+      namespace: (name) => c.cache.namespace(name),
+      mirrors: c.cache.index,
+      ownWrites: c.ownWrites,
+      cluster: c.name,
+    });
+    return new RemoteClusters({
+      client: this.d.client,
+      namespace: remote.namespace,
+      keys: this.keys,
+      config: this.d.config,
+      log: this.d.log.child({ component: 'remote-clusters' }),
+      clock: this.clock,
+      typesOf: remote.typesOf,
+      ...(remote.clientFor ? { clientFor: remote.clientFor } : {}),
+      mayWrite: this.d.mayWrite,
+      hooks: {
+        setClusterUp: (c, up) => this.d.hooks.setClusterUp(c, up),
+        clusterSynced: (c, at) => this.d.hooks.clusterSynced(c, at),
+        forgetCluster: (c) => this.d.hooks.forgetCluster(c),
+      },
+      events: {
+        namespaceChanged: (c, name) => {
+          if (!this.workersStarted) return;
+          c.memory.forgetRefusals(name);
+          const keys = sourcesAffectedByNamespace(mapperOf(c), name, this.cache.watchedTypes(), (ns) =>
+            this.status.mentioning(`${c.name}/${ns}`),
+          );
+          for (const key of keys) this.queue.add(key);
+        },
+        mirrorChanged: (c, remoteW, mirror) => {
+          if (!this.workersStarted) return;
+          // only mirrors written from this cluster are decided here; another cluster's are its business
+          const a = mirror.metadata.annotations ?? {};
+          if (a[this.keys.sourceCluster] !== this.d.config.get().clusterName) return;
+          const srcNs = a[this.keys.sourceNamespace];
+          const srcName = a[this.keys.sourceName];
+          if (remoteW.id === SERVICE_TYPE_ID && srcNs && srcName)
+            this.endpoints?.serviceChanged(c.name, srcNs, srcName);
+          const w = this.cache.watched(remoteW.id);
+          const key = w ? sourceOfMirrorEvent(mapperOf(c), w, mirror) : null;
+          if (key) this.queue.add(key);
+        },
+        sourceChanged: (typeId, ns, name) => {
+          if (!this.workersStarted) return;
+          this.queue.add(sourceKey(typeId, ns, name));
+          if (typeId === SERVICE_TYPE_ID)
+            for (const c of this.remotes?.list() ?? []) this.endpoints?.serviceChanged(c.name, ns, name);
+        },
+        added: (c, signal) => this.endpoints?.watchCluster(c, signal),
+        up: (c) => {
+          this.d.log.info({ cluster: c.name }, 'remote cluster up: deciding every source again');
+          if (this.workersStarted) this.resyncAll();
+        },
+      },
+    });
   }
 
   /** The one decider and writer, wired to the caches. */
@@ -244,6 +355,8 @@ export class Controller {
       occupants: this.occupants,
       transforms: newTransformCache(),
       readSource: (w, ref) => getObject(this.d.client, w.type, ref.namespace, ref.name),
+      remotes: () => this.remotes?.list() ?? [],
+      readRemote: (c, w, ref) => getObject(c.client, w.type, ref.namespace, ref.name),
       hooks: {
         conflict: (r) => this.d.hooks.conflict(r),
         drift: (r) => this.d.hooks.drift(r),

@@ -1,4 +1,5 @@
 import type { Config } from '../config/config.js';
+import { targetsCluster } from '../core/decide.js';
 import type { MirrorKeys } from '../core/keys.js';
 import { sourceWantsNamespace } from '../core/targeting.js';
 import type { KubeObject, NamespaceInfo } from '../core/types.js';
@@ -22,6 +23,30 @@ export interface MapperDeps {
   namespace: (name: string) => NamespaceInfo | undefined;
   mirrors: MirrorIndex;
   ownWrites: OwnWrites;
+  /** the other cluster these caches are of (SPEC §8); absent: this cluster */
+  cluster?: string;
+}
+
+/** Whether `source` wants namespace `ns` of the mapper's cluster: its target-clusters, then its namespaces. */
+function wants(
+  d: MapperDeps,
+  source: KubeObject,
+  spec: ReturnType<SpecCache['of']>,
+  ns: NamespaceInfo,
+): boolean {
+  const cfg = d.config();
+  if (
+    !spec.syncEnabled ||
+    !targetsCluster(spec.targetClusters, d.cluster ?? cfg.clusterName, d.cluster === undefined)
+  )
+    return false;
+  const policy = targetPolicy(cfg, d.keys);
+  return sourceWantsNamespace(
+    source,
+    spec,
+    ns,
+    d.cluster === undefined ? policy : { ...policy, otherCluster: true },
+  );
 }
 
 /**
@@ -45,10 +70,8 @@ export function sourceOfMirrorEvent(d: MapperDeps, w: WatchedType, mirror: KubeO
 }
 
 function stillWanted(d: MapperDeps, source: KubeObject, namespace: string): boolean {
-  const spec = d.specs.of(source);
   const ns = d.namespace(namespace);
-  if (!spec.syncEnabled || !ns) return false;
-  return sourceWantsNamespace(source, spec, ns, targetPolicy(d.config(), d.keys));
+  return ns !== undefined && wants(d, source, d.specs.of(source), ns);
 }
 
 /**
@@ -65,7 +88,6 @@ export function sourcesAffectedByNamespace(
   const keys = new Set<string>();
   for (const m of mentioning(name)) keys.add(sourceKey(m.typeId, m.namespace, m.name));
   const ns = d.namespace(name);
-  const policy = targetPolicy(d.config(), d.keys);
   for (const w of types) {
     for (const ref of d.mirrors.sourcesWithMirrorIn(w.id, name)) {
       const slash = ref.indexOf('/');
@@ -73,8 +95,7 @@ export function sourcesAffectedByNamespace(
     }
     if (!ns) continue;
     for (const source of w.sources.list()) {
-      const spec = d.specs.of(source);
-      if (spec.syncEnabled && sourceWantsNamespace(source, spec, ns, policy))
+      if (wants(d, source, d.specs.of(source), ns))
         keys.add(sourceKey(w.id, source.metadata.namespace ?? '', source.metadata.name));
     }
   }

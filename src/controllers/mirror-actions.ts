@@ -41,6 +41,8 @@ export interface MirrorActionsDeps {
     fightStarted(resource: string): void;
   };
   now: () => Date;
+  /** how a target namespace is named in status, Events and outcomes: `cluster/ns` in another cluster */
+  where?: (namespace: string) => string;
 }
 
 export interface ActionsOutcome extends SyncOutcome {
@@ -79,7 +81,11 @@ function isSelfRace(err: unknown): boolean {
  * never stops the others; the outcome says what happened to each.
  */
 export class MirrorActions {
-  constructor(private readonly d: MirrorActionsDeps) {}
+  private readonly where: (namespace: string) => string;
+
+  constructor(private readonly d: MirrorActionsDeps) {
+    this.where = d.where ?? ((ns) => ns);
+  }
 
   async run(w: WatchedType, source: KubeObject, actions: Action[], log: Logger): Promise<ActionsOutcome> {
     const conflicts: string[] = [];
@@ -93,10 +99,15 @@ export class MirrorActions {
         const outcome = await this.apply(w, source, a, log, notes);
         if (WRITES.has(a.type) && outcome !== 'conflict') lastWriteAt = this.d.now().getTime();
         if (outcome === 'synced') synced++;
-        else if (outcome === 'conflict') conflicts.push(a.namespace);
+        else if (outcome === 'conflict') conflicts.push(this.where(a.namespace));
       } catch (err) {
         if (err instanceof TargetError) {
-          errors.push({ namespace: a.namespace, reason: err.message, detail: err.message, retrying: false });
+          errors.push({
+            namespace: this.where(a.namespace),
+            reason: err.message,
+            detail: err.message,
+            retrying: false,
+          });
           this.d.hooks.syncError(err.reason);
           log.warn({ namespace: a.namespace, reason: err.reason, err: err.message }, 'mirror not written');
           return;
@@ -115,7 +126,7 @@ export class MirrorActions {
         if (e.reason === 'Invalid' && 'hash' in a && a.hash)
           this.d.memory.refuse(w.id, a.namespace, source.metadata.name, a.hash, shortReason(e));
         errors.push({
-          namespace: a.namespace,
+          namespace: this.where(a.namespace),
           reason: shortReason(e),
           detail: `${e.reason}: ${e.message}`,
           retrying,
@@ -170,7 +181,7 @@ export class MirrorActions {
       this.d.hooks.fightStarted(w.type.plural);
       log.warn({ namespace: ns, managers: fight.managers, fields: fight.fields }, 'mirror fight detected');
     }
-    const report = { namespace: ns, managers: fight.managers, fields: fight.fields, started };
+    const report = { namespace: this.where(ns), managers: fight.managers, fields: fight.fields, started };
     return this.noteFight(notes, report, now + policy.windowMs);
   }
 
@@ -192,14 +203,14 @@ export class MirrorActions {
         const fight = this.d.memory.inSync(w.id, a.namespace, a.live.metadata.name, now, policy);
         if (!fight?.fighting) return 'synced';
         // in sync for now, but the fight is not over until a quiet window has passed since our last write
-        const report = { namespace: a.namespace, managers: fight.managers, fields: fight.fields };
+        const report = { namespace: this.where(a.namespace), managers: fight.managers, fields: fight.fields };
         return this.noteFight(notes, report, fight.lastWriteAt + policy.windowMs);
       }
       case 'fight':
         log.debug({ namespace: a.namespace, reason: a.reason }, 'mirror repair held: fighting');
         return this.noteFight(
           notes,
-          { namespace: a.namespace, managers: a.verdict.managers, fields: a.verdict.fields },
+          { namespace: this.where(a.namespace), managers: a.verdict.managers, fields: a.verdict.fields },
           a.retryAt,
         );
       case 'create':
@@ -331,13 +342,19 @@ export class MirrorActions {
       source,
       'Normal',
       'MirrorRecreated',
-      `mirror in ${live.metadata.namespace} deleted and recreated: ${reason}`,
+      `mirror in ${this.where(live.metadata.namespace ?? '')} deleted and recreated: ${reason}`,
     );
     return 'synced';
   }
 
   private async conflict(w: WatchedType, source: KubeObject, ns: string, why: string): Promise<void> {
-    await this.d.events.record(w.type, source, 'Warning', 'MirrorConflict', `not mirrored to ${ns}: ${why}`);
+    await this.d.events.record(
+      w.type,
+      source,
+      'Warning',
+      'MirrorConflict',
+      `not mirrored to ${this.where(ns)}: ${why}`,
+    );
   }
 }
 

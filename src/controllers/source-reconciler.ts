@@ -5,22 +5,24 @@ import {
   decide,
   decideGone,
   failedReport,
+  type RemoteTargets,
   type SourceSnapshot,
   type StatusReport,
   skippedText,
   syncReport,
 } from '../core/decide.js';
-import type { MirrorKeys } from '../core/keys.js';
+import { type MirrorKeys, withOrigin } from '../core/keys.js';
 import { type TransformCache, transformFor } from '../core/transform-cache.js';
 import type { KubeObject, NamespaceInfo } from '../core/types.js';
 import { classifyApiError } from '../kube/api-errors.js';
 import type { EventRecorder } from '../kube/event-recorder.js';
 import type { Writer } from '../kube/writer.js';
 import { done, type ReconcileResult, requeueAfter } from '../runtime/reconcile-result.js';
-import { MirrorActions } from './mirror-actions.js';
+import { type ActionsOutcome, MirrorActions } from './mirror-actions.js';
 import type { MirrorIndex } from './mirror-index.js';
 import type { MirrorMemory } from './mirror-memory.js';
 import type { OwnWrites } from './own-writes.js';
+import type { RemoteCluster } from './remote-clusters.js';
 import { parseSourceKey, type SourceRef } from './source-key.js';
 import type { SourceStatusStore } from './source-status.js';
 import type { SpecCache } from './spec-cache.js';
@@ -53,6 +55,10 @@ export interface SourceReconcilerDeps {
   transforms: TransformCache;
   /** a GET of the source, outside the label-filtered cache; used only when the source left the cache */
   readSource: (w: WatchedType, ref: SourceRef) => Promise<KubeObject | null>;
+  /** the registered other clusters (SPEC §8); none when cross-cluster is off */
+  remotes: () => readonly RemoteCluster[];
+  /** a GET in another cluster (an object found by an AlreadyExists there) */
+  readRemote: (cluster: RemoteCluster, w: WatchedType, ref: SourceRef) => Promise<KubeObject | null>;
   hooks: {
     conflict(resource: string): void;
     /** a mirror edited by someone else was restored */
@@ -81,9 +87,30 @@ class PartialFailure extends Error {
  */
 export class SourceReconciler {
   private readonly actions: MirrorActions;
+  /** the executor of each other cluster: its writer, memory and own-write tracking */
+  private readonly remoteActions = new WeakMap<RemoteCluster, MirrorActions>();
 
   constructor(private readonly d: SourceReconcilerDeps) {
     this.actions = new MirrorActions({ ...d, fightPolicy: () => fightPolicy(d.config()) });
+  }
+
+  private actionsIn(c: RemoteCluster): MirrorActions {
+    let a = this.remoteActions.get(c);
+    if (!a) {
+      a = new MirrorActions({
+        ...this.d,
+        keys: withOrigin(this.d.keys, this.d.config().clusterName),
+        writer: c.writer,
+        ownWrites: c.ownWrites,
+        memory: c.memory,
+        occupants: c.occupants,
+        readSource: (w, ref) => this.d.readRemote(c, w, ref),
+        fightPolicy: () => fightPolicy(this.d.config()),
+        where: (ns) => `${c.name}/${ns}`,
+      });
+      this.remoteActions.set(c, a);
+    }
+    return a;
   }
 
   async reconcile(key: string): Promise<ReconcileResult> {
@@ -130,16 +157,33 @@ export class SourceReconciler {
       lastWrite: (ns) => this.d.memory.lastWrite(w.id, ns, source.metadata.name),
       fight: (ns) => this.d.memory.fight(w.id, ns, source.metadata.name),
       refused: (ns) => this.d.memory.refusal(w.id, ns, source.metadata.name),
+      remotes: this.d.remotes().map((c) => this.gatherRemote(c, w, source)),
+    };
+  }
+
+  /** The (cluster, namespace) targets of one other cluster, from its caches (SPEC §8). */
+  private gatherRemote(c: RemoteCluster, w: WatchedType, source: KubeObject): RemoteTargets {
+    const name = source.metadata.name;
+    const rw = c.cache.watched(w.id);
+    const down = c.unavailable(this.d.now().getTime());
+    const notServed = !down && !rw;
+    return {
+      cluster: c.name,
+      unavailable: down ?? (notServed ? `${w.type.plural} are not served there` : null),
+      ...(notServed ? { holdsNoMirrors: true } : {}),
+      namespaces: c.cache.namespaceList(),
+      namespace: (ns) => c.cache.namespace(ns),
+      live: c.cache.index.mirrorsOf(w.id, source.metadata.namespace ?? '', name),
+      occupant: (ns) =>
+        rw?.mirrors?.get(`${ns}/${name}`) ?? occupantIn(c.occupants, w, ns, name, this.d.now()),
+      lastWrite: (ns) => c.memory.lastWrite(w.id, ns, name),
+      fight: (ns) => c.memory.fight(w.id, ns, name),
+      refused: (ns) => c.memory.refusal(w.id, ns, name),
     };
   }
 
   private occupant(w: WatchedType, ns: string, source: KubeObject): KubeObject | undefined {
-    const key = `${w.id}|${ns}/${source.metadata.name}`;
-    const seen = this.d.occupants.get(key);
-    if (!seen) return undefined;
-    if (this.d.now().getTime() - seen.seenAt <= OCCUPANT_TTL_MS) return seen.object;
-    this.d.occupants.delete(key);
-    return undefined;
+    return occupantIn(this.d.occupants, w, ns, source.metadata.name, this.d.now());
   }
 
   private async sync(
@@ -164,12 +208,27 @@ export class SourceReconciler {
       this.d.hooks.transformSkipped(w.type.plural);
       log.warn({ skipped: decision.skipped.slice(0, 20).map(skippedText) }, 'transform rules skipped');
     }
-    const r = await this.actions.run(w, current, decision.actions, log);
+    // every cluster's share at once: a slow cluster delays the report, never another cluster's writes
+    const runs: Promise<ActionsOutcome>[] = [this.actions.run(w, current, decision.actions, log)];
+    let unavailable = 0;
+    for (const p of decision.remote) {
+      const c = this.d.remotes().find((x) => x.name === p.cluster);
+      if ('actions' in p && c)
+        runs.push(this.actionsIn(c).run(w, current, p.actions, log.child({ cluster: p.cluster })));
+      else {
+        unavailable++;
+        const why = 'unavailable' in p ? p.unavailable : 'unregistered';
+        runs.push(Promise.resolve(unavailableOutcome(p.cluster, why)));
+      }
+    }
+    const r = mergeOutcomes(await Promise.all(runs));
     await this.report(w, current, syncReport(decision.wanted, r, decision.skipped));
     if (r.transient === 0) this.propagated(w, source, r.lastWriteAt);
     if (r.transient > 0) throw new PartialFailure(`${r.transient} target(s) failed, retrying`);
     // a fight: look again when its hold ends, or when a quiet window may have ended it
     if (r.lookAgainAt !== undefined) return requeueAfter(Math.max(1, r.lookAgainAt - this.d.now().getTime()));
+    // a cluster that is down is planned again when it comes back (RemoteClusters' `up`); this is the safety net
+    if (unavailable > 0) return requeueAfter(UNAVAILABLE_RECHECK_MS);
     return done;
   }
 
@@ -237,15 +296,25 @@ export class SourceReconciler {
     decision: Extract<Decision, { type: 'cleanup' }>,
     log: Logger,
   ): Promise<ReconcileResult> {
-    for (const m of decision.deletes) {
-      await this.d.writer.delete(w.type, {
+    const deletions = [
+      ...decision.deletes.map((mirror) => ({ mirror, cluster: undefined as string | undefined })),
+      ...decision.remote.flatMap((r) => r.deletes.map((mirror) => ({ mirror, cluster: r.cluster }))),
+    ];
+    for (const { mirror: m, cluster } of deletions) {
+      const writer = cluster ? this.d.remotes().find((c) => c.name === cluster)?.writer : this.d.writer;
+      if (!writer) continue; // unregistered meanwhile: its mirrors are left (and reported) with it
+      await writer.delete(w.type, {
         namespace: m.metadata.namespace ?? '',
         name: m.metadata.name,
         uid: m.metadata.uid,
       });
-      log.info({ namespace: m.metadata.namespace, why: decision.why }, 'mirror deleted');
+      log.info({ cluster, namespace: m.metadata.namespace, why: decision.why }, 'mirror deleted');
     }
     this.d.status.delete(w.id, { namespace: source.metadata.namespace ?? '', name: source.metadata.name });
+    if (decision.waitingFor.length > 0) {
+      log.info({ clusters: decision.waitingFor }, 'finalizer kept until these clusters can be cleaned up');
+      return requeueAfter(UNAVAILABLE_RECHECK_MS);
+    }
     if (decision.removeFinalizer) await this.removeFinalizer(w, source);
     return done;
   }
@@ -281,8 +350,18 @@ export class SourceReconciler {
     const key = `${ref.namespace}/${ref.name}`;
     const seen = w.lastSeen.get(key);
     const mirrors = this.d.mirrors.mirrorsOf(w.id, ref.namespace, ref.name);
+    const now = this.d.now().getTime();
+    const remote = this.d.remotes().map((c) => {
+      const down = c.unavailable(now);
+      return {
+        cluster: c.name,
+        mirrors: c.cache.index.mirrorsOf(w.id, ref.namespace, ref.name),
+        unavailable: down,
+        ...(!down && !c.cache.watched(w.id) ? { holdsNoMirrors: true } : {}),
+      };
+    });
     const mayHoldFinalizer = this.d.config().finalizers && seen?.finalizer === true;
-    if (mirrors.length === 0 && !mayHoldFinalizer) {
+    if (mirrors.length === 0 && remote.every((r) => r.mirrors.length === 0) && !mayHoldFinalizer) {
       w.lastSeen.delete(key);
       return done;
     }
@@ -294,25 +373,84 @@ export class SourceReconciler {
       lastSeenUid: seen?.uid,
       cachedUid: w.sources.get(key)?.metadata.uid,
       keys: this.d.keys,
+      clusterName: this.d.config().clusterName,
+      remote,
     });
     if (decision.stillSource) return done; // the cache will see it again; nothing to clean
-    for (const m of decision.leftAlone) {
+    for (const { mirror: m, cluster } of decision.leftAlone) {
       this.d.hooks.conflict(w.type.plural);
       this.d.log.warn(
-        { resource: w.type.plural, source: key, namespace: m.metadata.namespace },
+        { resource: w.type.plural, source: key, cluster, namespace: m.metadata.namespace },
         'object labelled as a mirror of a deleted source but not written by kubemirror: left alone',
       );
     }
-    for (const { mirror: m, why } of decision.deletes) {
-      await this.d.writer.delete(w.type, {
+    for (const { mirror: m, why, cluster } of decision.deletes) {
+      const writer = cluster ? this.d.remotes().find((c) => c.name === cluster)?.writer : this.d.writer;
+      if (!writer) continue;
+      await writer.delete(w.type, {
         namespace: m.metadata.namespace ?? '',
         name: m.metadata.name,
         uid: m.metadata.uid,
       });
-      this.d.log.info({ resource: w.type.plural, source: key, namespace: m.metadata.namespace }, why);
+      this.d.log.info(
+        { resource: w.type.plural, source: key, cluster, namespace: m.metadata.namespace },
+        why,
+      );
+    }
+    if (decision.waitingFor.length > 0) {
+      this.d.log.info(
+        { resource: w.type.plural, source: key, clusters: decision.waitingFor },
+        'finalizer kept until these clusters can be cleaned up',
+      );
+      return requeueAfter(UNAVAILABLE_RECHECK_MS);
     }
     if (live && decision.removeFinalizer) await this.removeFinalizer(w, live);
     w.lastSeen.delete(key);
     return done;
   }
+}
+
+/** How soon a source with a target in a cluster that is down is looked at again, besides the cluster's `up`. */
+const UNAVAILABLE_RECHECK_MS = 30_000;
+
+/** An object learned from an AlreadyExists, trusted for OCCUPANT_TTL_MS. */
+function occupantIn(
+  occupants: Map<string, { object: KubeObject; seenAt: number }>,
+  w: WatchedType,
+  ns: string,
+  name: string,
+  now: Date,
+): KubeObject | undefined {
+  const key = `${w.id}|${ns}/${name}`;
+  const seen = occupants.get(key);
+  if (!seen) return undefined;
+  if (now.getTime() - seen.seenAt <= OCCUPANT_TTL_MS) return seen.object;
+  occupants.delete(key);
+  return undefined;
+}
+
+/** A targeted cluster that cannot be planned: one error naming it, retried when it is back. */
+function unavailableOutcome(cluster: string, why: string): ActionsOutcome {
+  const reason = `cluster ${why}`;
+  return {
+    synced: 0,
+    conflicts: [],
+    errors: [{ namespace: `${cluster}/*`, reason, detail: `cluster ${cluster}: ${why}`, retrying: true }],
+    transient: 0,
+  };
+}
+
+/** The outcomes of every cluster's share of one fan-out, as one. */
+function mergeOutcomes(all: ActionsOutcome[]): ActionsOutcome {
+  const out: ActionsOutcome = { synced: 0, conflicts: [], errors: [], transient: 0 };
+  for (const r of all) {
+    out.synced += r.synced;
+    out.conflicts.push(...r.conflicts);
+    out.errors.push(...r.errors);
+    out.transient += r.transient;
+    if (r.fighting?.length) out.fighting = [...(out.fighting ?? []), ...r.fighting];
+    if (r.lookAgainAt !== undefined) out.lookAgainAt = Math.min(out.lookAgainAt ?? Infinity, r.lookAgainAt);
+    if (r.lastWriteAt !== undefined) out.lastWriteAt = Math.max(out.lastWriteAt ?? 0, r.lastWriteAt);
+  }
+  return out;
 }

@@ -24,6 +24,7 @@ export function decideConfig(cfg: Config, keys: MirrorKeys): DecideConfig {
     sourceNamespaces: cfg.sourceNamespaces,
     finalizers: cfg.finalizers,
     stripKeys: cfg.stripKeys,
+    clusterName: cfg.clusterName,
   };
 }
 

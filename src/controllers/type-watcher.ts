@@ -30,7 +30,12 @@ export interface TypeWatcherOptions {
   onMirrorCount: (count: number) => void;
   /** whether `mirror` is the very version our own last write stored (its echo: summarised without hashing) */
   writtenByUs?: (mirror: KubeObject) => boolean;
+  /** watch mirrors only (another cluster, SPEC §8: sources live here, not there) */
+  mirrorsOnly?: boolean;
 }
+
+/** The source cache of a cluster whose sources are not watched: always empty, always synced. */
+const NO_SOURCES: WatchedType['sources'] = { get: () => undefined, list: () => [], hasSynced: () => true };
 
 /**
  * A source's content as propagation sees it: the body (minus `status`), labels and annotations (minus our
@@ -144,23 +149,23 @@ export function startTypeWatcher(o: TypeWatcherOptions): TypeWatcher {
     });
     mirrors = m;
   }
-  sources.start(o.signal);
+  if (!o.mirrorsOnly) sources.start(o.signal);
   mirrors?.start(o.signal);
 
   const watched: WatchedType = {
     id: entry.id,
     type: entry.type,
     denied: entry.denied,
-    sources,
+    sources: o.mirrorsOnly ? NO_SOURCES : sources,
     mirrors,
     lastSeen,
   };
   arrivalsByType.set(watched, arrivals);
   return {
     watched,
-    hasSynced: () => sources.hasSynced() && (mirrors?.hasSynced() ?? true),
+    hasSynced: () => (o.mirrorsOnly || sources.hasSynced()) && (mirrors?.hasSynced() ?? true),
     brokenSince: () => {
-      const a = sources.brokenSince();
+      const a = o.mirrorsOnly ? null : sources.brokenSince();
       const b = mirrors?.brokenSince() ?? null;
       if (a === null) return b;
       if (b === null) return a;

@@ -33,9 +33,9 @@ export function clusterRegistry(
   const rejected: { secret: string; reason: string }[] = [];
   const byName = new Map<string, RegisteredCluster[]>();
   for (const s of secrets) {
-    if (s.metadata.labels?.[`${keys.prefix}/cluster`] !== 'true') continue;
+    if (s.metadata.labels?.[keys.cluster] !== 'true') continue;
     const ref = `${s.metadata.namespace ?? ''}/${s.metadata.name}`;
-    const name = s.metadata.annotations?.[`${keys.prefix}/cluster-name`] || s.metadata.name;
+    const name = s.metadata.annotations?.[keys.clusterName] || s.metadata.name;
     const data = (s.data ?? {}) as Record<string, unknown>;
     const raw =
       typeof data.kubeconfig === 'string' ? Buffer.from(data.kubeconfig, 'base64').toString('utf8') : '';

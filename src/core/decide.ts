@@ -2,7 +2,7 @@ import { buildDesiredMirror } from './desired-mirror.js';
 import { InvalidMirrorError } from './desired-validity.js';
 import { fightLabel } from './fights.js';
 import { globMatch } from './glob.js';
-import type { MirrorKeys } from './keys.js';
+import { type MirrorKeys, withOrigin } from './keys.js';
 import { isProvablyMirrorOf, writtenByKubemirror } from './ownership.js';
 import { type Action, type PlanInput, planSource } from './plan.js';
 import { neverMirrorReason } from './sanitize.js';
@@ -28,6 +28,8 @@ export interface DecideConfig {
   /** keep `P/finalizer` on sources */
   finalizers: boolean;
   stripKeys: readonly string[];
+  /** this cluster's name (`--cluster-name`): `local` and it both name this cluster in `P/target-clusters` */
+  clusterName?: string;
 }
 
 /** The compiled `P/transform` of the source (compiled by the caller, which may cache it). */
@@ -58,6 +60,41 @@ export interface SourceSnapshot {
   fight?: PlanInput['fight'];
   /** see PlanInput.refused */
   refused?: PlanInput['refused'];
+  /** the other registered clusters (SPEC §8), each gathered like the local fields above */
+  remotes?: readonly RemoteTargets[];
+}
+
+/**
+ * What one other cluster holds, for a decision (SPEC §8): its namespaces and this source's mirrors there, from
+ * that cluster's caches. A target is a (cluster, namespace) pair; the local fields of SourceSnapshot are the
+ * pairs of this cluster.
+ */
+export interface RemoteTargets {
+  cluster: string;
+  /** why the cluster cannot be planned now (unreachable, caches not synced, kind not served); null = ready */
+  unavailable: string | null;
+  /** the kind is not served there: no mirror can exist, so a cleanup does not wait for it */
+  holdsNoMirrors?: boolean;
+  namespaces: Iterable<NamespaceInfo>;
+  namespace: (name: string) => NamespaceInfo | undefined;
+  /** the mirrors there that name this source */
+  live: readonly KubeObject[];
+  occupant?: (namespace: string) => KubeObject | undefined;
+  lastWrite?: PlanInput['lastWrite'];
+  fight?: PlanInput['fight'];
+  refused?: PlanInput['refused'];
+}
+
+/** One other cluster's share of a sync decision. */
+export type RemotePlan =
+  | { cluster: string; actions: Action[] }
+  /** targeted but not plannable now: nothing there is written or deleted; retried when it comes back */
+  | { cluster: string; unavailable: string };
+
+/** One other cluster's share of a cleanup. */
+export interface RemoteCleanup {
+  cluster: string;
+  deletes: KubeObject[];
 }
 
 /** A non-strict transform rule that was skipped for one target. */
@@ -74,7 +111,16 @@ export const skippedText = (r: SkippedRule): string =>
 
 export type Decision =
   /** sync off or source being deleted: delete every mirror provably ours, then drop the finalizer */
-  | { type: 'cleanup'; why: string; deletes: KubeObject[]; removeFinalizer: boolean }
+  | {
+      type: 'cleanup';
+      why: string;
+      deletes: KubeObject[];
+      /** the mirrors to delete in other clusters */
+      remote: RemoteCleanup[];
+      /** registered clusters that cannot be reached now and may hold mirrors: the finalizer waits for them */
+      waitingFor: string[];
+      removeFinalizer: boolean;
+    }
   /** the source as a whole is not mirrored; nothing is written or deleted (a config error never deletes) */
   | { type: 'fail'; reason: string; message: string }
   | {
@@ -83,6 +129,8 @@ export type Decision =
       addFinalizer: boolean;
       wanted: number;
       actions: Action[];
+      /** the (cluster, namespace) targets in other clusters, per cluster */
+      remote: RemotePlan[];
       /** non-strict transform rules skipped, per target */
       skipped: SkippedRule[];
     };
@@ -102,73 +150,130 @@ export function refusalOf(
   return null;
 }
 
+/** Whether `cluster` is named by the source's `P/target-clusters` (names or globs; `local` = this cluster). */
+export function targetsCluster(patterns: readonly string[], cluster: string, isLocal: boolean): boolean {
+  return patterns.some((p) => globMatch(p, cluster) || (isLocal && p === 'local'));
+}
+
 export function decide(s: SourceSnapshot): Decision {
   const { source, config } = s;
   const { keys } = config;
   const spec = s.spec ?? readSourceSpec(source, keys);
+  const localName = config.clusterName ?? 'local';
+  const remoteKeys = withOrigin(keys, localName);
+  const remotes = s.remotes ?? [];
   const deleting = Boolean(source.metadata.deletionTimestamp);
   if (deleting || !spec.syncEnabled) {
     const ns = source.metadata.namespace ?? '';
     const uid = source.metadata.uid ?? '';
+    const ours = (k: MirrorKeys) => (m: KubeObject) =>
+      isProvablyMirrorOf(m, ns, source.metadata.name, uid, k);
+    // an unreachable cluster may hold mirrors: the finalizer stays until it can be cleaned (or is unregistered)
+    const waitingFor = remotes
+      .filter((r) => r.unavailable !== null && !r.holdsNoMirrors)
+      .map((r) => r.cluster);
     return {
       type: 'cleanup',
       why: deleting ? 'source deleted' : 'sync turned off',
-      deletes: s.live.filter((m) => isProvablyMirrorOf(m, ns, source.metadata.name, uid, keys)),
-      removeFinalizer: (source.metadata.finalizers ?? []).includes(keys.finalizer),
+      deletes: s.live.filter(ours(keys)),
+      remote: remotes
+        .filter((r) => r.unavailable === null)
+        .map((r) => ({ cluster: r.cluster, deletes: r.live.filter(ours(remoteKeys)) }))
+        .filter((r) => r.deletes.length > 0),
+      waitingFor,
+      removeFinalizer: waitingFor.length === 0 && (source.metadata.finalizers ?? []).includes(keys.finalizer),
     };
   }
   const refusal = refusalOf(source, s.denied, config.sourceNamespaces);
   if (refusal) return { type: 'fail', reason: 'Refused', message: refusal };
   if (spec.errors.length > 0) return { type: 'fail', reason: 'InvalidSpec', message: spec.errors.join('; ') };
-  const targets = resolveTargets(source, spec, s.namespaces, config.policy);
-  if (!targets.ok) return { type: 'fail', reason: targets.reason, message: targets.message };
+  // max-targets counts every (cluster, namespace) pair: resolved per cluster without the limit, then summed
+  const unlimited = { ...config.policy, maxTargets: 0 };
+  const wantsLocal = targetsCluster(spec.targetClusters, localName, true);
+  const local = resolveTargets(source, spec, wantsLocal ? s.namespaces : [], unlimited);
+  if (!local.ok) return { type: 'fail', reason: local.reason, message: local.message };
+  const perRemote = new Map<string, string[]>();
+  for (const r of remotes) {
+    if (r.unavailable !== null) continue;
+    const wanted = targetsCluster(spec.targetClusters, r.cluster, false);
+    const t = resolveTargets(source, spec, wanted ? r.namespaces : [], { ...unlimited, otherCluster: true });
+    perRemote.set(r.cluster, t.ok ? t.targets : []);
+  }
+  let total = local.targets.length;
+  for (const t of perRemote.values()) total += t.length;
+  const max = config.policy.maxTargets;
+  if (max > 0 && total > max)
+    return {
+      type: 'fail',
+      reason: 'TooManyTargets',
+      message:
+        remotes.length > 0
+          ? `${total} targets across clusters exceed max-targets ${max}`
+          : `${total} targets exceed max-targets ${max}`,
+    };
   const transform = s.transform;
   if (!transform.ok) return { type: 'fail', reason: 'TransformFailed', message: transform.error };
 
   const skipped: SkippedRule[] = [];
-  // Without a transform every target gets the same content (the hash covers neither name nor namespace):
-  // build it once and only change the namespace.
-  let shared: { mirror: KubeObject; hash: string } | null = null;
-  const build = { keys, stripKeys: config.stripKeys, now: s.now };
   const program = transform.program;
-  const actions = planSource({
-    source,
-    targets: targets.targets,
-    keys,
-    existingMirrors: s.live,
-    ...(s.occupant ? { occupant: s.occupant } : {}),
-    isSourceLive: s.isSourceLive,
-    ...(s.lastWrite ? { lastWrite: s.lastWrite } : {}),
-    ...(s.fight ? { fight: s.fight } : {}),
-    ...(s.refused ? { refused: s.refused } : {}),
-    now: s.now().getTime(),
-    desired: (ns) => {
-      try {
-        if (program) {
-          const ctx = transformContextFor(source, ns, s.namespace(ns), keys.prefix);
-          return buildDesiredMirror(source, ns, {
-            ...build,
-            transform: (obj) => {
-              const out = program.apply(obj, ctx, { strict: spec.transformStrict });
-              for (const r of out.skipped)
-                skipped.push({ namespace: ns, rule: r.rule, path: r.path, message: r.message });
-              return out.object;
-            },
-          });
+  const planIn = (
+    cluster: string | null,
+    k: MirrorKeys,
+    targets: string[],
+    t: Pick<RemoteTargets, 'namespace' | 'live' | 'occupant' | 'lastWrite' | 'fight' | 'refused'>,
+  ): Action[] => {
+    // Without a transform every target of a cluster gets the same content (the hash covers neither name nor
+    // namespace): build it once and only change the namespace.
+    let shared: { mirror: KubeObject; hash: string } | null = null;
+    const build = { keys: k, stripKeys: config.stripKeys, now: s.now };
+    const where = (ns: string) => (cluster === null ? ns : `${cluster}/${ns}`);
+    return planSource({
+      source,
+      targets,
+      keys: k,
+      existingMirrors: t.live,
+      ...(t.occupant ? { occupant: t.occupant } : {}),
+      isSourceLive: s.isSourceLive,
+      ...(t.lastWrite ? { lastWrite: t.lastWrite } : {}),
+      ...(t.fight ? { fight: t.fight } : {}),
+      ...(t.refused ? { refused: t.refused } : {}),
+      now: s.now().getTime(),
+      desired: (ns) => {
+        try {
+          if (program) {
+            const ctx = transformContextFor(source, ns, t.namespace(ns), keys.prefix);
+            return buildDesiredMirror(source, ns, {
+              ...build,
+              transform: (obj) => {
+                const out = program.apply(obj, ctx, { strict: spec.transformStrict });
+                for (const r of out.skipped)
+                  skipped.push({ namespace: where(ns), rule: r.rule, path: r.path, message: r.message });
+                return out.object;
+              },
+            });
+          }
+          shared ??= buildDesiredMirror(source, ns, build);
+          return {
+            hash: shared.hash,
+            mirror: { ...shared.mirror, metadata: { ...shared.mirror.metadata, namespace: ns } },
+          };
+        } catch (err) {
+          if (err instanceof InvalidMirrorError) return { error: err.message, code: err.reason };
+          return { error: err instanceof Error ? err.message : String(err), code: 'TransformFailed' };
         }
-        shared ??= buildDesiredMirror(source, ns, build);
-        return {
-          hash: shared.hash,
-          mirror: { ...shared.mirror, metadata: { ...shared.mirror.metadata, namespace: ns } },
-        };
-      } catch (err) {
-        if (err instanceof InvalidMirrorError) return { error: err.message, code: err.reason };
-        return { error: err instanceof Error ? err.message : String(err), code: 'TransformFailed' };
-      }
-    },
-  });
+      },
+    });
+  };
+  const actions = planIn(null, keys, local.targets, s);
+  const remote: RemotePlan[] = [];
+  for (const r of remotes) {
+    const targets = perRemote.get(r.cluster);
+    if (targets) remote.push({ cluster: r.cluster, actions: planIn(r.cluster, remoteKeys, targets, r) });
+    else if (targetsCluster(spec.targetClusters, r.cluster, false))
+      remote.push({ cluster: r.cluster, unavailable: r.unavailable ?? 'not available' });
+  }
   const addFinalizer = config.finalizers && !(source.metadata.finalizers ?? []).includes(keys.finalizer);
-  return { type: 'sync', addFinalizer, wanted: targets.targets.length, actions, skipped };
+  return { type: 'sync', addFinalizer, wanted: total, actions, remote, skipped };
 }
 
 /** What the source left behind when it left the label-filtered cache. */
@@ -183,6 +288,15 @@ export interface GoneSnapshot {
   /** the uid of a new incarnation now in the cache, if any */
   cachedUid: string | undefined;
   keys: MirrorKeys;
+  /** this cluster's name (the origin of its mirrors in other clusters) */
+  clusterName?: string;
+  /** the mirrors that name this source in other clusters; an unavailable cluster's are unknown */
+  remote?: ReadonlyArray<{
+    cluster: string;
+    mirrors: readonly KubeObject[];
+    unavailable: string | null;
+    holdsNoMirrors?: boolean;
+  }>;
 }
 
 export interface GoneDecision {
@@ -191,11 +305,15 @@ export interface GoneDecision {
   deletes: Array<{
     mirror: KubeObject;
     why: 'mirror of a deleted source deleted' | 'orphaned mirror deleted';
+    /** the other cluster it is in; absent: this cluster */
+    cluster?: string;
   }>;
   /** labelled as this source's mirror but not provably written by kubemirror: left alone, reported */
-  leftAlone: KubeObject[];
+  leftAlone: Array<{ mirror: KubeObject; cluster?: string }>;
   /** drop our finalizer from the live object */
   removeFinalizer: boolean;
+  /** registered clusters that cannot be reached now: the finalizer waits for them */
+  waitingFor: string[];
 }
 
 /**
@@ -208,23 +326,35 @@ export function decideGone(g: GoneSnapshot): GoneDecision {
   const { keys } = g;
   const stillSource =
     g.live?.metadata.labels?.[keys.enabled] === 'true' && !g.live.metadata.deletionTimestamp;
-  if (stillSource) return { stillSource, deletes: [], leftAlone: [], removeFinalizer: false };
+  if (stillSource) return { stillSource, deletes: [], leftAlone: [], removeFinalizer: false, waitingFor: [] };
   const knownUid = g.live?.metadata.uid ?? g.lastSeenUid;
   const deletes: GoneDecision['deletes'] = [];
-  const leftAlone: KubeObject[] = [];
-  for (const m of g.mirrors) {
-    const uid = m.metadata.annotations?.[keys.sourceUid] ?? '';
-    if (!isProvablyMirrorOf(m, g.ref.namespace, g.ref.name, uid, keys)) continue;
-    if (g.cachedUid === uid) continue; // a new incarnation owns it now
-    if (uid !== knownUid && !writtenByKubemirror(m, keys)) leftAlone.push(m);
-    else
-      deletes.push({
-        mirror: m,
-        why: uid === knownUid ? 'mirror of a deleted source deleted' : 'orphaned mirror deleted',
-      });
+  const leftAlone: GoneDecision['leftAlone'] = [];
+  const judge = (mirrors: readonly KubeObject[], k: MirrorKeys, cluster?: string) => {
+    for (const m of mirrors) {
+      const uid = m.metadata.annotations?.[k.sourceUid] ?? '';
+      if (!isProvablyMirrorOf(m, g.ref.namespace, g.ref.name, uid, k)) continue;
+      if (g.cachedUid === uid) continue; // a new incarnation owns it now
+      if (uid !== knownUid && !writtenByKubemirror(m, k))
+        leftAlone.push({ mirror: m, ...(cluster ? { cluster } : {}) });
+      else
+        deletes.push({
+          mirror: m,
+          why: uid === knownUid ? 'mirror of a deleted source deleted' : 'orphaned mirror deleted',
+          ...(cluster ? { cluster } : {}),
+        });
+    }
+  };
+  judge(g.mirrors, keys);
+  const remoteKeys = withOrigin(keys, g.clusterName ?? 'local');
+  const waitingFor: string[] = [];
+  for (const r of g.remote ?? []) {
+    if (r.unavailable === null) judge(r.mirrors, remoteKeys, r.cluster);
+    else if (!r.holdsNoMirrors) waitingFor.push(r.cluster);
   }
-  const removeFinalizer = (g.live?.metadata.finalizers ?? []).includes(keys.finalizer);
-  return { stillSource, deletes, leftAlone, removeFinalizer };
+  const removeFinalizer =
+    waitingFor.length === 0 && (g.live?.metadata.finalizers ?? []).includes(keys.finalizer);
+  return { stillSource, deletes, leftAlone, removeFinalizer, waitingFor };
 }
 
 /** A target that could not be mirrored: `reason` is short (status line), `detail` whole (Events, logs). */

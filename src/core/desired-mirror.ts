@@ -3,6 +3,7 @@ import { mirrorContentHash } from './hash.js';
 import { isPrefixedKey, MANAGED_BY_VALUE, type MirrorKeys } from './keys.js';
 import { dropForeignOwnedInPlace } from './live-drift.js';
 import { copyableKeys, normalizeInPlace, sanitizeInPlace } from './sanitize.js';
+import { remoteServiceSpec } from './service-export.js';
 import type { KubeObject } from './types.js';
 
 export interface DesiredMirrorOptions {
@@ -84,6 +85,11 @@ export function buildDesiredMirror(
   annotations[keys.sourceNamespace] = metadata.namespace ?? '';
   annotations[keys.sourceName] = metadata.name;
   annotations[keys.sourceUid] = metadata.uid ?? '';
+  if (keys.origin !== undefined) {
+    // into another cluster (SPEC §8): the source's cluster is part of its identity there
+    annotations[keys.sourceCluster] = keys.origin;
+    if (kind === 'Service' && apiVersion === 'v1') obj.spec = remoteServiceSpec(obj);
+  }
 
   const hash = mirrorContentHash(obj, keys);
   annotations[keys.contentHash] = hash;

@@ -25,6 +25,20 @@ export interface MirrorKeys {
   /** namespace annotation: globs of source namespaces allowed to push here */
   allowMirrorsFrom: string;
   finalizer: string;
+  /** annotation on sources (SPEC §8): comma-separated cluster names or globs; `local` = this cluster */
+  targetClusters: string;
+  /** annotation on mirrors in other clusters: the name of the cluster the source lives in */
+  sourceCluster: string;
+  /** label on the Secrets that register other clusters (SPEC §8) */
+  cluster: string;
+  /** annotation on a registration Secret: the cluster's name (default: the Secret's name) */
+  clusterName: string;
+  /**
+   * The `P/source-cluster` every mirror handled with these keys carries: absent (undefined) for mirrors in the
+   * source's own cluster, this cluster's name for mirrors it writes into other clusters (`withOrigin`). A mirror
+   * whose value differs is another cluster's: never owned, adopted or deleted here.
+   */
+  origin?: string;
 }
 
 export const DEFAULT_PREFIX = 'kubemirror.io';
@@ -51,7 +65,16 @@ export function mirrorKeys(prefix: string = DEFAULT_PREFIX): MirrorKeys {
     allowMirrors: k('allow-mirrors'),
     allowMirrorsFrom: k('allow-mirrors-from'),
     finalizer: k('finalizer'),
+    targetClusters: k('target-clusters'),
+    sourceCluster: k('source-cluster'),
+    cluster: k('cluster'),
+    clusterName: k('cluster-name'),
   };
+}
+
+/** The keys for mirrors this cluster (`clusterName`) writes into another cluster: they carry `P/source-cluster`. */
+export function withOrigin(keys: MirrorKeys, clusterName: string): MirrorKeys {
+  return { ...keys, origin: clusterName };
 }
 
 /** True for any key under the prefix (`P/*`), which is never copied to mirrors nor writable by transforms. */

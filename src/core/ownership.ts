@@ -46,8 +46,8 @@ export function writtenByKubemirror(
 }
 
 /**
- * True only when `live` carries the mirror label and names exactly this source (namespace, name, uid) in
- * its annotations. This is the only thing that permits deleting an object.
+ * True only when `live` carries the mirror label and names exactly this source (namespace, name, uid, and the
+ * source cluster `keys.origin`, SPEC §8) in its annotations. This is the only thing that permits deleting an object.
  */
 export function isProvablyMirrorOf(
   live: KubeObject,
@@ -63,7 +63,8 @@ export function isProvablyMirrorOf(
     sourceUid !== '' &&
     a[keys.sourceNamespace] === sourceNs &&
     a[keys.sourceName] === sourceName &&
-    a[keys.sourceUid] === sourceUid
+    a[keys.sourceUid] === sourceUid &&
+    a[keys.sourceCluster] === keys.origin
   );
 }
 
@@ -89,6 +90,8 @@ export function classifyExisting(
   const name = a[keys.sourceName];
   const uid = a[keys.sourceUid];
   if (!ns || !name || !uid) return 'foreign-unmanaged';
+  // a mirror of a source in another cluster (or, in another cluster, one not written from here): never ours
+  if (a[keys.sourceCluster] !== keys.origin) return 'foreign-other-source';
   const srcNs = source.metadata.namespace ?? '';
   if (isProvablyMirrorOf(live, srcNs, source.metadata.name, source.metadata.uid ?? '', keys)) return 'owned';
   if (isSourceLive(ns, name, uid)) return 'foreign-other-source';

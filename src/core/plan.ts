@@ -143,7 +143,8 @@ function planTarget(input: PlanInput, ns: string, live: KubeObject | undefined):
     }
     if (ownership === 'foreign-other-source') {
       const a = live.metadata.annotations ?? {};
-      const other = `${a[keys.sourceNamespace]}/${a[keys.sourceName]}`;
+      const from = a[keys.sourceCluster];
+      const other = `${a[keys.sourceNamespace]}/${a[keys.sourceName]}${from ? ` of cluster ${from}` : ''}`;
       return { type: 'conflict', namespace: ns, live, ownership, reason: `already a mirror of ${other}` };
     }
     if (live.metadata.deletionTimestamp)

@@ -118,12 +118,14 @@ export function remoteEndpointSlice(
         'endpointslice.kubernetes.io/managed-by': SLICE_MANAGER,
         [keys.mirror]: 'true',
         [keys.managedBy]: 'kubemirror',
+        // a label too, so a source cluster's slices can be selected (stale-endpoint cleanup: `kubectl delete -l`)
+        [keys.sourceCluster]: sourceCluster,
       },
       annotations: {
         [keys.sourceNamespace]: service.metadata.namespace ?? '',
         [keys.sourceName]: name,
         [keys.sourceUid]: service.metadata.uid ?? '',
-        [`${keys.prefix}/source-cluster`]: sourceCluster,
+        [keys.sourceCluster]: sourceCluster,
       },
     },
     addressType,

@@ -27,6 +27,10 @@ export interface SourceSpec {
   transformText: string | null;
   /** `P/transform-strict: "true"` */
   transformStrict: boolean;
+  /**
+   * `P/target-clusters` (SPEC §8): cluster names or globs, `local` for this cluster; absent or blank = `local`
+   */
+  targetClusters: readonly string[];
   /** human-readable problems; a spec with errors must not change any mirror */
   errors: readonly string[];
 }
@@ -100,6 +104,7 @@ export function readSourceSpec(obj: KubeObject, keys: MirrorKeys): SourceSpec {
     }
   }
 
+  const targetClusters = parseTargetClusters(annotations[keys.targetClusters], errors);
   const transformText = annotations[keys.transform];
   return {
     enabled,
@@ -109,6 +114,24 @@ export function readSourceSpec(obj: KubeObject, keys: MirrorKeys): SourceSpec {
     selector,
     transformText: transformText !== undefined && transformText.trim() !== '' ? transformText : null,
     transformStrict: annotations[keys.transformStrict] === 'true',
+    targetClusters,
     errors,
   };
+}
+
+/** `P/target-clusters`: comma-separated cluster names (DNS labels) or globs; absent or blank = this cluster. */
+function parseTargetClusters(text: string | undefined, errors: string[]): string[] {
+  const out: string[] = [];
+  for (const part of (text ?? '').split(',')) {
+    const raw = part.trim();
+    if (raw === '') continue;
+    const problem = isGlob(raw)
+      ? globProblem(raw)
+      : NAME.test(raw) && raw.length <= 63
+        ? null
+        : 'not a cluster name';
+    if (problem) errors.push(`invalid entry "${raw}" in target-clusters: ${problem}`);
+    else out.push(raw);
+  }
+  return out.length > 0 ? out : ['local'];
 }

@@ -14,6 +14,11 @@ export interface TargetPolicy {
   systemNamespaces: readonly string[];
   /** more targets than this refuses the whole source; 0 or less = no limit */
   maxTargets: number;
+  /**
+   * the namespaces are another cluster's (SPEC §8): the one named like the source's namespace is a target like
+   * any other there (it is not the source's own namespace)
+   */
+  otherCluster?: boolean;
 }
 
 export type TargetResult =
@@ -22,7 +27,7 @@ export type TargetResult =
 
 /** Why a namespace can never be a target of this source, whatever the spec says; null when it can be. */
 function hardExclusion(sourceNs: string | undefined, ns: NamespaceInfo, policy: TargetPolicy): string | null {
-  if (ns.name === sourceNs) return 'source namespace';
+  if (ns.name === sourceNs && !policy.otherCluster) return 'source namespace';
   if (ns.terminating) return 'terminating';
   if (matchesAny(policy.excludedNamespaces, ns.name)) return 'excluded by controller';
   if (policy.includedNamespaces.length > 0 && !matchesAny(policy.includedNamespaces, ns.name))

@@ -28,7 +28,7 @@ interface ListBody<T> {
 export function kubeListWatch<T extends KubeObject = KubeObject>(
   client: KubeClient,
   t: ResourceType,
-  opts: { namespace?: string } = {},
+  opts: { namespace?: string; fieldSelector?: string } = {},
 ): ListWatch<T> {
   const path = collectionPath(t, opts.namespace);
   const apiVersion = apiVersionOf(t);
@@ -38,7 +38,12 @@ export function kubeListWatch<T extends KubeObject = KubeObject>(
       const body = await client.request<ListBody<T>>({
         method: 'GET',
         path,
-        query: { labelSelector: o.labelSelector || undefined, limit: o.limit, continue: o.continue },
+        query: {
+          labelSelector: o.labelSelector || undefined,
+          fieldSelector: opts.fieldSelector,
+          limit: o.limit,
+          continue: o.continue,
+        },
         verb: 'list',
         resource: t.plural,
       });
@@ -79,6 +84,7 @@ export function kubeListWatch<T extends KubeObject = KubeObject>(
           path,
           {
             labelSelector: o.labelSelector || undefined,
+            fieldSelector: opts.fieldSelector,
             resourceVersion: o.resourceVersion || undefined,
             allowWatchBookmarks: o.allowWatchBookmarks,
             timeoutSeconds: o.timeoutSeconds,

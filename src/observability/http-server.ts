@@ -5,6 +5,8 @@ import type { Registry } from 'prom-client';
 export interface Check {
   ok: boolean;
   reason?: string;
+  /** further lines of the body (e.g. other clusters, which never fail /readyz) */
+  details?: readonly string[];
 }
 
 export interface HttpServersOptions {
@@ -101,8 +103,9 @@ async function handle(
 }
 
 function sendCheck(res: ServerResponse, check: Check): void {
-  if (check.ok) send(res, 200, 'ok\n');
-  else send(res, 503, `${check.reason ?? 'not ok'}\n`);
+  const details = (check.details ?? []).map((l) => `${l}\n`).join('');
+  if (check.ok) send(res, 200, `ok\n${details}`);
+  else send(res, 503, `${check.reason ?? 'not ok'}\n${details}`);
 }
 
 function send(res: ServerResponse, code: number, body: string, type = 'text/plain; charset=utf-8'): void {

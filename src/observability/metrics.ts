@@ -47,6 +47,8 @@ export const METRIC_NAMES = [
   'kubemirror_watch_restarts_total',
   'kubemirror_discovered_resource_types',
   'kubemirror_leader',
+  'kubemirror_cluster_up',
+  'kubemirror_cluster_last_sync_timestamp_seconds',
   'workqueue_depth',
   'workqueue_adds_total',
   'workqueue_retries_total',
@@ -79,6 +81,12 @@ export interface Metrics {
   watchRestarted(resource: string, reason: string): void;
   setDiscoveredResourceTypes(count: number): void;
   setLeader(leader: boolean): void;
+  /** a registered remote cluster is reachable with its caches synced (true) or not (false) */
+  setClusterUp(cluster: string, up: boolean): void;
+  /** the last time a remote cluster was seen reachable and synced (epoch ms) */
+  clusterSynced(cluster: string, atMs: number): void;
+  /** removes a remote cluster's series (its Secret was removed) */
+  forgetCluster(cluster: string): void;
   /** `workqueue_*{name}` series for one queue, zeroed on first use; plugs into WorkQueue */
   queue(name: string): QueueMetrics;
 }
@@ -196,6 +204,18 @@ export function createMetrics(registry: Registry): Metrics {
     help: '1 when this replica holds the leader Lease, else 0',
     registers,
   });
+  const clusterUp = new Gauge({
+    name: 'kubemirror_cluster_up',
+    help: '1 when a registered remote cluster is reachable and its caches are synced, else 0',
+    labelNames: ['cluster'],
+    registers,
+  });
+  const clusterLastSync = new Gauge({
+    name: 'kubemirror_cluster_last_sync_timestamp_seconds',
+    help: 'Unix time a registered remote cluster was last seen reachable with its caches synced (0: never)',
+    labelNames: ['cluster'],
+    registers,
+  });
   const queueDepth = new Gauge({
     name: 'workqueue_depth',
     help: 'Keys waiting in the work queue',
@@ -241,6 +261,8 @@ export function createMetrics(registry: Registry): Metrics {
   canaryLastSuccess.set(0);
   for (const result of ['success', 'failure']) canaryRounds.inc({ result }, 0);
 
+  /** remote clusters with series (kubemirror_cluster_*) */
+  const clusters = new Set<string>();
   const queues = new Map<string, QueueMetrics>();
   const queue = (name: string): QueueMetrics => {
     let q = queues.get(name);
@@ -306,6 +328,20 @@ export function createMetrics(registry: Registry): Metrics {
     watchRestarted: (resource, reason) => watchRestarts.inc({ resource, reason }),
     setDiscoveredResourceTypes: (count) => discovered.set(count),
     setLeader: (isLeader) => leader.set(isLeader ? 1 : 0),
+    setClusterUp: (cluster, up) => {
+      clusterUp.set({ cluster }, up ? 1 : 0);
+      if (!clusters.has(cluster)) clusterLastSync.set({ cluster }, 0);
+      clusters.add(cluster);
+    },
+    clusterSynced: (cluster, atMs) => {
+      clusters.add(cluster);
+      clusterLastSync.set({ cluster }, atMs / 1000);
+    },
+    forgetCluster: (cluster) => {
+      clusters.delete(cluster);
+      clusterUp.remove({ cluster });
+      clusterLastSync.remove({ cluster });
+    },
     queue,
   };
 }

@@ -196,7 +196,7 @@ describe('decideGone: the source left the cache', () => {
       ['app-1', 'mirror of a deleted source deleted'],
       ['app-3', 'orphaned mirror deleted'],
     ]);
-    expect(g.leftAlone.map((m) => m.metadata.namespace)).toEqual(['app-2']);
+    expect(g.leftAlone.map((m) => m.mirror.metadata.namespace)).toEqual(['app-2']);
   });
 
   it('still a source on the server (the cache lags): nothing', () => {

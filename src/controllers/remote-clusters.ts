@@ -1,0 +1,320 @@
+import { setMaxListeners } from 'node:events';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { clusterRegistry, type RegisteredCluster } from '../core/cluster-registry.js';
+import type { MirrorKeys } from '../core/keys.js';
+import type { KubeObject, ResourceType } from '../core/types.js';
+import { KubeClient } from '../kube/kube-client.js';
+import { kubeListWatch } from '../kube/list-watch.js';
+import { Writer } from '../kube/writer.js';
+import type { Clock } from '../runtime/clock.js';
+import { Informer } from '../runtime/informer.js';
+import { RateLimiter } from '../runtime/rate-limiter.js';
+import { ClusterCache, type TypeSource } from './cluster-cache.js';
+import type { LiveConfig } from './live-config.js';
+import { MirrorMemory } from './mirror-memory.js';
+import { OwnWrites } from './own-writes.js';
+import type { WatchedType } from './watched-type.js';
+
+/** How long a remote watch may stay broken before the cluster counts as down (a watch re-open is not news). */
+const BROKEN_GRACE_MS = 5_000;
+/** How often the health of every remote cluster is looked at (metrics, coming back up). */
+const HEALTH_PERIOD_MS = 2_000;
+
+const SECRET_TYPE: ResourceType = {
+  group: '',
+  version: 'v1',
+  kind: 'Secret',
+  plural: 'secrets',
+  namespaced: true,
+};
+
+/** What a remote cluster's watches tell the controller. Handlers only map and enqueue. */
+export interface RemoteClusterEvents {
+  namespaceChanged(cluster: RemoteCluster, name: string): void;
+  /** a mirror there was added or changed; `watched` is that cluster's type entry */
+  mirrorChanged(cluster: RemoteCluster, watched: WatchedType, mirror: KubeObject): void;
+  /** a mirror there was deleted: its source (in this cluster) is decided again */
+  sourceChanged(typeId: string, namespace: string, name: string): void;
+  /** the cluster became reachable with its caches synced (first time, or back after being down) */
+  up(cluster: RemoteCluster): void;
+  /** a cluster was registered (its watches are starting) */
+  added(cluster: RemoteCluster, signal: AbortSignal): void;
+}
+
+export interface RemoteClustersDeps {
+  /** this cluster's API (the registration Secrets live here) */
+  client: KubeClient;
+  /** the controller namespace, where registration Secrets are read */
+  namespace: string;
+  keys: MirrorKeys;
+  config: LiveConfig;
+  log: Logger;
+  clock: Clock;
+  events: RemoteClusterEvents;
+  /** the watched types of another cluster, from its own discovery (a kind may not be served there) */
+  typesOf(client: KubeClient, log: Logger): TypeSource;
+  hooks: {
+    setClusterUp(cluster: string, up: boolean): void;
+    clusterSynced(cluster: string, atMs: number): void;
+    forgetCluster(cluster: string): void;
+  };
+  /** makes the client of a registered cluster (tests count its requests) */
+  clientFor?: (kc: KubeConfig, cluster: string) => KubeClient;
+  /** writes are refused unless this says yes (leader election) */
+  mayWrite: () => boolean;
+}
+
+/**
+ * One registered cluster (SPEC §8): its own client and write limiter, and a ClusterCache of namespaces and
+ * mirrors only (sources live here). Runs on every replica, like the local caches; writes only through its
+ * writer, behind the leader check. What was written there is remembered per cluster (OwnWrites, MirrorMemory).
+ */
+export class RemoteCluster {
+  readonly writer: Writer;
+  readonly cache: ClusterCache;
+  readonly memory = new MirrorMemory();
+  readonly ownWrites: OwnWrites;
+  /** see SourceReconcilerDeps.occupants, for this cluster */
+  readonly occupants = new Map<string, { object: KubeObject; seenAt: number }>();
+  private readonly abort = new AbortController();
+  private startedAt: number;
+  private everUp = false;
+  private up = false;
+
+  constructor(
+    readonly name: string,
+    readonly secret: string,
+    readonly version: string,
+    readonly client: KubeClient,
+    private readonly d: RemoteClustersDeps,
+  ) {
+    const cfg = d.config.get();
+    this.startedAt = d.clock.now();
+    const limiter = new RateLimiter({ qps: cfg.rateLimitQps, burst: cfg.rateLimitBurst }, () =>
+      d.clock.now(),
+    );
+    this.writer = new Writer(client, { limiter, mayWrite: d.mayWrite });
+    const log = d.log.child({ cluster: name });
+    this.ownWrites = new OwnWrites((typeId, ns, n) => {
+      const w = this.cache.watched(typeId);
+      const mirror = w?.mirrors?.get(`${ns}/${n}`);
+      if (w && mirror) d.events.mirrorChanged(this, w, mirror);
+    });
+    this.cache = new ClusterCache({
+      client,
+      keys: d.keys,
+      types: d.typesOf(client, log),
+      clock: d.clock,
+      log,
+      mirrorsOnly: true,
+      hooks: { mirrors: () => {}, watchRestart: () => {}, discoveredTypes: () => {}, typeWatched: () => {} },
+      writtenByUs: (typeId, mirror) =>
+        this.memory.lastWrite(typeId, mirror.metadata.namespace ?? '', mirror.metadata.name)
+          ?.resourceVersion === mirror.metadata.resourceVersion,
+      events: {
+        namespaceChanged: (n) => d.events.namespaceChanged(this, n),
+        sourceChanged: (typeId, ns, n) => d.events.sourceChanged(typeId, ns, n),
+        mirrorChanged: (w, mirror) => d.events.mirrorChanged(this, w, mirror),
+        typeDropped: () => {},
+      },
+    });
+  }
+
+  /** Starts the watches in the background: an unreachable cluster never holds up anything else. */
+  start(parent: AbortSignal): void {
+    setMaxListeners(0, this.abort.signal); // every informer of this cluster listens on it
+    const stop = () => this.abort.abort();
+    if (parent.aborted) stop();
+    else parent.addEventListener('abort', stop, { once: true });
+    this.cache.start(this.abort.signal).catch((err) => {
+      if (!this.abort.signal.aborted)
+        this.d.log.warn({ cluster: this.name, err: String(err) }, 'remote cluster caches did not start');
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.cache.stop();
+    this.client.close();
+  }
+
+  /** Why targets here cannot be planned now, or null when the caches are synced and healthy. */
+  unavailable(now: number): string | null {
+    if (!this.cache.hasSynced())
+      return this.everUp
+        ? 'caches resyncing'
+        : `not reachable yet (registered ${Math.round((now - this.startedAt) / 1000)}s ago)`;
+    const broken = this.cache.brokenSince();
+    if (broken !== null && now - broken > BROKEN_GRACE_MS)
+      return `unreachable for ${Math.round((now - broken) / 1000)}s`;
+    return null;
+  }
+
+  /** Looks at the health once; true when the cluster just came up. */
+  check(now: number): boolean {
+    const up = this.unavailable(now) === null;
+    const cameUp = up && !this.up;
+    this.up = up;
+    if (up) this.everUp = true;
+    this.d.hooks.setClusterUp(this.name, up);
+    if (up) this.d.hooks.clusterSynced(this.name, now);
+    return cameUp;
+  }
+
+  isUp(): boolean {
+    return this.up;
+  }
+
+  /** Aborted when the cluster is stopped (unregistered, credentials replaced) or the controller stops. */
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+}
+
+/** A registration Secret that cannot be used, and why (never its data). */
+export interface RejectedCluster {
+  secret: string;
+  reason: string;
+}
+
+/**
+ * The registered clusters, from Secrets labelled `P/cluster: "true"` in the controller namespace (SPEC §8),
+ * watched: a new Secret starts a RemoteCluster, a changed one (rotated credentials) replaces it, a removed one
+ * stops it. A removed cluster's mirrors are left where they are (they cannot be reached to be cleaned up) and
+ * reported in the log and in `removed()`. Credentials stay inside the client: never logged or reported.
+ */
+export class RemoteClusters {
+  private readonly clusters = new Map<string, RemoteCluster>();
+  private readonly removedNames = new Map<string, { secret: string; at: number; mirrors: number }>();
+  private rejectedList: RejectedCluster[] = [];
+  private readonly secrets: Informer<KubeObject>[] = [];
+  private signal: AbortSignal | null = null;
+  private timer: unknown = null;
+
+  constructor(private readonly d: RemoteClustersDeps) {}
+
+  start(signal: AbortSignal): void {
+    this.signal = signal;
+    const names = this.d.config.get().clusterSecrets;
+    // by name (fieldSelector), so RBAC can list them in resourceNames; else every labelled Secret
+    const selectors = names.length > 0 ? names.map((n) => `metadata.name=${n}`) : [undefined];
+    for (const fieldSelector of selectors) {
+      const inf = new Informer<KubeObject>({
+        listWatch: kubeListWatch<KubeObject>(this.d.client, SECRET_TYPE, {
+          namespace: this.d.namespace,
+          ...(fieldSelector ? { fieldSelector } : {}),
+        }),
+        labelSelector: `${this.d.keys.cluster}=true`,
+        clock: this.d.clock,
+        onRestart: (reason, err) =>
+          this.d.log.debug({ reason, err: err ? String(err) : undefined }, 'cluster Secret watch restarted'),
+      });
+      const changed = () => this.apply();
+      inf.onAdd(changed);
+      inf.onUpdate(changed);
+      inf.onDelete(changed);
+      inf.start(signal);
+      this.secrets.push(inf);
+    }
+    const tick = () => {
+      if (signal.aborted) return;
+      this.health();
+      this.timer = this.d.clock.setTimeout(tick, HEALTH_PERIOD_MS);
+    };
+    this.timer = this.d.clock.setTimeout(tick, HEALTH_PERIOD_MS);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) this.d.clock.clearTimeout(this.timer);
+    await Promise.all(this.secrets.map((s) => s.stop()));
+    await Promise.all([...this.clusters.values()].map((c) => c.stop()));
+  }
+
+  /** True once the registration Secrets have been listed (the set of clusters is known). */
+  hasSynced(): boolean {
+    return this.secrets.every((s) => s.hasSynced());
+  }
+
+  list(): RemoteCluster[] {
+    return [...this.clusters.values()];
+  }
+
+  get(name: string): RemoteCluster | undefined {
+    return this.clusters.get(name);
+  }
+
+  rejected(): readonly RejectedCluster[] {
+    return this.rejectedList;
+  }
+
+  /** Clusters whose Secret was removed while running, with how many mirrors were left there. */
+  removed(): Array<{ cluster: string; secret: string; at: number; mirrors: number }> {
+    return [...this.removedNames].map(([cluster, r]) => ({ cluster, ...r }));
+  }
+
+  /** Looks at every cluster's health now (metrics; a cluster that came up is announced). */
+  health(): void {
+    const now = this.d.clock.now();
+    for (const c of this.clusters.values()) if (c.check(now)) this.d.events.up(c);
+  }
+
+  private apply(): void {
+    const signal = this.signal;
+    if (!signal) return;
+    const secrets = this.secrets.flatMap((s) => s.list());
+    const cfg = this.d.config.get();
+    const view = clusterRegistry(secrets, this.d.keys, cfg.clusterName);
+    const before = new Set(this.rejectedList.map((r) => `${r.secret}|${r.reason}`));
+    for (const r of view.rejected)
+      if (!before.has(`${r.secret}|${r.reason}`))
+        this.d.log.warn({ secret: r.secret, reason: r.reason }, 'cluster registration Secret not used');
+    this.rejectedList = view.rejected;
+    const wanted = new Map(view.clusters.map((c) => [c.name, c]));
+    for (const [name, running] of this.clusters) {
+      const next = wanted.get(name);
+      if (next && next.version === running.version) continue;
+      this.clusters.delete(name);
+      void running.stop();
+      if (next) {
+        this.d.log.info({ cluster: name, secret: next.secret }, 'cluster credentials changed; reconnecting');
+        continue;
+      }
+      let mirrors = 0;
+      for (const w of running.cache.watchedTypes()) mirrors += running.cache.index.count(w.id);
+      this.removedNames.set(name, { secret: running.secret, at: this.d.clock.now(), mirrors });
+      this.d.hooks.forgetCluster(name);
+      this.d.log.warn(
+        { cluster: name, secret: running.secret, mirrorsLeft: mirrors },
+        'cluster unregistered: its mirrors are left in place (kubemirror can no longer reach them to clean up)',
+      );
+    }
+    for (const [name, reg] of wanted) {
+      if (this.clusters.has(name)) continue;
+      const c = this.connect(reg);
+      if (!c) continue;
+      this.removedNames.delete(name);
+      this.clusters.set(name, c);
+      c.start(signal);
+      this.d.events.added(c, c.signal);
+      c.check(this.d.clock.now());
+      this.d.log.info({ cluster: name, secret: reg.secret }, 'cluster registered');
+    }
+  }
+
+  private connect(reg: RegisteredCluster): RemoteCluster | null {
+    const kc = new KubeConfig();
+    try {
+      kc.loadFromString(reg.kubeconfig);
+      if (!kc.getCurrentCluster()) throw new Error('no current context with a cluster');
+    } catch (err) {
+      // the parser's message may quote the document: only say that it failed
+      const reason = `key "kubeconfig" is not a usable kubeconfig (${err instanceof Error && err.message === 'no current context with a cluster' ? err.message : 'parse error'})`;
+      this.rejectedList = [...this.rejectedList, { secret: reg.secret, reason }];
+      this.d.log.warn({ secret: reg.secret, reason }, 'cluster registration Secret not used');
+      return null;
+    }
+    const client = this.d.clientFor?.(kc, reg.name) ?? new KubeClient(kc);
+    return new RemoteCluster(reg.name, reg.secret, reg.version, client, this.d);
+  }
+}
