@@ -324,6 +324,10 @@ export class Controller {
             for (const c of this.remotes?.list() ?? []) this.endpoints?.serviceChanged(c.name, ns, name);
         },
         added: (c, signal) => this.endpoints?.watchCluster(c, signal),
+        removed: (name) => {
+          this.d.log.info({ cluster: name }, 'remote cluster removed: deciding every source again');
+          if (this.workersStarted) this.resyncAll();
+        },
         up: (c) => {
           this.d.log.info({ cluster: c.name }, 'remote cluster up: deciding every source again');
           if (this.workersStarted) this.resyncAll();

@@ -40,6 +40,8 @@ export interface RemoteClusterEvents {
   up(cluster: RemoteCluster): void;
   /** a cluster was registered (its watches are starting) */
   added(cluster: RemoteCluster, signal: AbortSignal): void;
+  /** a cluster was unregistered: sources stop counting its targets */
+  removed(cluster: string): void;
 }
 
 export interface RemoteClustersDeps {
@@ -288,6 +290,7 @@ export class RemoteClusters {
         { cluster: name, secret: running.secret, mirrorsLeft: mirrors },
         'cluster unregistered: its mirrors are left in place (kubemirror can no longer reach them to clean up)',
       );
+      this.d.events.removed(name);
     }
     for (const [name, reg] of wanted) {
       if (this.clusters.has(name)) continue;

@@ -12,6 +12,7 @@ import { waitFor } from '../helpers/wait.js';
  */
 const P = 'kubemirror.io';
 const CONTROLLER_NS = 'kubemirror';
+const NORTH_TOKEN = 'north-secret-token-3f9a';
 
 interface Remote {
   name: string;
@@ -28,7 +29,12 @@ function remote(name: string): Remote {
   return r;
 }
 
-async function register(name: string, sandbox: Sandbox, secretName = `cluster-${name}`): Promise<void> {
+async function register(
+  name: string,
+  sandbox: Sandbox,
+  secretName = `cluster-${name}`,
+  kubeconfig = sandbox.kubeconfigYaml(),
+): Promise<void> {
   await h.kube.apply({
     apiVersion: 'v1',
     kind: 'Secret',
@@ -38,7 +44,7 @@ async function register(name: string, sandbox: Sandbox, secretName = `cluster-${
       labels: { [`${P}/cluster`]: 'true' },
       annotations: { [`${P}/cluster-name`]: name },
     },
-    data: { kubeconfig: Buffer.from(sandbox.kubeconfigYaml()).toString('base64') },
+    data: { kubeconfig: Buffer.from(kubeconfig).toString('base64') },
   });
 }
 
@@ -59,6 +65,9 @@ function configMap(
     data,
   } as KubeObject;
 }
+
+/** the `a` key of a ConfigMap's data */
+const dataA = (m: KubeObject | null | undefined) => (m?.data as Record<string, string> | undefined)?.a;
 
 /** namespace → object of the mirrors named `name` in a cluster */
 async function mirrorsIn(kube: TestKube, kind: string, name: string): Promise<Map<string, KubeObject>> {
@@ -82,6 +91,32 @@ async function expectMirrors(
   );
 }
 
+function statusIs(name: string, ok: (line: string) => boolean, timeoutMs = 15_000) {
+  return waitFor(`sync-status of src/${name}`, () => statusOf(name), ok, { timeoutMs });
+}
+
+async function controllerStatus(): Promise<{
+  clusters: {
+    registered: { name: string; up: boolean; unavailable: string | null; mirrors: number }[];
+    removed: { cluster: string; mirrors: number }[];
+    rejected: { secret: string; reason: string }[];
+  };
+}> {
+  const res = await fetch(`http://${h.running?.http.probeAddress}/status`);
+  return (await res.json()) as never;
+}
+
+/** Makes a cluster unreachable: every request fails, open watches end, new ones are refused. */
+function takeDown(r: Remote): () => void {
+  const undo = r.sandbox.faults.failRequests({ fraction: 1, code: 503 });
+  r.sandbox.faults.refuseWatches(true);
+  r.sandbox.faults.dropWatches();
+  return () => {
+    undo();
+    r.sandbox.faults.refuseWatches(false);
+  };
+}
+
 async function statusOf(name: string): Promise<string> {
   const s = await h.kube.get('v1', 'ConfigMap', 'src', name);
   return s?.metadata.annotations?.[`${P}/sync-status`] ?? '';
@@ -93,7 +128,11 @@ beforeAll(async () => {
   await h.kube.namespace('src');
   await h.kube.namespace('app-1');
   for (const name of ['west', 'north']) {
-    const sandbox = await startSandbox({ historyWindow: 200 });
+    // north needs a bearer token: its credentials can be rotated (and be wrong)
+    const sandbox = await startSandbox({
+      historyWindow: 200,
+      ...(name === 'north' ? { token: NORTH_TOKEN } : {}),
+    });
     const kube = new TestKube(sandbox.kubeconfigYaml());
     for (const ns of ['src', 'app-1', 'app-2']) await kube.namespace(ns);
     remotes.set(name, { name, sandbox, kube });
@@ -129,6 +168,288 @@ describe('cross-cluster mirroring', () => {
       'status',
       () => statusOf('to-west'),
       (l) => l.startsWith('Synced 2/2'),
+    );
+  });
+});
+
+describe('targeting across clusters', () => {
+  it('globs and `local` in target-clusters; names, globs and selectors resolved in each cluster', async () => {
+    await remote('west').kube.namespace('team-a', { tier: 'web' });
+    await remote('north').kube.namespace('team-b', { tier: 'web' });
+    await h.kube.namespace('team-c', { tier: 'web' });
+    await h.kube.apply(
+      configMap('everywhere', {
+        [`${P}/target-clusters`]: 'local,*',
+        [`${P}/target-namespaces`]: 'app-1,app-*',
+        [`${P}/target-namespace-selector`]: 'tier=web',
+      }),
+    );
+    await expectMirrors(h.kube, 'ConfigMap', 'everywhere', ['app-1', 'team-c']);
+    await expectMirrors(remote('west').kube, 'ConfigMap', 'everywhere', ['app-1', 'app-2', 'team-a']);
+    await expectMirrors(remote('north').kube, 'ConfigMap', 'everywhere', ['app-1', 'app-2', 'team-b']);
+    await statusIs('everywhere', (l) => l.startsWith('Synced 8/8'));
+    // only west now: the local and north mirrors go, west's stay
+    await h.kube.mergePatch('v1', 'ConfigMap', 'src', 'everywhere', {
+      metadata: { annotations: { [`${P}/target-clusters`]: 'w*' } },
+    });
+    await expectMirrors(h.kube, 'ConfigMap', 'everywhere', []);
+    await expectMirrors(remote('north').kube, 'ConfigMap', 'everywhere', []);
+    await expectMirrors(remote('west').kube, 'ConfigMap', 'everywhere', ['app-1', 'app-2', 'team-a']);
+    await statusIs('everywhere', (l) => l.startsWith('Synced 3/3'));
+  });
+
+  it('a namespace created later in a remote cluster gets its mirror', async () => {
+    await h.kube.apply(
+      configMap('later', { [`${P}/target-clusters`]: 'west', [`${P}/target-namespaces`]: 'late-*' }),
+    );
+    await statusIs('later', (l) => l.startsWith('Synced 0/0'));
+    await remote('west').kube.namespace('late-1');
+    await expectMirrors(remote('west').kube, 'ConfigMap', 'later', ['late-1']);
+    await statusIs('later', (l) => l.startsWith('Synced 1/1'));
+  });
+
+  it('max-targets counts every (cluster, namespace) pair', async () => {
+    await h.kube.namespace('cap-1');
+    for (const r of ['west', 'north']) await remote(r).kube.namespace('cap-1');
+    await h.kube.apply(
+      configMap('capped', {
+        [`${P}/target-clusters`]: 'local,west,north',
+        [`${P}/target-namespaces`]: 'cap-*',
+      }),
+    );
+    await statusIs('capped', (l) => l.startsWith('Synced 3/3'));
+    const running = h.running;
+    if (!running) throw new Error('no controller');
+    // 3 pairs over a limit of 2: refused as a whole, nothing changed anywhere
+    await h.kube.apply({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'limits', namespace: 'src' },
+      data: {},
+    });
+    await h.stopController();
+    await h.startController([
+      '--remote-clusters',
+      '--cluster-name',
+      'east',
+      '--leader-election-namespace',
+      CONTROLLER_NS,
+      '--max-targets',
+      '2',
+    ]);
+    await statusIs('capped', (l) => l.includes('3 targets across clusters exceed max-targets 2'));
+    await expectMirrors(remote('west').kube, 'ConfigMap', 'capped', ['cap-1']);
+    await h.stopController();
+    await h.startController([
+      '--remote-clusters',
+      '--cluster-name',
+      'east',
+      '--leader-election-namespace',
+      CONTROLLER_NS,
+    ]);
+    await statusIs('capped', (l) => l.startsWith('Synced 3/3'));
+  });
+});
+
+describe('remote mirrors are kept and owned', () => {
+  it('drift in a remote cluster is repaired; a deleted remote mirror is recreated', async () => {
+    const west = remote('west').kube;
+    await h.kube.apply(
+      configMap('kept', { [`${P}/target-clusters`]: 'west', [`${P}/target-namespaces`]: 'app-1' }),
+    );
+    await expectMirrors(west, 'ConfigMap', 'kept', ['app-1']);
+    await west.mergePatch('v1', 'ConfigMap', 'app-1', 'kept', { data: { a: 'edited', extra: 'x' } });
+    await waitFor(
+      'remote mirror restored',
+      () => west.get('v1', 'ConfigMap', 'app-1', 'kept'),
+      (m) => JSON.stringify(m?.data) === JSON.stringify({ a: '1' }),
+    );
+    const before = await west.get('v1', 'ConfigMap', 'app-1', 'kept');
+    await west.delete('v1', 'ConfigMap', 'app-1', 'kept');
+    await waitFor(
+      'remote mirror recreated',
+      () => west.get('v1', 'ConfigMap', 'app-1', 'kept'),
+      (m) => m !== null && m.metadata.uid !== before?.metadata.uid,
+    );
+  });
+
+  it("an unmanaged object, or another cluster's mirror, in a remote namespace is left alone and reported", async () => {
+    const west = remote('west').kube;
+    await west.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'taken', namespace: 'app-1' },
+      data: { mine: 'yes' },
+    });
+    // a mirror of a same-named source from another cluster (south), as that cluster's kubemirror wrote it
+    await west.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: 'taken',
+        namespace: 'app-2',
+        labels: { [`${P}/mirror`]: 'true' },
+        annotations: {
+          [`${P}/source-namespace`]: 'src',
+          [`${P}/source-name`]: 'taken',
+          [`${P}/source-uid`]: 'uid-in-south',
+          [`${P}/source-cluster`]: 'south',
+        },
+      },
+      data: { from: 'south' },
+    });
+    const [a1, a2] = await Promise.all([
+      west.get('v1', 'ConfigMap', 'app-1', 'taken'),
+      west.get('v1', 'ConfigMap', 'app-2', 'taken'),
+    ]);
+    await h.kube.apply(
+      configMap('taken', { [`${P}/target-clusters`]: 'west', [`${P}/target-namespaces`]: 'app-*' }),
+    );
+    const line = await statusIs('taken', (l) => l.includes('2 conflicts'));
+    expect(line).toContain('west/app-1');
+    expect(line).toContain('west/app-2');
+    const [b1, b2] = await Promise.all([
+      west.get('v1', 'ConfigMap', 'app-1', 'taken'),
+      west.get('v1', 'ConfigMap', 'app-2', 'taken'),
+    ]);
+    expect(b1?.metadata.resourceVersion).toBe(a1?.metadata.resourceVersion);
+    expect(b2?.metadata.resourceVersion).toBe(a2?.metadata.resourceVersion);
+    // deleting the source deletes nothing that is not provably its mirror from this cluster
+    await h.kube.delete('v1', 'ConfigMap', 'src', 'taken');
+    await waitFor(
+      'source gone',
+      () => h.kube.get('v1', 'ConfigMap', 'src', 'taken'),
+      (s) => s === null,
+    );
+    expect((await west.get('v1', 'ConfigMap', 'app-1', 'taken'))?.data).toEqual({ mine: 'yes' });
+    expect((await west.get('v1', 'ConfigMap', 'app-2', 'taken'))?.data).toEqual({ from: 'south' });
+  });
+
+  it('a deleted source keeps its finalizer until the remote mirrors are gone', async () => {
+    await h.kube.apply(
+      configMap('doomed', { [`${P}/target-clusters`]: 'west', [`${P}/target-namespaces`]: 'app-1' }),
+    );
+    await expectMirrors(remote('west').kube, 'ConfigMap', 'doomed', ['app-1']);
+    await h.kube.delete('v1', 'ConfigMap', 'src', 'doomed');
+    await expectMirrors(remote('west').kube, 'ConfigMap', 'doomed', []);
+    await waitFor(
+      'source gone',
+      () => h.kube.get('v1', 'ConfigMap', 'src', 'doomed'),
+      (s) => s === null,
+    );
+  });
+});
+
+describe('remote cluster health', () => {
+  it('a cluster that is down never stalls the others, is reported, and catches up when back', async () => {
+    const west = remote('west');
+    await h.kube.apply(
+      configMap('resilient', {
+        [`${P}/target-clusters`]: 'local,west,north',
+        [`${P}/target-namespaces`]: 'app-1',
+      }),
+    );
+    await statusIs('resilient', (l) => l.startsWith('Synced 3/3'));
+    const bringBack = takeDown(west);
+    try {
+      await waitFor(
+        'west reported down',
+        () => controllerStatus(),
+        (s) => s.clusters.registered.find((c) => c.name === 'west')?.up === false,
+        { timeoutMs: 20_000 },
+      );
+      // the gauge follows at the next health look (every 2 s)
+      const metrics = await waitFor(
+        'kubemirror_cluster_up{cluster="west"} 0',
+        async () => (await fetch(`http://${h.running?.http.metricsAddress}/metrics`)).text(),
+        (m) => /kubemirror_cluster_up\{cluster="west"\} 0/.test(m),
+      );
+      expect(metrics).toMatch(/kubemirror_cluster_up\{cluster="north"\} 1/);
+      const ready = await fetch(`http://${h.running?.http.probeAddress}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(await ready.text()).toMatch(/cluster west: down/);
+      // a change while west is down reaches the local cluster and north at once
+      await h.kube.mergePatch('v1', 'ConfigMap', 'src', 'resilient', { data: { a: '2' } });
+      await waitFor(
+        'local and north updated',
+        async () => [
+          dataA(await h.kube.get('v1', 'ConfigMap', 'app-1', 'resilient')),
+          dataA(await remote('north').kube.get('v1', 'ConfigMap', 'app-1', 'resilient')),
+        ],
+        (v) => v.every((x) => x === '2'),
+      );
+      await statusIs('resilient', (l) => l.includes('west/*'));
+    } finally {
+      bringBack();
+    }
+    await waitFor(
+      'west updated once back',
+      () => west.kube.get('v1', 'ConfigMap', 'app-1', 'resilient'),
+      (m) => dataA(m) === '2',
+      { timeoutMs: 30_000 },
+    );
+    await statusIs('resilient', (l) => l.startsWith('Synced 3/3'), 30_000);
+    // nothing duplicated: one mirror per namespace
+    expect([...(await mirrorsIn(west.kube, 'ConfigMap', 'resilient')).keys()]).toEqual(['app-1']);
+  });
+
+  it('rotated credentials: a wrong token takes the cluster down, the right one brings it back', async () => {
+    const north = remote('north');
+    await h.kube.apply(
+      configMap('rotated', { [`${P}/target-clusters`]: 'north', [`${P}/target-namespaces`]: 'app-2' }),
+    );
+    await expectMirrors(north.kube, 'ConfigMap', 'rotated', ['app-2']);
+    const good = north.sandbox.kubeconfigYaml();
+    await register('north', north.sandbox, 'cluster-north', good.replaceAll(NORTH_TOKEN, 'expired-token'));
+    await waitFor(
+      'north down with the wrong token',
+      () => controllerStatus(),
+      (s) => s.clusters.registered.find((c) => c.name === 'north')?.up === false,
+    );
+    await h.kube.mergePatch('v1', 'ConfigMap', 'src', 'rotated', { data: { a: 'rotated' } });
+    await statusIs('rotated', (l) => l.includes('north/*'));
+    await register('north', north.sandbox, 'cluster-north', good);
+    await waitFor(
+      'north mirror updated with the new credentials',
+      () => north.kube.get('v1', 'ConfigMap', 'app-2', 'rotated'),
+      (m) => dataA(m) === 'rotated',
+      { timeoutMs: 30_000 },
+    );
+    const logs = h.logs.join('\n');
+    expect(logs).toContain('cluster credentials changed');
+    expect(logs).not.toContain(NORTH_TOKEN);
+    expect(logs).not.toContain('expired-token');
+    expect(logs).not.toContain(Buffer.from(good).toString('base64').slice(0, 40));
+  });
+
+  it('a removed cluster Secret leaves its mirrors in place and is reported', async () => {
+    await h.kube.namespace('gone-test');
+    await h.kube.apply(
+      configMap('left', { [`${P}/target-clusters`]: 'local,north', [`${P}/target-namespaces`]: 'app-1' }),
+    );
+    await expectMirrors(remote('north').kube, 'ConfigMap', 'left', ['app-1']);
+    await h.kube.delete('v1', 'Secret', CONTROLLER_NS, 'cluster-north');
+    const s = await waitFor(
+      'north reported removed',
+      () => controllerStatus(),
+      (x) => x.clusters.removed.some((r) => r.cluster === 'north'),
+    );
+    expect(s.clusters.removed.find((r) => r.cluster === 'north')?.mirrors).toBeGreaterThan(0);
+    await statusIs('left', (l) => l.startsWith('Synced 1/1'));
+    // its mirrors are still there: kubemirror cannot reach them to clean up, and does not pretend to
+    await h.kube.delete('v1', 'ConfigMap', 'src', 'left');
+    await waitFor(
+      'source gone',
+      () => h.kube.get('v1', 'ConfigMap', 'src', 'left'),
+      (x) => x === null,
+    );
+    expect([...(await mirrorsIn(remote('north').kube, 'ConfigMap', 'left')).keys()]).toEqual(['app-1']);
+    expect(h.logs.some((l) => l.includes('cluster unregistered'))).toBe(true);
+    await register('north', remote('north').sandbox);
+    await waitFor(
+      'north registered again',
+      () => controllerStatus(),
+      (x) => x.clusters.registered.some((c) => c.name === 'north' && c.up),
     );
   });
 });
