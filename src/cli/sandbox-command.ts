@@ -33,7 +33,9 @@ Flags:
   --port <n>              port to listen on (default 0: any free port; with --clusters, n, n+1, ...)
   --clusters <a,b,...>    several independent API servers (own objects, faults, request counts), one
                           kubeconfig context per cluster named after it; the first is the current context,
-                          gets the unnamed seeds and is the one the controller runs against
+                          gets the unnamed seeds and is the one the controller runs against; the
+                          others are registered in it (Secrets labelled kubemirror.io/cluster=true in
+                          kubemirror-system) and the controller mirrors into them (--remote-clusters)
   --kubeconfig <path>     where to write the kubeconfig (default ./kubemirror-sandbox.kubeconfig)
   --seed <file|dir>       manifests to apply at start (repeatable; a directory's .yaml/.yml/.json files)
   --seed <name>=<path>    with --clusters: seed manifests for the named cluster (the others go to the first)
@@ -226,13 +228,16 @@ export async function sandboxCommand(argv: string[], deps: SandboxCommandDeps = 
       print(`  kubectl --context ${name} get namespaces`);
     print('  kubectl get secrets,configmaps -A -l kubemirror.io/mirror=true');
     print('  kubectl get secrets,configmaps -A -l kubemirror.io/enabled=true');
+    for (const { name } of parsed.clusters ? servers.list.slice(1) : [])
+      print(
+        `  kubectl --context ${name} get services,endpointslices,configmaps -A -l kubemirror.io/mirror=true`,
+      );
     print('');
     if (parsed.controller && deps.startController) {
-      controller = await deps.startController({
-        kubeconfigPath,
-        argv: parsed.passThrough,
-        signal: abort.signal,
-      });
+      const argv = parsed.clusters
+        ? await registerClusters(servers.list, parsed.passThrough, print)
+        : parsed.passThrough;
+      controller = await deps.startController({ kubeconfigPath, argv, signal: abort.signal });
       print(
         parsed.clusters
           ? `controller running inside the sandbox against context ${servers.list[0]!.name} (--no-controller to turn it off)`
@@ -252,6 +257,55 @@ export async function sandboxCommand(argv: string[], deps: SandboxCommandDeps = 
     await controller?.stop();
     await servers.stop();
   }
+}
+
+/** The controller namespace of the cross-cluster demo, unless --leader-election-namespace names another. */
+const DEMO_CONTROLLER_NAMESPACE = 'kubemirror-system';
+
+/**
+ * With --clusters, the controller in the first cluster mirrors into the others (SPEC §8): each other cluster
+ * is registered by a Secret in the controller namespace of the first (as `kubemirror cluster add` prints it),
+ * and the controller gets `--remote-clusters` and `--cluster-name <first>` unless the flags already say.
+ * Returns the controller flags.
+ */
+async function registerClusters(
+  list: Servers['list'],
+  flags: readonly string[],
+  print: (line: string) => void,
+): Promise<string[]> {
+  const [first, ...others] = list;
+  if (!first) return [...flags];
+  const given = (flag: string) => flags.some((a) => a === flag || a.startsWith(`${flag}=`));
+  const valueOf = (flag: string) => {
+    const i = flags.findIndex((a) => a === flag || a.startsWith(`${flag}=`));
+    if (i < 0) return undefined;
+    const a = flags[i]!;
+    return a.includes('=') ? a.slice(a.indexOf('=') + 1) : flags[i + 1];
+  };
+  const out = [...flags];
+  if (!given('--remote-clusters')) out.push('--remote-clusters');
+  if (!given('--cluster-name')) out.push('--cluster-name', first.name);
+  const namespace = valueOf('--leader-election-namespace') ?? DEMO_CONTROLLER_NAMESPACE;
+  if (!given('--leader-election-namespace')) out.push('--leader-election-namespace', namespace);
+  await first.sandbox.applyManifest({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+  for (const { name, sandbox } of others) {
+    await first.sandbox.applyManifest({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: {
+        name: `cluster-${name}`,
+        namespace,
+        labels: { 'kubemirror.io/cluster': 'true' },
+        annotations: { 'kubemirror.io/cluster-name': name },
+      },
+      data: { kubeconfig: Buffer.from(sandbox.kubeconfigYaml({ context: name })).toString('base64') },
+    });
+  }
+  if (others.length > 0)
+    print(
+      `registered ${others.map((o) => o.name).join(', ')} in ${first.name} (Secrets labelled kubemirror.io/cluster=true in ${namespace})`,
+    );
+  return out;
 }
 
 interface Servers {
