@@ -276,7 +276,7 @@ async function registerClusters(
   const [first, ...others] = list;
   if (!first) return [...flags];
   const given = (flag: string) => flags.some((a) => a === flag || a.startsWith(`${flag}=`));
-  const valueOf = (flag: string) => {
+  const flagValue = (flag: string) => {
     const i = flags.findIndex((a) => a === flag || a.startsWith(`${flag}=`));
     if (i < 0) return undefined;
     const a = flags[i]!;
@@ -285,7 +285,7 @@ async function registerClusters(
   const out = [...flags];
   if (!given('--remote-clusters')) out.push('--remote-clusters');
   if (!given('--cluster-name')) out.push('--cluster-name', first.name);
-  const namespace = valueOf('--leader-election-namespace') ?? DEMO_CONTROLLER_NAMESPACE;
+  const namespace = flagValue('--leader-election-namespace') ?? DEMO_CONTROLLER_NAMESPACE;
   if (!given('--leader-election-namespace')) out.push('--leader-election-namespace', namespace);
   await first.sandbox.applyManifest({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
   for (const { name, sandbox } of others) {
