@@ -1,11 +1,13 @@
 import { parseArgs } from 'node:util';
+import { KubeConfig } from '@kubernetes/client-node';
 import { DEFAULT_CONFIG } from '../config/config.js';
 import { CANARY_LABEL, CANARY_LABEL_VALUE } from '../controllers/canary.js';
 import { transformLimits } from '../controllers/target-policy.js';
+import { clusterRegistry } from '../core/cluster-registry.js';
 import { mirrorKeys } from '../core/keys.js';
 import { parseResourceTypeList, resourceDenyReason } from '../core/resource-policy.js';
 import type { TargetPolicy } from '../core/targeting.js';
-import { type KubeObject, type ResourceType, resourceTypeId } from '../core/types.js';
+import { type KubeObject, type NamespaceInfo, type ResourceType, resourceTypeId } from '../core/types.js';
 import { classifyApiError } from '../kube/api-errors.js';
 import { DiscoveryManager } from '../kube/discovery.js';
 import { KubeClient, loadKubeConfig } from '../kube/kube-client.js';
@@ -13,8 +15,10 @@ import { kubeListWatch } from '../kube/list-watch.js';
 import { checkFlags } from './flag-problems.js';
 import {
   compareRows,
+  coverageOf,
   formatStatusTable,
   namespaceInfoOf,
+  type RemoteSnapshot,
   type ReportOptions,
   type SourceStatusRow,
   sourceStatusRows,
@@ -29,6 +33,7 @@ export interface StatusIo {
 
 const USAGE = `Usage: kubemirror status [--kubeconfig <path>] [-o table|json] [--resource-types Kind.version[.group],...]
                         [--controller-url <url of the controller's probe port, e.g. http://localhost:8081>]
+                        [--remote-clusters-namespace <controller namespace> [--cluster-name <this cluster>]]
                         [--annotation-prefix <prefix>] [--max-targets <n>] [--excluded-namespaces <globs>]
                         [--included-namespaces <globs>] [--system-namespaces <names>] [--source-namespaces <globs>]
 
@@ -42,6 +47,10 @@ get/list/watch/create/update/delete, minus the deny list).
 With --controller-url (e.g. after \`kubectl -n kubemirror-system port-forward deploy/kubemirror 8081\`), each
 source also shows how fresh its mirrors are, from the controller's /status: the last sync time and the last
 propagation (source change seen → last mirror written). When the controller cannot be reached, it says so.
+With --remote-clusters-namespace (the controller's namespace), the clusters registered there (Secrets
+labelled <prefix>/cluster=true, SPEC §8) are read too, with the credentials those Secrets hold: targets are
+(cluster, namespace) pairs, named cluster/namespace, and a per-cluster summary follows the table. A cluster
+that cannot be read is named with why (never with its credentials). --cluster-name is the controller's.
 Exit code: 0 when every source is Full, 1 when any is not, 2 on bad usage or when the cluster cannot be read.
 `;
 
@@ -52,6 +61,14 @@ class StatusUsageError extends Error {
 
 /** Bad flags: the usage text is printed after the message. */
 class UsageError extends StatusUsageError {}
+
+const SECRETS: ResourceType = {
+  group: '',
+  version: 'v1',
+  kind: 'Secret',
+  plural: 'secrets',
+  namespaced: true,
+};
 
 const NAMESPACES: ResourceType = {
   group: '',
@@ -101,6 +118,7 @@ export async function statusCommand(argv: string[], io: StatusIo): Promise<numbe
     else if (rows.length === 0) io.stdout('No sources with mirroring enabled.\n');
     else {
       io.stdout(formatStatusTable(rows));
+      io.stdout(formatClusters(rows));
       if (fresh?.ok) io.stdout(formatFreshness(rows, byKey, opts.controllerUrl ?? ''));
     }
     return rows.every((r) => r.level === 'Full') ? 0 : 1;
@@ -116,6 +134,8 @@ export async function statusCommand(argv: string[], io: StatusIo): Promise<numbe
 interface StatusOptions {
   kubeconfig: string | undefined;
   controllerUrl: string | undefined;
+  /** where registration Secrets are read (SPEC §8); undefined = this cluster only */
+  remoteClustersNamespace: string | undefined;
   output: 'table' | 'json';
   resourceTypes: ReturnType<typeof parseResourceTypeList>['types'] | null;
   report: ReportOptions;
@@ -130,6 +150,8 @@ const list = (values: readonly string[] | undefined): string[] =>
 const OPTIONS = {
   kubeconfig: { type: 'string' },
   'controller-url': { type: 'string' },
+  'remote-clusters-namespace': { type: 'string' },
+  'cluster-name': { type: 'string' },
   output: { type: 'string', short: 'o' },
   'resource-types': { type: 'string', multiple: true },
   'annotation-prefix': { type: 'string' },
@@ -166,6 +188,11 @@ function parseOptions(args: string[]): StatusOptions | 'help' {
   const controllerUrl = values['controller-url'] as string | undefined;
   if (controllerUrl !== undefined && !/^https?:\/\/[^/\s]+/.test(controllerUrl))
     problems.push(`--controller-url needs an http(s) URL, not "${controllerUrl}"`);
+  const remoteNs = values['remote-clusters-namespace'] as string | undefined;
+  if (remoteNs !== undefined && !DNS_LABEL.test(remoteNs))
+    problems.push(`--remote-clusters-namespace "${remoteNs}" is not a namespace name`);
+  const clusterName = (values['cluster-name'] as string | undefined) ?? DEFAULT_CONFIG.clusterName;
+  if (!DNS_LABEL.test(clusterName)) problems.push(`--cluster-name "${clusterName}" is not a DNS label`);
   if (problems.length > 0) throw new UsageError(problems.join('\n       '));
   const system = values['system-namespaces'] as string[] | undefined;
   const policy: TargetPolicy = {
@@ -178,6 +205,7 @@ function parseOptions(args: string[]): StatusOptions | 'help' {
   return {
     kubeconfig: values.kubeconfig as string | undefined,
     controllerUrl,
+    remoteClustersNamespace: remoteNs,
     output: output as 'table' | 'json',
     resourceTypes,
     report: {
@@ -185,9 +213,12 @@ function parseOptions(args: string[]): StatusOptions | 'help' {
       stripKeys: DEFAULT_CONFIG.stripKeys,
       sourceNamespaces: list(values['source-namespaces'] as string[] | undefined),
       transformLimits: transformLimits(DEFAULT_CONFIG),
+      clusterName,
     },
   };
 }
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 const firstLine = (s: string): string => s.split('\n')[0] ?? '';
 
@@ -290,6 +321,73 @@ async function readRows(
     warn(`discovery of ${f.groupVersion} failed: ${f.error}`);
   }
   const { keys } = opts.report.policy;
+  const remotes = opts.remoteClustersNamespace
+    ? await readRemoteClusters(client, opts.remoteClustersNamespace, opts, warn)
+    : [];
+  try {
+    return await typeRows(client, types, explicit, opts, namespaces, remotes, warn);
+  } finally {
+    for (const r of remotes) r.client?.close();
+  }
+}
+
+/** One registered cluster as the report reads it: a client, or why there is none. */
+interface RemoteReader {
+  cluster: string;
+  client: KubeClient | null;
+  unavailable: string | null;
+  namespaces: NamespaceInfo[];
+}
+
+/** The clusters registered in `namespace` (SPEC §8), each with its namespaces read; credentials never printed. */
+async function readRemoteClusters(
+  client: KubeClient,
+  namespace: string,
+  opts: StatusOptions,
+  warn: (w: string) => void,
+): Promise<RemoteReader[]> {
+  const { keys } = opts.report.policy;
+  const secrets = await listAll(client, SECRETS, `${keys.cluster}=true`, namespace);
+  const view = clusterRegistry(secrets, keys, opts.report.clusterName ?? DEFAULT_CONFIG.clusterName);
+  for (const r of view.rejected) warn(`cluster Secret ${r.secret} not used: ${r.reason}`);
+  const out: RemoteReader[] = [];
+  for (const c of view.clusters) {
+    const kc = new KubeConfig();
+    try {
+      kc.loadFromString(c.kubeconfig);
+    } catch {
+      out.push({
+        cluster: c.name,
+        client: null,
+        unavailable: 'its kubeconfig does not parse',
+        namespaces: [],
+      });
+      continue;
+    }
+    const remote = new KubeClient(kc);
+    try {
+      const namespaces = (await listAll(remote, NAMESPACES)).map(namespaceInfoOf);
+      out.push({ cluster: c.name, client: remote, unavailable: null, namespaces });
+    } catch (err) {
+      const e = classifyApiError(err);
+      const why = e.code === 0 ? 'cannot be reached' : `answered ${e.code} (${e.reason})`;
+      warn(`cluster ${c.name} ${why}`);
+      out.push({ cluster: c.name, client: remote, unavailable: why, namespaces: [] });
+    }
+  }
+  return out;
+}
+
+async function typeRows(
+  client: KubeClient,
+  types: readonly ResourceType[],
+  explicit: readonly unknown[],
+  opts: StatusOptions,
+  namespaces: NamespaceInfo[],
+  remotes: readonly RemoteReader[],
+  warn: (w: string) => void,
+): Promise<SourceStatusRow[]> {
+  const { keys } = opts.report.policy;
   const rows: SourceStatusRow[] = [];
   for (const t of types) {
     const resource = t.group === '' ? t.plural : `${t.plural}.${t.group}`;
@@ -309,9 +407,45 @@ async function readRows(
       warn(`skipped ${resource}: ${firstLine(e.message)}`);
       continue;
     }
-    rows.push(...sourceStatusRows(snapshot, namespaces, opts.report));
+    const remoteSnapshots: RemoteSnapshot[] = [];
+    if (snapshot.sources.length > 0)
+      for (const r of remotes) {
+        let mirrors: KubeObject[] = [];
+        let unavailable = r.unavailable;
+        if (r.client && unavailable === null)
+          try {
+            mirrors = await listAll(r.client, t, `${keys.mirror}=true`);
+          } catch (err) {
+            const e = classifyApiError(err);
+            unavailable = e.reason === 'NotFound' ? `${resource} are not served there` : `answered ${e.code}`;
+          }
+        remoteSnapshots.push({ cluster: r.cluster, unavailable, namespaces: r.namespaces, mirrors });
+      }
+    rows.push(...sourceStatusRows(snapshot, namespaces, opts.report, remoteSnapshots));
   }
   return rows.sort(compareRows);
+}
+
+/** Per registered cluster, the (cluster, namespace) targets wanted and synced over every source. */
+function formatClusters(rows: readonly SourceStatusRow[]): string {
+  const sum = new Map<string, { wanted: number; synced: number; unavailable?: string }>();
+  for (const r of rows)
+    for (const [name, c] of Object.entries(r.clusters ?? {})) {
+      const s = sum.get(name) ?? { wanted: 0, synced: 0 };
+      s.wanted += c.wanted;
+      s.synced += c.synced;
+      if (c.unavailable) s.unavailable = c.unavailable;
+      sum.set(name, s);
+    }
+  if (sum.size === 0) return '';
+  const lines = [...sum]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([name, s]) =>
+      s.unavailable
+        ? `  ${name}  not read: ${s.unavailable}`
+        : `  ${name}  ${s.synced}/${s.wanted} targets synced (${coverageOf(s.wanted, s.synced)}%)`,
+    );
+  return `\nOther clusters:\n${lines.join('\n')}\n`;
 }
 
 /** `resource type X is not served by the API server`, or what else makes an explicit entry unusable. */
@@ -323,8 +457,13 @@ function unresolvedMessage(u: { entry: Parameters<typeof resourceTypeId>[0]; mes
   return `resource type ${id} ${problem}`;
 }
 
-async function listAll(client: KubeClient, t: ResourceType, labelSelector?: string): Promise<KubeObject[]> {
-  const lw = kubeListWatch(client, t);
+async function listAll(
+  client: KubeClient,
+  t: ResourceType,
+  labelSelector?: string,
+  namespace?: string,
+): Promise<KubeObject[]> {
+  const lw = kubeListWatch(client, t, namespace ? { namespace } : {});
   const items: KubeObject[] = [];
   let token: string | undefined;
   do {

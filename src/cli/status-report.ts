@@ -23,6 +23,8 @@ export interface SourceStatusRow {
   /** a source-level error found here, else the controller's `P/sync-status` when it is not `Synced …`, else '' */
   lastError: string;
   conflictNamespaces: string[];
+  /** per registered other cluster (SPEC §8): targets wanted and synced there (absent without remote clusters) */
+  clusters?: Record<string, { wanted: number; synced: number; unavailable?: string }>;
   /**
    * wanted targets neither synced nor known to be in conflict: missing, stale, edited, or failing. When the
    * status line counts more conflicts than it names (`+N more`), `failed` is lower than this list is long.
@@ -41,12 +43,24 @@ export interface TypeSnapshot {
   denied: string | null;
 }
 
+/** What one other cluster holds for one resource type (SPEC §8), read by the caller beforehand. */
+export interface RemoteSnapshot {
+  cluster: string;
+  /** why it could not be read (unreachable, refused, type not served); null when read */
+  unavailable: string | null;
+  namespaces: readonly NamespaceInfo[];
+  /** every object of the type labelled `P/mirror=true` there */
+  mirrors: readonly KubeObject[];
+}
+
 export interface ReportOptions {
   policy: TargetPolicy;
   stripKeys: readonly string[];
   /** globs of namespaces allowed to publish sources; empty = all */
   sourceNamespaces: readonly string[];
   transformLimits: TransformLimits;
+  /** this cluster's name, the origin of its mirrors in other clusters (`--cluster-name`) */
+  clusterName?: string;
 }
 
 /** The Namespace object as targeting sees it. */
@@ -94,6 +108,7 @@ export function sourceStatusRows(
   snapshot: TypeSnapshot,
   namespaces: readonly NamespaceInfo[],
   opts: ReportOptions,
+  remotes: readonly RemoteSnapshot[] = [],
 ): SourceStatusRow[] {
   const { keys } = opts.policy;
   const liveUids = new Map(
@@ -110,7 +125,13 @@ export function sourceStatusRows(
     sourceNamespaces: opts.sourceNamespaces,
     finalizers: false, // a report adds nothing
     stripKeys: opts.stripKeys,
+    ...(opts.clusterName ? { clusterName: opts.clusterName } : {}),
   };
+  const remoteIndex = remotes.map((r) => ({
+    ...r,
+    byName: new Map(r.mirrors.map((m) => [`${m.metadata.namespace ?? ''}/${m.metadata.name}`, m])),
+    nsByName: new Map(r.namespaces.map((n) => [n.name, n])),
+  }));
   const rows: SourceStatusRow[] = [];
 
   for (const source of snapshot.sources) {
@@ -119,6 +140,14 @@ export function sourceStatusRows(
     const sourceNs = source.metadata.namespace ?? '';
     const syncStatus = source.metadata.annotations?.[keys.syncStatus];
     const base = { resource: snapshot.resource, source: `${sourceNs}/${source.metadata.name}` };
+    const namesThis = (m: KubeObject) => {
+      const a = m.metadata.annotations ?? {};
+      return (
+        m.metadata.name === source.metadata.name &&
+        a[keys.sourceNamespace] === sourceNs &&
+        a[keys.sourceName] === source.metadata.name
+      );
+    };
     const decision = decide({
       source,
       denied: snapshot.denied,
@@ -126,14 +155,15 @@ export function sourceStatusRows(
       transform: transformFor(transforms, spec, opts.transformLimits, keys.prefix),
       namespaces,
       namespace: (name) => nsByName.get(name),
-      live: snapshot.mirrors.filter((m) => {
-        const a = m.metadata.annotations ?? {};
-        return (
-          m.metadata.name === source.metadata.name &&
-          a[keys.sourceNamespace] === sourceNs &&
-          a[keys.sourceName] === source.metadata.name
-        );
-      }),
+      live: snapshot.mirrors.filter(namesThis),
+      remotes: remoteIndex.map((r) => ({
+        cluster: r.cluster,
+        unavailable: r.unavailable,
+        namespaces: r.namespaces,
+        namespace: (name) => r.nsByName.get(name),
+        live: r.mirrors.filter(namesThis),
+        occupant: (ns) => r.byName.get(`${ns}/${source.metadata.name}`),
+      })),
       occupant: (ns) => mirrors.get(`${ns}/${source.metadata.name}`),
       isSourceLive: (ns, name, uid) => liveUids.get(`${ns}/${name}`) === uid,
       config,
@@ -150,17 +180,38 @@ export function sourceStatusRows(
         });
       continue;
     }
-    const predicted = predictedOutcome(decision.actions);
-    const synced = decision.actions
-      .filter((a) => a.type === 'noop' && a.reason === 'in sync')
-      .map((a) => a.namespace);
+    // every (cluster, namespace) pair: another cluster's namespaces are named `cluster/namespace`
+    const actions = [
+      ...decision.actions,
+      ...decision.remote.flatMap((p) =>
+        'actions' in p ? p.actions.map((a) => ({ ...a, namespace: `${p.cluster}/${a.namespace}` })) : [],
+      ),
+    ];
+    const predicted = predictedOutcome(actions);
+    const synced = actions.filter((a) => a.type === 'noop' && a.reason === 'in sync').map((a) => a.namespace);
+    let clusters: SourceStatusRow['clusters'];
+    if (remotes.length > 0) {
+      clusters = {};
+      for (const p of decision.remote) {
+        if (!('actions' in p)) {
+          clusters[p.cluster] = { wanted: 0, synced: 0, unavailable: p.unavailable };
+          continue;
+        }
+        const wantedThere = p.actions.filter((a) => a.type !== 'delete');
+        if (wantedThere.length === 0) continue;
+        clusters[p.cluster] = {
+          wanted: wantedThere.length,
+          synced: wantedThere.filter((a) => a.type === 'noop' && a.reason === 'in sync').length,
+        };
+      }
+    }
     const conflicting = new Set(predicted.conflicts);
     const targetError = predicted.errors[0]
       ? `${predicted.errors[0].namespace}: ${predicted.errors[0].reason}`
       : '';
 
     // Conflicts with objects not labelled as mirrors are known only from the controller's status line.
-    const targets = decision.actions.filter((a) => a.type !== 'delete').map((a) => a.namespace);
+    const targets = actions.filter((a) => a.type !== 'delete').map((a) => a.namespace);
     const unsynced = targets.filter((t) => !synced.includes(t));
     const reported = conflictsInSyncStatus(syncStatus);
     for (const ns of reported.namespaces) if (unsynced.includes(ns)) conflicting.add(ns);
@@ -180,6 +231,7 @@ export function sourceStatusRows(
       lastError: syncStatus !== undefined && !syncStatus.startsWith('Synced') ? syncStatus : targetError,
       conflictNamespaces: [...conflicting].sort(),
       failedNamespaces,
+      ...(clusters ? { clusters } : {}),
     });
   }
   return rows.sort(compareRows);

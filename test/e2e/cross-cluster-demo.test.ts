@@ -1,5 +1,6 @@
+import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SandboxCli, startSandboxCli } from '../helpers/cli.js';
+import { mainJs, repoRoot, type SandboxCli, startSandboxCli } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait.js';
 
 /**
@@ -85,6 +86,33 @@ describe('npm run start:clusters (east → west)', () => {
       async () => (await westSlice()).endpoints?.map((e) => e.addresses[0]).join(','),
       (v) => v === '10.1.0.11,10.1.0.12',
     );
+  });
+
+  it('kubemirror status counts the (cluster, namespace) pairs in west, with the registration Secrets', async () => {
+    const args = [
+      'status',
+      '--kubeconfig',
+      sb.kubeconfig,
+      '--remote-clusters-namespace',
+      'kubemirror-system',
+    ];
+    const run = (extra: string[]) =>
+      new Promise<{ code: number; stdout: string }>((resolve) =>
+        execFile(process.execPath, [mainJs, ...args, ...extra], { cwd: repoRoot }, (err, stdout) =>
+          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout }),
+        ),
+      );
+    const out = await waitFor(
+      'status Full with west counted',
+      () => run(['--cluster-name', 'east']),
+      (r) => r.code === 0 && r.stdout.includes('west  2/2 targets synced'),
+    );
+    expect(out.stdout).toMatch(/services\s+shop\/web\s+1\s+1/);
+    // with the wrong --cluster-name the mirrors in west are not this cluster's: nothing there counts as synced
+    const wrong = await run(['--cluster-name', 'elsewhere']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toContain('west  0/2 targets synced');
+    expect(out.stdout + wrong.stdout).not.toMatch(/token|BEGIN CERTIFICATE/);
   });
 
   it('deleting the Service in east removes the Service and its slice from west', async () => {
