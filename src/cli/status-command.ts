@@ -320,7 +320,6 @@ async function readRows(
     if (explicit.length > 0) throw new StatusUsageError(`discovery of ${f.groupVersion} failed: ${f.error}`);
     warn(`discovery of ${f.groupVersion} failed: ${f.error}`);
   }
-  const { keys } = opts.report.policy;
   const remotes = opts.remoteClustersNamespace
     ? await readRemoteClusters(client, opts.remoteClustersNamespace, opts, warn)
     : [];
