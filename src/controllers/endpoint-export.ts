@@ -1,7 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
+import { DEFAULT_CONFIG } from '../config/config.js';
+import { targetsCluster } from '../core/decide.js';
 import type { MirrorKeys } from '../core/keys.js';
-import { remoteEndpointSlice, SLICE_MANAGER } from '../core/service-export.js';
+import { isOtherClusterExport, remoteEndpointSlice, SLICE_MANAGER } from '../core/service-export.js';
+import { readSourceSpec } from '../core/source-spec.js';
+import { sourceWantsNamespace, type TargetPolicy } from '../core/targeting.js';
 import type { KubeObject, ResourceType } from '../core/types.js';
 import { classifyApiError } from '../kube/api-errors.js';
 import type { KubeClient } from '../kube/kube-client.js';
@@ -37,6 +41,11 @@ export interface EndpointExportDeps {
   log: Logger;
   /** an endpoint change reached a remote slice after `seconds` (from the local slice event) */
   propagated?: (seconds: number) => void;
+  /**
+   * The controller's namespace policy in force (controllers/target-policy.ts `targetPolicy`), for the slices
+   * written beside another cluster's export of the same Service. Absent: the default namespace policy.
+   */
+  policy?: () => TargetPolicy;
 }
 
 /**
@@ -177,9 +186,10 @@ export class EndpointExport {
               !m.metadata.deletionTimestamp,
           )
       : [];
+    const namespaces = new Set(mirrors.map((m) => m.metadata.namespace ?? ''));
+    if (service) for (const ns of this.besideOtherExports(c, service)) namespaces.add(ns);
     const desired = new Map<string, KubeObject>();
-    for (const m of mirrors) {
-      const ns = m.metadata.namespace ?? '';
+    for (const ns of namespaces) {
       const slice = service ? remoteEndpointSlice(service, localSlices, origin, ns, keys) : null;
       if (slice) desired.set(`${ns}/${slice.metadata.name}`, slice);
     }
@@ -232,6 +242,36 @@ export class EndpointExport {
       if (wrote) this.d.propagated?.((this.d.clock.now() - since) / 1000);
     }
     return done;
+  }
+
+  /**
+   * Namespaces of `c` the source targets where the Service is another source cluster's export of the same
+   * Service (core/service-export.ts isOtherClusterExport): the Service is that cluster's (ours reports the
+   * conflict), our endpoints go beside it in our own slice. Never beside a Service nobody exported.
+   */
+  private besideOtherExports(c: RemoteCluster, service: KubeObject): string[] {
+    const keys = this.d.keys;
+    const spec = readSourceSpec(service, keys);
+    if (service.metadata.deletionTimestamp || !spec.syncEnabled || spec.errors.length > 0) return [];
+    if (!targetsCluster(spec.targetClusters, c.name, false)) return [];
+    const svcNs = service.metadata.namespace ?? '';
+    const name = service.metadata.name;
+    const origin = this.d.clusterName();
+    const policy = this.d.policy?.() ?? {
+      keys,
+      excludedNamespaces: DEFAULT_CONFIG.excludedNamespaces,
+      includedNamespaces: DEFAULT_CONFIG.includedNamespaces,
+      systemNamespaces: DEFAULT_CONFIG.systemNamespaces,
+      maxTargets: 0,
+    };
+    const out: string[] = [];
+    for (const m of c.cache.index.mirrorsOf(SERVICE_TYPE_ID, svcNs, name)) {
+      const ns = m.metadata.namespace ?? '';
+      const info = c.cache.namespace(ns);
+      if (!info || !isOtherClusterExport(m, svcNs, name, origin, keys)) continue;
+      if (sourceWantsNamespace(service, spec, info, { ...policy, otherCluster: true })) out.push(ns);
+    }
+    return out;
   }
 }
 

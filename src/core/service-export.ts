@@ -138,3 +138,32 @@ export function remoteEndpointSlice(
     })),
   };
 }
+
+/**
+ * Whether `remote` (a Service in another cluster, e.g. from its mirror cache) is kubemirror's export of the same Service (`namespace/name`)
+ * from a different source cluster than `sourceCluster`. Such a Service stays with the cluster that wrote it
+ * first (the other reports a conflict), but every source cluster's endpoints still belong beside it, each in
+ * its own slice `<service>-<cluster>` (SPEC §8, "two source clusters exporting the same Service name into one
+ * remote: two slices, no clobbering"; the per-cluster slices of the Multi-Cluster Services API, KEP-1645). A
+ * Service nobody exported (no mirror label, no source cluster) is someone else's: nothing goes beside it.
+ */
+export function isOtherClusterExport(
+  remote: KubeObject,
+  namespace: string,
+  name: string,
+  sourceCluster: string,
+  keys: MirrorKeys,
+): boolean {
+  const a = remote.metadata.annotations ?? {};
+  const from = a[keys.sourceCluster];
+  return (
+    remote.metadata.name === name &&
+    remote.metadata.labels?.[keys.mirror] === 'true' &&
+    from !== undefined &&
+    from !== '' &&
+    from !== sourceCluster &&
+    a[keys.sourceNamespace] === namespace &&
+    a[keys.sourceName] === name &&
+    !remote.metadata.deletionTimestamp
+  );
+}

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { mirrorKeys } from '../../../src/core/keys.js';
-import { remoteEndpointSlice, remoteServiceSpec, SLICE_MANAGER } from '../../../src/core/service-export.js';
+import {
+  isOtherClusterExport,
+  remoteEndpointSlice,
+  remoteServiceSpec,
+  SLICE_MANAGER,
+} from '../../../src/core/service-export.js';
 import type { KubeObject } from '../../../src/core/types.js';
 
 const keys = mirrorKeys();
@@ -124,5 +129,40 @@ describe('remoteEndpointSlice', () => {
         keys,
       )?.endpoints,
     ).toEqual([]);
+  });
+});
+
+describe('isOtherClusterExport', () => {
+  const exported = (from: string | undefined, extra: Partial<KubeObject['metadata']> = {}): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name: 'web',
+      namespace: 'app-1',
+      labels: { [keys.mirror]: 'true' },
+      annotations: {
+        [keys.sourceNamespace]: 'shop',
+        [keys.sourceName]: 'web',
+        [keys.sourceUid]: 'uid-elsewhere',
+        ...(from === undefined ? {} : { [keys.sourceCluster]: from }),
+      },
+      ...extra,
+    },
+  });
+
+  it("another cluster's export of the same Service: our slice goes beside it", () => {
+    expect(isOtherClusterExport(exported('south'), 'shop', 'web', 'east', keys)).toBe(true);
+  });
+
+  it('never our own export, a local mirror, a Service nobody exported, another Service, or one being deleted', () => {
+    expect(isOtherClusterExport(exported('east'), 'shop', 'web', 'east', keys)).toBe(false);
+    expect(isOtherClusterExport(exported(undefined), 'shop', 'web', 'east', keys)).toBe(false);
+    expect(isOtherClusterExport(exported(''), 'shop', 'web', 'east', keys)).toBe(false);
+    const unmanaged = exported('south', { labels: { team: 'west' } });
+    expect(isOtherClusterExport(unmanaged, 'shop', 'web', 'east', keys)).toBe(false);
+    expect(isOtherClusterExport(exported('south'), 'other-ns', 'web', 'east', keys)).toBe(false);
+    expect(isOtherClusterExport(exported('south'), 'shop', 'api', 'east', keys)).toBe(false);
+    const going = exported('south', { deletionTimestamp: '2026-01-01T00:00:00Z' });
+    expect(isOtherClusterExport(going, 'shop', 'web', 'east', keys)).toBe(false);
   });
 });
