@@ -89,6 +89,7 @@ export async function startController(o: StartControllerOptions): Promise<Runnin
     mayWrite: () => leadership.leading && !signal.aborted,
     remote: {
       namespace: initial.leaderElectionNamespace || 'default',
+      identity,
       // another cluster's types: its own discovery, with the same resource settings
       typesOf: (remoteClient, remoteLog) =>
         discoveryTypeSource({

@@ -24,6 +24,7 @@ import { parseSourceKey, sourceKey } from './source-key.js';
 import { SourceReconciler } from './source-reconciler.js';
 import { SourceStatusStore } from './source-status.js';
 import { SpecCache } from './spec-cache.js';
+import { StaleEndpoints } from './stale-endpoints.js';
 import type { TypeEntry, WatchedType } from './watched-type.js';
 
 export type { TypeEntry, TypeSource };
@@ -73,6 +74,8 @@ export interface ControllerDeps {
     namespace: string;
     typesOf(client: KubeClient, log: Logger): TypeSource;
     clientFor?: (kc: KubeConfig, cluster: string) => KubeClient;
+    /** this replica's election identity, written as the holder of its export Leases */
+    identity?: string;
   };
 }
 
@@ -109,6 +112,8 @@ export class Controller {
   readonly remotes: RemoteClusters | null;
   /** the endpoints of Services exported to other clusters */
   private readonly endpoints: EndpointExport | null;
+  /** export Leases in the other clusters, stale imports here */
+  private readonly staleEndpoints: StaleEndpoints | null;
 
   constructor(private readonly d: ControllerDeps) {
     const cfg = d.config.get();
@@ -171,6 +176,18 @@ export class Controller {
           clock: this.clock,
           log: d.log.child({ component: 'endpoint-export' }),
           propagated: (seconds) => d.hooks.propagated('endpointslices', seconds),
+        })
+      : null;
+    this.staleEndpoints = this.remotes
+      ? new StaleEndpoints({
+          client: d.client,
+          writer: this.writer,
+          keys: this.keys,
+          clusterName: () => this.d.config.get().clusterName,
+          identity: d.remote?.identity ?? 'kubemirror',
+          remotes: () => this.remotes?.list() ?? [],
+          clock: this.clock,
+          log: d.log.child({ component: 'stale-endpoints' }),
         })
       : null;
     d.config.onChange((next) => {
@@ -236,6 +253,7 @@ export class Controller {
     });
     this.pool.start(signal);
     this.endpoints?.startWorkers(signal);
+    this.staleEndpoints?.start(signal);
     this.resyncAll();
     this.scheduleResync();
   }
@@ -245,6 +263,7 @@ export class Controller {
     if (this.resyncTimer) this.clock.clearTimeout(this.resyncTimer);
     this.queue.shutDown();
     const drained = this.pool ? [await this.pool.stop(timeoutMs)] : [];
+    this.staleEndpoints?.stop();
     await this.endpoints?.stop(timeoutMs);
     await this.cache.stop();
     await this.remotes?.stop();
@@ -330,7 +349,9 @@ export class Controller {
         },
         up: (c) => {
           this.d.log.info({ cluster: c.name }, 'remote cluster up: deciding every source again');
-          if (this.workersStarted) this.resyncAll();
+          if (!this.workersStarted) return;
+          this.resyncAll();
+          this.staleEndpoints?.clusterUp(c);
         },
       },
     });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { microTime } from '../../src/controllers/stale-endpoints.js';
 import type { KubeObject } from '../../src/core/types.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox.js';
 import { Harness } from '../helpers/harness.js';
@@ -134,7 +135,7 @@ beforeAll(async () => {
       ...(name === 'north' ? { token: NORTH_TOKEN } : {}),
     });
     const kube = new TestKube(sandbox.kubeconfigYaml());
-    for (const ns of ['src', 'app-1', 'app-2']) await kube.namespace(ns);
+    for (const ns of ['src', 'app-1', 'app-2', 'kubemirror-remote']) await kube.namespace(ns);
     remotes.set(name, { name, sandbox, kube });
     await register(name, sandbox);
   }
@@ -451,5 +452,65 @@ describe('remote cluster health', () => {
       () => controllerStatus(),
       (x) => x.clusters.registered.some((c) => c.name === 'north' && c.up),
     );
+  });
+});
+
+describe('stale endpoints (export Leases)', () => {
+  it('the leader keeps a Lease kubemirror-<this cluster> renewed in each remote cluster', async () => {
+    const lease = await waitFor(
+      'Lease kubemirror-east in west',
+      () =>
+        remote('west').kube.get('coordination.k8s.io/v1', 'Lease', 'kubemirror-remote', 'kubemirror-east'),
+      (l) => l !== null,
+      { timeoutMs: 20_000 },
+    );
+    const spec = lease?.spec as { leaseDurationSeconds: number; renewTime: string };
+    expect(spec.leaseDurationSeconds).toBe(60);
+    expect(Date.now() - Date.parse(spec.renewTime)).toBeLessThan(60_000);
+  });
+
+  it('slices imported here from a cluster whose Lease expired are emptied and marked; others are not', async () => {
+    await h.kube.namespace('kubemirror-remote');
+    await h.kube.namespace('imports');
+    const old = microTime(Date.now() - 10 * 60_000);
+    const fresh = microTime(Date.now());
+    for (const [cluster, renewTime] of [
+      ['ghost', old],
+      ['alive', fresh],
+    ] as const)
+      await h.kube.apply({
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name: `kubemirror-${cluster}`, namespace: 'kubemirror-remote' },
+        spec: { holderIdentity: cluster, leaseDurationSeconds: 60, renewTime },
+      });
+    const slice = (cluster: string) =>
+      ({
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: {
+          name: `db-${cluster}`,
+          namespace: 'imports',
+          labels: {
+            'kubernetes.io/service-name': 'db',
+            'endpointslice.kubernetes.io/managed-by': 'kubemirror.io',
+            [`${P}/source-cluster`]: cluster,
+          },
+        },
+        addressType: 'IPv4',
+        endpoints: [{ addresses: ['10.9.0.1'], conditions: { ready: true } }],
+        ports: [{ name: 'pg', port: 5432, protocol: 'TCP' }],
+      }) as KubeObject;
+    await h.kube.apply(slice('ghost'));
+    await h.kube.apply(slice('alive'));
+    const emptied = await waitFor(
+      'the ghost slice emptied',
+      () => h.kube.get('discovery.k8s.io/v1', 'EndpointSlice', 'imports', 'db-ghost'),
+      (s) => Array.isArray(s?.endpoints) && s.endpoints.length === 0,
+      { timeoutMs: 25_000 },
+    );
+    expect(emptied?.metadata.annotations?.[`${P}/stale-since`]).toBeTruthy();
+    const alive = await h.kube.get('discovery.k8s.io/v1', 'EndpointSlice', 'imports', 'db-alive');
+    expect(alive?.endpoints).toHaveLength(1);
   });
 });
