@@ -25,6 +25,7 @@ import { SourceReconciler } from './source-reconciler.js';
 import { SourceStatusStore } from './source-status.js';
 import { SpecCache } from './spec-cache.js';
 import { StaleEndpoints } from './stale-endpoints.js';
+import { targetPolicy } from './target-policy.js';
 import type { TypeEntry, WatchedType } from './watched-type.js';
 
 export type { TypeEntry, TypeSource };
@@ -176,6 +177,7 @@ export class Controller {
           clock: this.clock,
           log: d.log.child({ component: 'endpoint-export' }),
           propagated: (seconds) => d.hooks.propagated('endpointslices', seconds),
+          policy: () => targetPolicy(this.d.config.get(), this.keys),
         })
       : null;
     this.staleEndpoints = this.remotes
