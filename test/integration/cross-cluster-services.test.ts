@@ -477,4 +477,38 @@ describe('two source clusters exporting the same Service into one remote', () =>
     await expectSlice(west, 'app-2', 'shared-south', ['10.20.0.2']);
     expect(addressesOf(await getSlice(west, 'app-2', 'shared-east'))).toBe('10.10.0.1,10.10.0.3');
   });
+
+  it("the first exporter's source deleted: its Service and slice go, the other cluster takes the Service over, its slice kept", async () => {
+    const s = south as Harness;
+    await h.kube.delete('v1', 'Service', 'src', 'shared');
+    await expectSlice(west, 'app-2', 'shared-east', null, 15_000);
+    const taken = await expectService(
+      west,
+      'app-2',
+      'shared',
+      (x) => x?.metadata.annotations?.[`${P}/source-cluster`] === 'south',
+      'taken over by south',
+    );
+    expect(spec(taken).selector).toBeUndefined();
+    await statusOf(s, 'shared', (l) => l.startsWith('Synced 1/1'));
+    // between east's Service going and south's arriving no Service backs south's slice: it may be removed
+    // and written again (observed), but ends with south's endpoints only
+    await expectSlice(west, 'app-2', 'shared-south', ['10.20.0.2']);
+    expect(await slicesFor(west, 'app-2', 'shared')).toEqual(['shared-south']);
+  });
+
+  it("a source and its slice created at once beside the other cluster's export: the slice arrives", async () => {
+    const s = south as Harness;
+    const annotations = { [`${P}/target-clusters`]: 'west', [`${P}/target-namespaces`]: 'app-2' };
+    await h.kube.create(service('shared2', annotations));
+    await h.kube.create(localSlice('shared2', 'shared2-e1', [{ ip: '10.11.0.1' }]));
+    await expectSlice(west, 'app-2', 'shared2-east', ['10.11.0.1'], 15_000);
+    // the slice event may come before the Service is in south's cache
+    await Promise.all([
+      s.kube.create(service('shared2', annotations)),
+      s.kube.create(localSlice('shared2', 'shared2-s1', [{ ip: '10.21.0.1' }])),
+    ]);
+    await expectSlice(west, 'app-2', 'shared2-south', ['10.21.0.1']);
+    expect(addressesOf(await getSlice(west, 'app-2', 'shared2-east'))).toBe('10.11.0.1');
+  });
 });
