@@ -349,7 +349,10 @@ export class SourceReconciler {
     this.d.status.delete(w.id, ref);
     const key = `${ref.namespace}/${ref.name}`;
     const seen = w.lastSeen.get(key);
-    const mirrors = this.d.mirrors.mirrorsOf(w.id, ref.namespace, ref.name);
+    // imports from other clusters' sources (P/source-cluster) are never this source's
+    const mirrors = this.d.mirrors
+      .mirrorsOf(w.id, ref.namespace, ref.name)
+      .filter((m) => m.metadata.annotations?.[this.d.keys.sourceCluster] === undefined);
     const now = this.d.now().getTime();
     const remote = this.d.remotes().map((c) => {
       const down = c.unavailable(now);

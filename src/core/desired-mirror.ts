@@ -88,6 +88,7 @@ export function buildDesiredMirror(
   if (keys.origin !== undefined) {
     // into another cluster (SPEC §8): the source's cluster is part of its identity there
     annotations[keys.sourceCluster] = keys.origin;
+    labels[keys.sourceCluster] = keys.origin; // selectable: the remote mirror watch, and cleanup by hand
     if (kind === 'Service' && apiVersion === 'v1') obj.spec = remoteServiceSpec(obj);
   }
 
