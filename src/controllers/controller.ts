@@ -212,9 +212,7 @@ export class Controller {
    * cross-cluster is on). Other clusters never hold this up: their targets wait for them instead.
    */
   hasSynced(): boolean {
-    return (
-      this.cache.hasSynced() && (this.remotes?.hasSynced() ?? true) && (this.endpoints?.hasSynced() ?? true)
-    );
+    return this.cache.hasSynced() && (this.remotes?.settled() ?? true);
   }
 
   /** Epoch ms since when some watch has been broken, or null when all are healthy. */

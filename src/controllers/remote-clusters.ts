@@ -20,6 +20,8 @@ import type { WatchedType } from './watched-type.js';
 const BROKEN_GRACE_MS = 5_000;
 /** How often the health of every remote cluster is looked at (metrics, coming back up). */
 const HEALTH_PERIOD_MS = 2_000;
+/** How long this cluster's work waits for the registration Secrets to be listed before it starts anyway. */
+const SETTLE_MS = 10_000;
 
 const SECRET_TYPE: ResourceType = {
   group: '',
@@ -193,11 +195,13 @@ export class RemoteClusters {
   private readonly secrets: Informer<KubeObject>[] = [];
   private signal: AbortSignal | null = null;
   private timer: unknown = null;
+  private startedAt: number | null = null;
 
   constructor(private readonly d: RemoteClustersDeps) {}
 
   start(signal: AbortSignal): void {
     this.signal = signal;
+    this.startedAt = this.d.clock.now();
     const names = this.d.config.get().clusterSecrets;
     // by name (fieldSelector), so RBAC can list them in resourceNames; else every labelled Secret
     const selectors = names.length > 0 ? names.map((n) => `metadata.name=${n}`) : [undefined];
@@ -209,8 +213,13 @@ export class RemoteClusters {
         }),
         labelSelector: `${this.d.keys.cluster}=true`,
         clock: this.d.clock,
-        onRestart: (reason, err) =>
-          this.d.log.debug({ reason, err: err ? String(err) : undefined }, 'cluster Secret watch restarted'),
+        onRestart: (reason, err) => {
+          if (err)
+            this.d.log.warn(
+              { namespace: this.d.namespace, reason, err: String(err) },
+              'cannot read cluster registration Secrets; retrying (RBAC: get/list/watch secrets in this namespace)',
+            );
+        },
       });
       const changed = () => this.apply();
       inf.onAdd(changed);
@@ -236,6 +245,15 @@ export class RemoteClusters {
   /** True once the registration Secrets have been listed (the set of clusters is known). */
   hasSynced(): boolean {
     return this.secrets.every((s) => s.hasSynced());
+  }
+
+  /**
+   * Whether this cluster's work may start: the Secrets are listed, or they could not be for SETTLE_MS (no
+   * access, say). Before a cluster is known nothing of it is planned, so starting without it loses nothing:
+   * once it is registered and up, every source is decided again.
+   */
+  settled(): boolean {
+    return this.hasSynced() || (this.startedAt !== null && this.d.clock.now() - this.startedAt > SETTLE_MS);
   }
 
   list(): RemoteCluster[] {

@@ -530,3 +530,32 @@ describe('stale endpoints (export Leases)', () => {
     expect(alive?.endpoints).toHaveLength(1);
   });
 });
+
+describe('registration Secrets that cannot be read', () => {
+  it('never hold up mirroring in this cluster: the controller starts after a bounded wait and says why', async () => {
+    const lone = await Harness.start({ controller: false });
+    try {
+      await lone.kube.namespace(CONTROLLER_NS);
+      await lone.kube.namespace('src');
+      await lone.kube.namespace('app-1');
+      lone.sandbox.faults.failRequests({ fraction: 1, code: 503, resources: ['secrets'] });
+      // ConfigMaps only: the fault hits every Secret request, and Secrets are not mirrored here
+      await lone.startController([...FLAGS, '--resource-types', 'ConfigMap.v1']); // waits (≤ 15 s) for hasSynced
+      await lone.kube.apply({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: {
+          name: 'local-only',
+          namespace: 'src',
+          labels: { [`${P}/enabled`]: 'true' },
+          annotations: { [`${P}/sync`]: 'true', [`${P}/target-namespaces`]: 'app-1' },
+        },
+        data: { a: '1' },
+      });
+      await lone.expectMirrorsIn('v1', 'ConfigMap', 'local-only', ['app-1']);
+      expect(lone.logs.some((l) => l.includes('cannot read cluster registration Secrets'))).toBe(true);
+    } finally {
+      await lone.stop();
+    }
+  });
+});
