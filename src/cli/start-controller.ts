@@ -110,6 +110,7 @@ export async function startController(o: StartControllerOptions): Promise<Runnin
     clock: systemClock,
     log: log.child({ component: 'canary' }),
     round: (ok, seconds, at) => metrics.canaryRound(ok, seconds, at),
+    ...(controller.remotes ? { remotes: () => controller.canaryRemotes() } : {}),
   });
   const http = await startHttpServers({
     metricsAddress: initial.metricsBindAddress,

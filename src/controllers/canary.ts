@@ -33,6 +33,22 @@ export const CANARY_NAME = 'kubemirror-canary';
 export const CANARY_LABEL = 'app.kubernetes.io/name';
 export const CANARY_LABEL_VALUE = 'kubemirror-canary';
 const CANARY_TYPE_ID = 'ConfigMap.v1';
+/**
+ * On the canary source, bumped with `data.round`: copied to every mirror as an annotation, which the mirror
+ * caches of other clusters keep (they hold metadata, not data), so a remote canary mirror can be read there.
+ */
+export const CANARY_ROUND_ANNOTATION = 'canary.kubemirror.io/round';
+/** How often other clusters' canary mirrors are looked at during a round (their caches are not the canary's). */
+const REMOTE_LOOK_MS = 50;
+
+/** What the canary needs of another cluster (SPEC §8/§9): its canary mirrors, and a way to make the namespace. */
+export interface CanaryRemote {
+  readonly name: string;
+  /** the canary mirror there, as that cluster's mirror cache holds it */
+  mirror(namespace: string, name: string): KubeObject | undefined;
+  /** creates the canary namespace there when missing (a remote ServiceAccount may not be allowed to) */
+  ensureNamespace(name: string, labels: Record<string, string>): Promise<void>;
+}
 
 const CONFIGMAPS: ResourceType = {
   group: '',
@@ -68,6 +84,8 @@ export interface CanaryDeps {
   log: Logger;
   /** one finished round (kubemirror_canary_*) */
   round?: (ok: boolean, seconds: number | null, finishedAtMs: number) => void;
+  /** the registered other clusters: with any, the canary goes to each of them too */
+  remotes?: () => readonly CanaryRemote[];
 }
 
 /** One canary routine for a fixed set of namespaces; `Canary` swaps it when the settings change. */
@@ -98,6 +116,7 @@ class CanaryRoutine implements Routine {
     const created: string[] = [];
     for (const ns of this.targets) if (await this.ensureNamespace(ns)) created.push(ns);
     await this.ensureSource();
+    await this.ensureRemoteNamespaces();
     if (!this.informer) {
       const { keys } = this.d;
       this.informer = new Informer<KubeObject>({
@@ -125,6 +144,7 @@ class CanaryRoutine implements Routine {
     if (this.recheck) {
       for (const ns of this.targets) await this.ensureNamespace(ns);
       await this.ensureSource();
+      await this.ensureRemoteNamespaces();
     }
     this.recheck = true; // until this round succeeds
     const token = `${this.d.clock.now()}-${++this.seq}`;
@@ -132,6 +152,7 @@ class CanaryRoutine implements Routine {
     const timeoutMs = roundTimeoutMs(this.d.config.get().canaryIntervalMs);
     try {
       await this.d.writer.mergePatch(CONFIGMAPS, this.ref, {
+        metadata: { annotations: { [CANARY_ROUND_ANNOTATION]: token } },
         data: { round: token, bumpedAt: new Date(started).toISOString() },
       });
     } catch (err) {
@@ -182,14 +203,48 @@ class CanaryRoutine implements Routine {
 
   /** The canary namespaces whose mirror does not show `token` by `deadline` (empty: all do). */
   private async waitForMirrors(token: string, deadline: number, signal: AbortSignal): Promise<string[]> {
-    const missing = () =>
-      this.targets.filter(
+    const remotes = this.d.remotes?.() ?? [];
+    const missing = () => [
+      ...this.targets.filter(
         (ns) =>
           (this.informer?.get(`${ns}/${CANARY_NAME}`)?.data as Record<string, string> | undefined)?.round !==
           token,
-      );
-    await this.waitUntil(() => missing().length === 0, deadline, signal);
+      ),
+      ...remotes.flatMap((c) =>
+        this.targets
+          .filter(
+            (ns) => c.mirror(ns, CANARY_NAME)?.metadata.annotations?.[CANARY_ROUND_ANNOTATION] !== token,
+          )
+          .map((ns) => `${c.name}/${ns}`),
+      ),
+    ];
+    // other clusters' mirrors change without an event here: look at them every REMOTE_LOOK_MS meanwhile
+    let look: unknown = null;
+    const poke = () => {
+      for (const l of this.listeners) l();
+      look = this.d.clock.setTimeout(poke, REMOTE_LOOK_MS);
+    };
+    if (remotes.length > 0) look = this.d.clock.setTimeout(poke, REMOTE_LOOK_MS);
+    try {
+      await this.waitUntil(() => missing().length === 0, deadline, signal);
+    } finally {
+      if (look !== null) this.d.clock.clearTimeout(look);
+    }
     return missing();
+  }
+
+  /** The canary namespaces in every other cluster; one that cannot be made shows up as missing in the round. */
+  private async ensureRemoteNamespaces(): Promise<void> {
+    for (const c of this.d.remotes?.() ?? [])
+      for (const ns of this.targets)
+        await c
+          .ensureNamespace(ns, { [CANARY_LABEL]: CANARY_LABEL_VALUE })
+          .catch((err) =>
+            this.d.log.debug(
+              { cluster: c.name, namespace: ns, err: String(err) },
+              'canary namespace not made',
+            ),
+          );
   }
 
   /** Resolves when `done()` holds (checked on every canary watch event), at `deadline` or on abort. */
@@ -235,10 +290,16 @@ class CanaryRoutine implements Routine {
   private async ensureSource(): Promise<void> {
     const { keys } = this.d;
     const labels = { [keys.enabled]: 'true', [CANARY_LABEL]: CANARY_LABEL_VALUE };
-    const annotations = { [keys.sync]: 'true', [keys.targetNamespaces]: this.targets.join(',') };
+    // with cross-cluster on, every registered cluster too (SPEC §9): a dead remote fails the next round
+    const annotations: Record<string, string> = {
+      [keys.sync]: 'true',
+      [keys.targetNamespaces]: this.targets.join(','),
+      ...(this.d.remotes ? { [keys.targetClusters]: 'local,*' } : {}),
+    };
     const live = await this.get(CONFIGMAPS, this.namespace, CANARY_NAME);
     if (live) {
-      await this.d.writer.mergePatch(CONFIGMAPS, this.ref, { metadata: { labels, annotations } });
+      const patch = { ...annotations, ...(this.d.remotes ? {} : { [keys.targetClusters]: null }) };
+      await this.d.writer.mergePatch(CONFIGMAPS, this.ref, { metadata: { labels, annotations: patch } });
       return;
     }
     await this.d.writer.create(CONFIGMAPS, {

@@ -13,6 +13,7 @@ import { RateLimiter } from '../runtime/rate-limiter.js';
 import type { ReconcileOutcome } from '../runtime/reconcile-result.js';
 import { type QueueMetrics, WorkQueue } from '../runtime/work-queue.js';
 import { WorkerPool } from '../runtime/worker-pool.js';
+import type { CanaryRemote } from './canary.js';
 import { ClusterCache, type TypeSource } from './cluster-cache.js';
 import { EndpointExport, SERVICE_TYPE_ID } from './endpoint-export.js';
 import { type MapperDeps, sourceOfMirrorEvent, sourcesAffectedByNamespace } from './event-mappers.js';
@@ -425,6 +426,26 @@ export class Controller {
     }, jittered);
   }
 
+  /** The registered other clusters as the canary needs them (its mirrors there, its namespace there). */
+  canaryRemotes(): CanaryRemote[] {
+    return (this.remotes?.list() ?? []).map((c) => ({
+      name: c.name,
+      mirror: (ns, name) => c.cache.watched(CANARY_TYPE)?.mirrors?.get(`${ns}/${name}`),
+      ensureNamespace: async (name, labels) => {
+        if (c.cache.namespace(name)) return;
+        try {
+          await c.writer.create(NAMESPACE_TYPE, {
+            apiVersion: 'v1',
+            kind: 'Namespace',
+            metadata: { name, labels },
+          });
+        } catch (err) {
+          if (classifyApiError(err).reason !== 'AlreadyExists') throw err;
+        }
+      },
+    }));
+  }
+
   /** The one writer (limiter, leader check): the canary's own writes go through it too. */
   get writes(): Writer {
     return this.writer;
@@ -472,3 +493,12 @@ async function getObject(
 }
 
 export type { WatchedType };
+
+const CANARY_TYPE = 'ConfigMap.v1';
+const NAMESPACE_TYPE: ResourceType = {
+  group: '',
+  version: 'v1',
+  kind: 'Namespace',
+  plural: 'namespaces',
+  namespaced: false,
+};

@@ -531,6 +531,57 @@ describe('stale endpoints (export Leases)', () => {
   });
 });
 
+describe('the canary across clusters (SPEC §9)', () => {
+  interface Round {
+    started: string;
+    latencySeconds?: number;
+    error?: string;
+  }
+  const rounds = async (): Promise<Round[]> =>
+    (
+      (await (await fetch(`http://${h.running?.http.probeAddress}/status`)).json()) as {
+        canary: { rounds: Round[] };
+      }
+    ).canary.rounds;
+  const roundAfter = (since: string, what: string, ok: (r: Round) => boolean) =>
+    waitFor(
+      what,
+      async () => (await rounds()).filter((r) => r.started > since),
+      (rs) => rs.some(ok),
+      {
+        timeoutMs: 20_000,
+      },
+    );
+
+  it('goes to every registered cluster: a round succeeds only once every cluster shows it, and names a dead one', async () => {
+    await h.stopController();
+    await h.startController([...FLAGS, '--canary-interval=1s', '--canary-namespaces=canary-x']);
+    try {
+      const t0 = new Date().toISOString();
+      await roundAfter(t0, 'a successful round', (r) => r.latencySeconds !== undefined);
+      for (const name of ['west', 'north']) {
+        const m = await remote(name).kube.get('v1', 'ConfigMap', 'canary-x', 'kubemirror-canary');
+        expect(m?.metadata.annotations?.[`${P}/source-cluster`]).toBe('east');
+      }
+      const bringBack = takeDown(remote('west'));
+      try {
+        const t1 = new Date().toISOString();
+        const failed = await roundAfter(t1, 'a round naming west', (r) =>
+          /west\/canary-x/.test(r.error ?? ''),
+        );
+        expect(failed.find((r) => r.error)?.error).not.toMatch(/north\//);
+      } finally {
+        bringBack();
+      }
+      const t2 = new Date().toISOString();
+      await roundAfter(t2, 'rounds succeed again', (r) => r.latencySeconds !== undefined);
+    } finally {
+      await h.stopController();
+      await h.startController(FLAGS);
+    }
+  });
+});
+
 describe('registration Secrets that cannot be read', () => {
   it('never hold up mirroring in this cluster: the controller starts after a bounded wait and says why', async () => {
     const lone = await Harness.start({ controller: false });
