@@ -414,6 +414,40 @@ describe('the remote slice is kept', () => {
   });
 });
 
+describe("someone else's EndpointSlice holding the exported slice's name", () => {
+  it('is left alone, never merged with ours or overwritten', async () => {
+    const theirs = await west.create({
+      apiVersion: SLICE_API,
+      kind: 'EndpointSlice',
+      metadata: {
+        name: 'gamma-east',
+        namespace: 'app-3',
+        labels: {
+          'kubernetes.io/service-name': 'gamma',
+          'endpointslice.kubernetes.io/managed-by': 'staff.example.com',
+        },
+      },
+      addressType: 'IPv4',
+      endpoints: [{ addresses: ['172.16.0.1'], conditions: { ready: true } }],
+      ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
+    });
+    await h.kube.create(
+      service('gamma', { [`${P}/target-clusters`]: 'west', [`${P}/target-namespaces`]: 'app-3' }),
+    );
+    await h.kube.create(localSlice('gamma', 'gamma-1', [{ ip: '10.12.0.1' }]));
+    await expectService(west, 'app-3', 'gamma', (x) => x !== null, 'mirrored');
+    await waitFor(
+      'the controller saw the name taken',
+      () =>
+        h.logs.some((l) => l.includes('holds the name of the exported slice') && l.includes('gamma-east')),
+      Boolean,
+    );
+    const now = await getSlice(west, 'app-3', 'gamma-east');
+    expect(now?.metadata.resourceVersion).toBe(theirs.metadata.resourceVersion);
+    expect(addressesOf(now)).toBe('172.16.0.1');
+  });
+});
+
 describe('endpoints never leak between Services', () => {
   it("Service A's endpoints never appear in Service B's slice", async () => {
     for (const n of ['alpha', 'beta'])
