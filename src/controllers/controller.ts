@@ -141,7 +141,12 @@ export class Controller {
         namespaceChanged: (name) => {
           if (this.workersStarted) this.namespaceChanged(name);
         },
-        sourceChanged: (typeId, ns, name) => this.queue.add(sourceKey(typeId, ns, name)),
+        sourceChanged: (typeId, ns, name) => {
+          this.queue.add(sourceKey(typeId, ns, name));
+          // an exported Service's slices follow its spec (beside another cluster's copy too), not only its mirror
+          if (typeId === SERVICE_TYPE_ID)
+            for (const c of this.remotes?.list() ?? []) this.endpoints?.serviceChanged(c.name, ns, name);
+        },
         mirrorChanged: (w, mirror) => this.mirrorChanged(w, mirror),
         typeDropped: (typeId) => this.status.dropType(typeId),
       },

@@ -545,4 +545,18 @@ describe('two source clusters exporting the same Service into one remote', () =>
     await expectSlice(west, 'app-2', 'shared2-south', ['10.21.0.1']);
     expect(addressesOf(await getSlice(west, 'app-2', 'shared2-east'))).toBe('10.11.0.1');
   });
+
+  it("the second exporter stops targeting west: its slice beside the other cluster's Service goes at once", async () => {
+    const s = south as Harness;
+    await s.kube.mergePatch('v1', 'Service', 'src', 'shared2', {
+      metadata: { annotations: { [`${P}/target-clusters`]: 'local' } },
+    });
+    // nothing but the source's own change tells the exporter (no mirror of south's changes): not a resync
+    await expectSlice(west, 'app-2', 'shared2-south', null);
+    expect(addressesOf(await getSlice(west, 'app-2', 'shared2-east'))).toBe('10.11.0.1');
+    await s.kube.mergePatch('v1', 'Service', 'src', 'shared2', {
+      metadata: { annotations: { [`${P}/target-clusters`]: 'west' } },
+    });
+    await expectSlice(west, 'app-2', 'shared2-south', ['10.21.0.1']);
+  });
 });
