@@ -3,6 +3,7 @@ import { InProcessController, type Launch } from './lib/in-process-controller.js
 import { unlimitedRateFlags } from './lib/rate-limit-flags.js';
 import { progress } from './lib/report.js';
 import { convergenceScenario } from './scenarios/convergence.js';
+import { crossClusterScenario } from './scenarios/cross-cluster.js';
 import { fanoutScenario } from './scenarios/fanout.js';
 import { fanoutVsRawPutsScenario } from './scenarios/fanout-vs-raw-puts.js';
 import { memoryScenario } from './scenarios/memory.js';
@@ -70,6 +71,7 @@ async function main(): Promise<void> {
 
   put(await memoryScenario(LAUNCH));
   put(await convergenceScenario({ ...LAUNCH, flags: FLAGS }));
+  put(await crossClusterScenario(LAUNCH));
 
   progress(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   process.stdout.write(`BENCH_JSON ${JSON.stringify(results)}\n`);
