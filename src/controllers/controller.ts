@@ -157,10 +157,7 @@ export class Controller {
       metrics: d.hooks.queue('source'),
     });
     this.specs = new SpecCache(this.keys);
-    this.memory = new MirrorMemory((typeId, n) => {
-      const w = this.cache.watched(typeId);
-      if (w) d.hooks.mirrorsFighting(w.type.plural, n);
-    });
+    this.memory = new MirrorMemory((typeId, n) => this.fighting('', typeId, n));
     this.mapper = {
       config: () => this.d.config.get(),
       keys: this.keys,
@@ -315,6 +312,7 @@ export class Controller {
       typesOf: remote.typesOf,
       ...(remote.clientFor ? { clientFor: remote.clientFor } : {}),
       mayWrite: this.d.mayWrite,
+      onFighting: (cluster, typeId, n) => this.fighting(cluster, typeId, n),
       hooks: {
         setClusterUp: (c, up) => this.d.hooks.setClusterUp(c, up),
         clusterSynced: (c, at) => this.d.hooks.clusterSynced(c, at),
@@ -350,6 +348,8 @@ export class Controller {
         },
         added: (c, signal) => this.endpoints?.watchCluster(c, signal),
         removed: (name) => {
+          for (const typeId of this.fightCounts.get(name)?.keys() ?? []) this.fighting(name, typeId, 0);
+          this.fightCounts.delete(name);
           this.d.log.info({ cluster: name }, 'remote cluster removed: deciding every source again');
           if (this.workersStarted) this.resyncAll();
         },
@@ -429,6 +429,20 @@ export class Controller {
       this.resyncAll();
       this.scheduleResync();
     }, jittered);
+  }
+
+  /** cluster ('' = this one) → typeId → mirrors fighting there; the gauge is their sum per resource */
+  private readonly fightCounts = new Map<string, Map<string, number>>();
+
+  /** kubemirror_mirrors_fighting{resource}: the mirrors of a type fighting in any cluster. */
+  private fighting(cluster: string, typeId: string, n: number): void {
+    const byType = this.fightCounts.get(cluster) ?? new Map<string, number>();
+    this.fightCounts.set(cluster, byType);
+    byType.set(typeId, n);
+    let sum = 0;
+    for (const counts of this.fightCounts.values()) sum += counts.get(typeId) ?? 0;
+    const w = this.cache.watched(typeId);
+    if (w) this.d.hooks.mirrorsFighting(w.type.plural, sum);
   }
 
   /** The registered other clusters as the canary needs them (its mirrors there, its namespace there). */

@@ -67,6 +67,8 @@ export interface RemoteClustersDeps {
   clientFor?: (kc: KubeConfig, cluster: string) => KubeClient;
   /** writes are refused unless this says yes (leader election) */
   mayWrite: () => boolean;
+  /** how many mirrors of a type are fighting in a cluster (kubemirror_mirrors_fighting sums the clusters) */
+  onFighting?: (cluster: string, typeId: string, count: number) => void;
 }
 
 /**
@@ -77,7 +79,7 @@ export interface RemoteClustersDeps {
 export class RemoteCluster {
   readonly writer: Writer;
   readonly cache: ClusterCache;
-  readonly memory = new MirrorMemory();
+  readonly memory: MirrorMemory;
   readonly ownWrites: OwnWrites;
   /** see SourceReconcilerDeps.occupants, for this cluster */
   readonly occupants = new Map<string, { object: KubeObject; seenAt: number }>();
@@ -94,6 +96,7 @@ export class RemoteCluster {
     private readonly d: RemoteClustersDeps,
   ) {
     const cfg = d.config.get();
+    this.memory = new MirrorMemory((typeId, n) => d.onFighting?.(name, typeId, n));
     this.startedAt = d.clock.now();
     const limiter = new RateLimiter({ qps: cfg.rateLimitQps, burst: cfg.rateLimitBurst }, () =>
       d.clock.now(),

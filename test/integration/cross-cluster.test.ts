@@ -248,6 +248,30 @@ describe('remote mirrors are kept and owned', () => {
     );
   });
 
+  it('a fight with another writer in a remote cluster is recognised there and reported as west/<ns>', async () => {
+    const west = remote('west');
+    await west.kube.namespace('fight-1');
+    await h.kube.apply(
+      configMap('fought', { [`${P}/target-clusters`]: 'west', [`${P}/target-namespaces`]: 'fight-1' }),
+    );
+    await expectMirrors(west.kube, 'ConfigMap', 'fought', ['fight-1']);
+    const owner = west.sandbox.faults.fieldOwner({
+      resource: 'configmaps',
+      namespaceSelector: 'kubernetes.io/metadata.name=fight-1',
+      manager: 'west-bot',
+      annotation: 'example.com/owned',
+      value: 'theirs',
+    });
+    try {
+      const line = await statusIs('fought', (l) => l.startsWith('Fighting:'), 30_000);
+      expect(line).toBe('Fighting: west/fight-1 (west-bot); Partial 0/1');
+      const metrics = await (await fetch(`http://${h.running?.http.metricsAddress}/metrics`)).text();
+      expect(metrics).toMatch(/kubemirror_mirrors_fighting\{resource="configmaps"\} [1-9]/);
+    } finally {
+      owner.stop();
+    }
+  });
+
   it("an unmanaged object, or another cluster's mirror, in a remote namespace is left alone and reported", async () => {
     const west = remote('west').kube;
     await west.create({
