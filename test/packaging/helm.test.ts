@@ -40,6 +40,18 @@ function expectHardened(pod: PodSpec): void {
   });
 }
 
+/** What cross-cluster mirroring adds to the ClusterRole when the mirrored types are listed. */
+const crossClusterSlices = {
+  apiGroups: ['discovery.k8s.io'],
+  resources: ['endpointslices'],
+  verbs: ['get', 'list', 'watch', 'update'],
+};
+const crossClusterLeases = {
+  apiGroups: ['coordination.k8s.io'],
+  resources: ['leases'],
+  verbs: ['get', 'list'],
+};
+
 describe('helm lint', () => {
   for (const file of [undefined, 'explicit-types.yaml', 'single-replica.yaml', 'external-configmap.yaml']) {
     it(`passes with ${file ?? 'default values'}`, () => {
@@ -219,7 +231,14 @@ describe('helm template with every setting changed (explicit-types.yaml)', () =>
       { apiGroups: ['networking.k8s.io'], resources: ['ingresses', 'networkpolicies'], verbs: MIRROR_VERBS },
     ]);
     expect(clusterRules.some((r) => r.resources?.includes('*') || r.apiGroups?.includes('*'))).toBe(false);
-    expect(clusterRules.slice(3).map((r) => r.resources)).toEqual([['namespaces'], ['events'], ['events']]);
+    // then the fixed rules, and what cross-cluster mirroring (on in these values) adds
+    expect(clusterRules.slice(3).map((r) => r.resources)).toEqual(
+      [['namespaces'], ['events'], ['events']].concat([
+        crossClusterSlices.resources,
+        crossClusterLeases.resources,
+      ]),
+    );
+    expect(clusterRules.slice(6)).toEqual([crossClusterSlices, crossClusterLeases]);
   });
 
   it('grants the canary its ConfigMaps in the controller namespace and creating/deleting namespaces', () => {
@@ -389,6 +408,10 @@ describe('helm template with other non-default values', () => {
         expect(r.resources, JSON.stringify(r)).not.toContain('secrets');
         expect(r.resources, JSON.stringify(r)).not.toContain('endpointslices');
       }
+      // leases only in the leader election Role, never cluster-wide
+      expect(
+        rules(find(objects, 'ClusterRole', 'km-kubemirror')).filter((r) => r.resources?.includes('leases')),
+      ).toEqual([]);
       expect(
         container(objects).args?.some((a) => a.startsWith('--cluster') || a.startsWith('--remote')),
       ).toBe(false);
@@ -411,12 +434,19 @@ describe('helm template with other non-default values', () => {
     expect(find(objects, 'RoleBinding', 'km-kubemirror-clusters').metadata.namespace).toBe(
       'kubemirror-system',
     );
-    // the ClusterRole gains nothing for it: Secrets only as a mirrored type, no EndpointSlices without Services
-    expect(rules(find(objects, 'ClusterRole', 'km-kubemirror')).map((r) => r.resources)).toEqual([
-      ['secrets'],
-      ['namespaces'],
-      ['events'],
-      ['events'],
+    // the ClusterRole gains no Secrets for it (only as a mirrored type); it gains the sweeper's and the endpoint
+    // export's rules in this cluster, even without Services mirrored (other clusters may export into this one)
+    expect(rules(find(objects, 'ClusterRole', 'km-kubemirror'))).toEqual([
+      {
+        apiGroups: [''],
+        resources: ['secrets'],
+        verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+      },
+      { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+      { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+      crossClusterSlices,
+      crossClusterLeases,
     ]);
     expect(container(objects).args).toEqual([
       'run',
@@ -428,12 +458,7 @@ describe('helm template with other non-default values', () => {
     ]);
   });
 
-  it('cross-cluster Services: the ClusterRole reads (never writes) EndpointSlices, once', () => {
-    const rule = {
-      apiGroups: ['discovery.k8s.io'],
-      resources: ['endpointslices'],
-      verbs: ['get', 'list', 'watch'],
-    };
+  it('cross-cluster: EndpointSlices (read, and update for the stale sweeper) and Leases (read) in one rule each', () => {
     const clusterRules = (types: string) =>
       rules(
         find(
@@ -442,10 +467,26 @@ describe('helm template with other non-default values', () => {
           'km-kubemirror',
         ),
       );
-    expect(clusterRules('Service.v1,ConfigMap.v1')).toContainEqual(rule);
-    const listed = clusterRules('Service.v1,EndpointSlice.v1.discovery.k8s.io');
-    expect(listed).not.toContainEqual(rule);
+    const withServices = clusterRules('Service.v1,ConfigMap.v1');
+    expect(withServices).toContainEqual(crossClusterSlices);
+    expect(withServices).toContainEqual(crossClusterLeases);
+    // never create or delete a slice in this cluster, never write a Lease cluster-wide
+    expect(withServices.filter((r) => r.resources?.includes('endpointslices'))).toEqual([crossClusterSlices]);
+    expect(withServices.filter((r) => r.resources?.includes('leases'))).toEqual([crossClusterLeases]);
+    // a mirrored EndpointSlice or Lease type already grants more: no second rule for it
+    const listed = clusterRules('Service.v1,EndpointSlice.v1.discovery.k8s.io,Lease.v1.coordination.k8s.io');
+    expect(listed).not.toContainEqual(crossClusterSlices);
+    expect(listed).not.toContainEqual(crossClusterLeases);
     expect(listed.filter((r) => r.resources?.includes('endpointslices'))).toHaveLength(1);
+    expect(listed.filter((r) => r.resources?.includes('leases'))).toHaveLength(1);
+    // auto-discovery: the wildcard covers both, nothing is added
+    const auto = rules(
+      find(helmTemplate([], ['--set', 'controller.remoteClusters=true']), 'ClusterRole', 'km-kubemirror'),
+    );
+    expect(
+      auto.filter((r) => r.resources?.includes('endpointslices') || r.resources?.includes('leases')),
+    ).toEqual([]);
+    expect(auto[0]).toMatchObject({ apiGroups: ['*'], resources: ['*'] });
   });
 
   it('rejects a cluster name that is not a DNS label', () => {

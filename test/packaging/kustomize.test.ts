@@ -98,8 +98,26 @@ describe('opt-in cross-cluster component (deploy/remote-clusters)', () => {
     expect(binding.roleRef).toMatchObject({ kind: 'Role', name: 'kubemirror-clusters' });
     expect(binding.subjects).toEqual([sa]);
     // no ClusterRole gains Secrets for it (the base's auto-discovery rule is the only wildcard)
-    const cluster = rules(find(objects, 'ClusterRole'));
-    expect(cluster.filter((r) => r.resources?.includes('secrets'))).toEqual([]);
+    for (const c of objects.filter((o) => o.kind === 'ClusterRole'))
+      expect(rules(c).filter((r) => r.resources?.includes('secrets'))).toEqual([]);
+    // EndpointSlices (the export reads, the stale sweeper updates) and the export Leases (read), cluster-wide
+    // because kubemirror-remote may not exist yet; kept when the base's wildcard is narrowed
+    const clusters = find(objects, 'ClusterRole', 'kubemirror-clusters');
+    expect(rules(clusters)).toEqual([
+      {
+        apiGroups: ['discovery.k8s.io'],
+        resources: ['endpointslices'],
+        verbs: ['get', 'list', 'watch', 'update'],
+      },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list'] },
+    ]);
+    expect(clusters.metadata.labels).toMatchObject({ 'app.kubernetes.io/part-of': 'kubemirror' });
+    const clusterBinding = find(objects, 'ClusterRoleBinding', 'kubemirror-clusters') as unknown as {
+      roleRef: { kind: string; name: string };
+      subjects: unknown[];
+    };
+    expect(clusterBinding.roleRef).toMatchObject({ kind: 'ClusterRole', name: 'kubemirror-clusters' });
+    expect(clusterBinding.subjects).toEqual([sa]);
     expect(podSpec(find(objects, 'Deployment')).containers[0]!.args).toEqual([
       'run',
       '--leader-election-namespace=$(POD_NAMESPACE)',
@@ -130,7 +148,7 @@ describe('opt-in cross-cluster component (deploy/remote-clusters)', () => {
       writeFileSync(join(dir, 'kustomization.yaml'), enabled);
       const objects = kustomizeBuild(dir);
       expectCrossCluster(objects, []);
-      expect(objects).toHaveLength(kustomizeBuild().length + 2);
+      expect(objects).toHaveLength(kustomizeBuild().length + 4);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
