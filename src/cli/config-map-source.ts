@@ -3,6 +3,7 @@ import { applyConfigMapUpdate } from '../config/apply-config-map-update.js';
 import type { Config } from '../config/config.js';
 import { type LoadConfigInput, loadConfig } from '../config/load-config.js';
 import { LiveConfig } from '../controllers/live-config.js';
+import { CONFIGMAPS } from '../core/builtin-types.js';
 import { ConfigError } from '../core/errors.js';
 import type { KubeObject } from '../core/types.js';
 import { classifyApiError } from '../kube/api-errors.js';
@@ -94,9 +95,8 @@ function watchConfigMap(
   onData: (data: Record<string, string>) => void,
 ): void {
   const [namespace, name] = ref.split('/') as [string, string];
-  const type = { group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true };
   const informer = new Informer<KubeObject>({
-    listWatch: kubeListWatch<KubeObject>(client, type, { namespace }),
+    listWatch: kubeListWatch<KubeObject>(client, CONFIGMAPS, { namespace }),
   });
   let last = JSON.stringify(initialData);
   const offer = (o: KubeObject) => {

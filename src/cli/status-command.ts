@@ -3,6 +3,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { DEFAULT_CONFIG } from '../config/config.js';
 import { CANARY_LABEL, CANARY_LABEL_VALUE } from '../controllers/canary.js';
 import { transformLimits } from '../controllers/target-policy.js';
+import { NAMESPACES, SECRETS } from '../core/builtin-types.js';
 import { clusterRegistry } from '../core/cluster-registry.js';
 import { mirrorKeys } from '../core/keys.js';
 import { parseResourceTypeList, resourceDenyReason } from '../core/resource-policy.js';
@@ -11,7 +12,7 @@ import { type KubeObject, type NamespaceInfo, type ResourceType, resourceTypeId 
 import { classifyApiError } from '../kube/api-errors.js';
 import { DiscoveryManager } from '../kube/discovery.js';
 import { KubeClient, loadKubeConfig } from '../kube/kube-client.js';
-import { kubeListWatch } from '../kube/list-watch.js';
+import { listAll } from '../kube/list-watch.js';
 import { checkFlags } from './flag-problems.js';
 import {
   compareRows,
@@ -61,22 +62,6 @@ class StatusUsageError extends Error {
 
 /** Bad flags: the usage text is printed after the message. */
 class UsageError extends StatusUsageError {}
-
-const SECRETS: ResourceType = {
-  group: '',
-  version: 'v1',
-  kind: 'Secret',
-  plural: 'secrets',
-  namespaced: true,
-};
-
-const NAMESPACES: ResourceType = {
-  group: '',
-  version: 'v1',
-  kind: 'Namespace',
-  plural: 'namespaces',
-  namespaced: false,
-};
 
 /**
  * `kubemirror status`: per-source coverage read straight from the cluster. Never prints object data, only
@@ -454,21 +439,4 @@ function unresolvedMessage(u: { entry: Parameters<typeof resourceTypeId>[0]; mes
   // DiscoveryManager says "<group/version> is not served" or "no kind <Kind> in <group/version>".
   if (/ is not served$|^no kind /.test(problem)) return `resource type ${id} is not served by the API server`;
   return `resource type ${id} ${problem}`;
-}
-
-async function listAll(
-  client: KubeClient,
-  t: ResourceType,
-  labelSelector?: string,
-  namespace?: string,
-): Promise<KubeObject[]> {
-  const lw = kubeListWatch(client, t, namespace ? { namespace } : {});
-  const items: KubeObject[] = [];
-  let token: string | undefined;
-  do {
-    const page = await lw.list({ labelSelector, limit: 500, continue: token });
-    items.push(...page.items);
-    token = page.continue;
-  } while (token);
-  return items;
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
+import { CONFIGMAPS, NAMESPACES } from '../core/builtin-types.js';
 import type { MirrorKeys } from '../core/keys.js';
 import type { KubeObject, ResourceType } from '../core/types.js';
 import { classifyApiError } from '../kube/api-errors.js';
@@ -49,21 +50,6 @@ export interface CanaryRemote {
   /** creates the canary namespace there when missing (a remote ServiceAccount may not be allowed to) */
   ensureNamespace(name: string, labels: Record<string, string>): Promise<void>;
 }
-
-const CONFIGMAPS: ResourceType = {
-  group: '',
-  version: 'v1',
-  kind: 'ConfigMap',
-  plural: 'configmaps',
-  namespaced: true,
-};
-const NAMESPACES: ResourceType = {
-  group: '',
-  version: 'v1',
-  kind: 'Namespace',
-  plural: 'namespaces',
-  namespaced: false,
-};
 
 /** How long a round may take: most of an interval, so one round is over before the next starts. */
 export function roundTimeoutMs(intervalMs: number): number {

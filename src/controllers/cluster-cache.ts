@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
+import { NAMESPACES } from '../core/builtin-types.js';
 import type { MirrorKeys } from '../core/keys.js';
-import type { KubeObject, NamespaceInfo, ResourceType } from '../core/types.js';
+import type { KubeObject, NamespaceInfo } from '../core/types.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import { kubeListWatch } from '../kube/list-watch.js';
 import type { Clock } from '../runtime/clock.js';
@@ -47,14 +48,6 @@ export interface ClusterCacheDeps {
   mirrorsOnly?: boolean;
 }
 
-const NAMESPACE_TYPE: ResourceType = {
-  group: '',
-  version: 'v1',
-  kind: 'Namespace',
-  plural: 'namespaces',
-  namespaced: false,
-};
-
 /**
  * What the controller knows of one cluster, kept by watches: its namespaces, and per watched resource type the
  * label-filtered sources and mirrors (type-watcher.ts) with the mirror index. Runs on every replica (standbys
@@ -75,7 +68,7 @@ export class ClusterCache {
   async start(signal: AbortSignal): Promise<void> {
     this.signal = signal;
     const ns = new Informer<KubeObject>({
-      listWatch: kubeListWatch<KubeObject>(this.d.client, NAMESPACE_TYPE),
+      listWatch: kubeListWatch<KubeObject>(this.d.client, NAMESPACES),
       clock: this.d.clock,
       onRestart: (reason) => this.d.hooks.watchRestart('namespaces', reason),
     });

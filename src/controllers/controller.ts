@@ -1,5 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { NAMESPACES } from '../core/builtin-types.js';
 import { mirrorKeys } from '../core/keys.js';
 import { newTransformCache } from '../core/transform-cache.js';
 import type { KubeObject, ResourceType } from '../core/types.js';
@@ -453,7 +454,7 @@ export class Controller {
       ensureNamespace: async (name, labels) => {
         if (c.cache.namespace(name)) return;
         try {
-          await c.writer.create(NAMESPACE_TYPE, {
+          await c.writer.create(NAMESPACES, {
             apiVersion: 'v1',
             kind: 'Namespace',
             metadata: { name, labels },
@@ -514,10 +515,3 @@ async function getObject(
 export type { WatchedType };
 
 const CANARY_TYPE = 'ConfigMap.v1';
-const NAMESPACE_TYPE: ResourceType = {
-  group: '',
-  version: 'v1',
-  kind: 'Namespace',
-  plural: 'namespaces',
-  namespaced: false,
-};

@@ -1,12 +1,13 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import { DEFAULT_CONFIG } from '../config/config.js';
+import { ENDPOINT_SLICES } from '../core/builtin-types.js';
 import { targetsCluster } from '../core/decide.js';
 import type { MirrorKeys } from '../core/keys.js';
 import { isOtherClusterExport, remoteEndpointSlice, SLICE_MANAGER } from '../core/service-export.js';
 import { readSourceSpec } from '../core/source-spec.js';
 import { sourceWantsNamespace, type TargetPolicy } from '../core/targeting.js';
-import type { KubeObject, ResourceType } from '../core/types.js';
+import type { KubeObject } from '../core/types.js';
 import { classifyApiError } from '../kube/api-errors.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import { kubeListWatch } from '../kube/list-watch.js';
@@ -18,13 +19,6 @@ import { WorkerPool } from '../runtime/worker-pool.js';
 import type { RemoteCluster } from './remote-clusters.js';
 import type { WatchedType } from './watched-type.js';
 
-export const ENDPOINT_SLICE_TYPE: ResourceType = {
-  group: 'discovery.k8s.io',
-  version: 'v1',
-  kind: 'EndpointSlice',
-  plural: 'endpointslices',
-  namespaced: true,
-};
 export const SERVICE_TYPE_ID = 'Service.v1';
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
@@ -69,7 +63,7 @@ export class EndpointExport {
   constructor(private readonly d: EndpointExportDeps) {
     this.queue = new WorkQueue<string>({ name: 'endpoints', clock: d.clock });
     this.local = new Informer<KubeObject>({
-      listWatch: kubeListWatch<KubeObject>(d.client, ENDPOINT_SLICE_TYPE),
+      listWatch: kubeListWatch<KubeObject>(d.client, ENDPOINT_SLICES),
       labelSelector: SERVICE_NAME_LABEL,
       clock: d.clock,
     });
@@ -124,7 +118,7 @@ export class EndpointExport {
   watchCluster(c: RemoteCluster, signal: AbortSignal): void {
     if (this.remoteSlices.has(c)) return;
     const inf = new Informer<KubeObject>({
-      listWatch: kubeListWatch<KubeObject>(c.client, ENDPOINT_SLICE_TYPE),
+      listWatch: kubeListWatch<KubeObject>(c.client, ENDPOINT_SLICES),
       labelSelector: `${MANAGED_BY_LABEL}=${SLICE_MANAGER}`,
       clock: this.d.clock,
     });
@@ -208,13 +202,13 @@ export class EndpointExport {
       const have = live.get(k);
       if (have && sameSlice(have, want)) continue;
       if (have) {
-        await c.writer.replace(ENDPOINT_SLICE_TYPE, {
+        await c.writer.replace(ENDPOINT_SLICES, {
           ...want,
           metadata: { ...want.metadata, resourceVersion: have.metadata.resourceVersion },
         });
       } else {
         try {
-          await c.writer.create(ENDPOINT_SLICE_TYPE, want);
+          await c.writer.create(ENDPOINT_SLICES, want);
         } catch (err) {
           // someone else's slice of that name: never merged with ours, never overwritten
           if (classifyApiError(err).reason !== 'AlreadyExists') throw err;
@@ -229,7 +223,7 @@ export class EndpointExport {
     }
     for (const [k, have] of live) {
       if (desired.has(k)) continue;
-      await c.writer.delete(ENDPOINT_SLICE_TYPE, {
+      await c.writer.delete(ENDPOINT_SLICES, {
         namespace: have.metadata.namespace ?? '',
         name: have.metadata.name,
         uid: have.metadata.uid,

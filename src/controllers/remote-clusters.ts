@@ -1,9 +1,10 @@
 import { setMaxListeners } from 'node:events';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { SECRETS } from '../core/builtin-types.js';
 import { clusterRegistry, type RegisteredCluster } from '../core/cluster-registry.js';
 import type { MirrorKeys } from '../core/keys.js';
-import type { KubeObject, ResourceType } from '../core/types.js';
+import type { KubeObject } from '../core/types.js';
 import { KubeClient } from '../kube/kube-client.js';
 import { kubeListWatch } from '../kube/list-watch.js';
 import { Writer } from '../kube/writer.js';
@@ -22,14 +23,6 @@ const BROKEN_GRACE_MS = 5_000;
 const HEALTH_PERIOD_MS = 2_000;
 /** How long this cluster's work waits for the registration Secrets to be listed before it starts anyway. */
 const SETTLE_MS = 10_000;
-
-const SECRET_TYPE: ResourceType = {
-  group: '',
-  version: 'v1',
-  kind: 'Secret',
-  plural: 'secrets',
-  namespaced: true,
-};
 
 /** What a remote cluster's watches tell the controller. Handlers only map and enqueue. */
 export interface RemoteClusterEvents {
@@ -210,7 +203,7 @@ export class RemoteClusters {
     const selectors = names.length > 0 ? names.map((n) => `metadata.name=${n}`) : [undefined];
     for (const fieldSelector of selectors) {
       const inf = new Informer<KubeObject>({
-        listWatch: kubeListWatch<KubeObject>(this.d.client, SECRET_TYPE, {
+        listWatch: kubeListWatch<KubeObject>(this.d.client, SECRETS, {
           namespace: this.d.namespace,
           ...(fieldSelector ? { fieldSelector } : {}),
         }),

@@ -1,13 +1,13 @@
 import type { Logger } from 'pino';
+import { ENDPOINT_SLICES, LEASES } from '../core/builtin-types.js';
 import type { MirrorKeys } from '../core/keys.js';
 import { SLICE_MANAGER } from '../core/service-export.js';
-import type { KubeObject, ResourceType } from '../core/types.js';
+import type { KubeObject } from '../core/types.js';
 import { classifyApiError } from '../kube/api-errors.js';
 import type { KubeClient } from '../kube/kube-client.js';
-import { collectionPath } from '../kube/list-watch.js';
+import { collectionPath, listAll } from '../kube/list-watch.js';
 import type { Writer } from '../kube/writer.js';
 import type { Clock } from '../runtime/clock.js';
-import { ENDPOINT_SLICE_TYPE } from './endpoint-export.js';
 import type { RemoteCluster } from './remote-clusters.js';
 
 /**
@@ -20,13 +20,6 @@ import type { RemoteCluster } from './remote-clusters.js';
  */
 
 export const LEASE_NAMESPACE = 'kubemirror-remote';
-export const LEASE_TYPE: ResourceType = {
-  group: 'coordination.k8s.io',
-  version: 'v1',
-  kind: 'Lease',
-  plural: 'leases',
-  namespaced: true,
-};
 /** How long a source cluster's slices are trusted without a renewal. */
 export const EXPORT_LEASE_SECONDS = 60;
 /** How often the Leases are renewed and the stale ones looked for. */
@@ -144,16 +137,16 @@ export class StaleEndpoints {
     try {
       const live = await c.client.request<KubeObject>({
         method: 'GET',
-        path: `${collectionPath(LEASE_TYPE, LEASE_NAMESPACE)}/${name}`,
+        path: `${collectionPath(LEASES, LEASE_NAMESPACE)}/${name}`,
         verb: 'get',
         resource: 'leases',
       });
-      await c.writer.replace(LEASE_TYPE, { ...live, spec: { ...(live.spec ?? {}), ...spec } });
+      await c.writer.replace(LEASES, { ...live, spec: { ...(live.spec ?? {}), ...spec } });
     } catch (err) {
       const e = classifyApiError(err);
       if (e.reason !== 'NotFound') throw err;
       try {
-        await c.writer.create(LEASE_TYPE, {
+        await c.writer.create(LEASES, {
           apiVersion: 'coordination.k8s.io/v1',
           kind: 'Lease',
           metadata: { name, namespace: LEASE_NAMESPACE, labels: { [this.d.keys.managedBy]: 'kubemirror' } },
@@ -175,21 +168,21 @@ export class StaleEndpoints {
   private async sweep(): Promise<void> {
     let leases: KubeObject[];
     try {
-      leases = await this.list(LEASE_TYPE, LEASE_NAMESPACE);
+      leases = await listAll(this.d.client, LEASES, undefined, LEASE_NAMESPACE);
     } catch (err) {
       if (classifyApiError(err).reason === 'NotFound') return; // nobody exports into this cluster
       throw err;
     }
     if (leases.length === 0) return;
-    const slices = await this.list(
-      ENDPOINT_SLICE_TYPE,
-      undefined,
+    const slices = await listAll(
+      this.d.client,
+      ENDPOINT_SLICES,
       `endpointslice.kubernetes.io/managed-by=${SLICE_MANAGER},${this.d.keys.sourceCluster}`,
     );
     const now = this.d.clock.now();
     for (const s of staleSlices(slices, leases, this.d.keys, now)) {
       const from = s.metadata.labels?.[this.d.keys.sourceCluster];
-      await this.d.writer.replace(ENDPOINT_SLICE_TYPE, {
+      await this.d.writer.replace(ENDPOINT_SLICES, {
         ...s,
         metadata: {
           ...s.metadata,
@@ -205,16 +198,5 @@ export class StaleEndpoints {
         'endpoints imported from a cluster whose export Lease expired emptied',
       );
     }
-  }
-
-  private async list(t: ResourceType, namespace?: string, labelSelector?: string): Promise<KubeObject[]> {
-    const body = await this.d.client.request<{ items?: KubeObject[] }>({
-      method: 'GET',
-      path: collectionPath(t, namespace),
-      query: { labelSelector },
-      verb: 'list',
-      resource: t.plural,
-    });
-    return (body?.items ?? []).map((o) => ({ ...o, apiVersion: `${t.group}/${t.version}`, kind: t.kind }));
   }
 }

@@ -112,3 +112,21 @@ export function kubeListWatch<T extends KubeObject = KubeObject>(
     },
   };
 }
+
+/** Every object of a type (in one namespace or all), page by page through the ListWatch: one-shot reads. */
+export async function listAll<T extends KubeObject = KubeObject>(
+  client: KubeClient,
+  t: ResourceType,
+  labelSelector?: string,
+  namespace?: string,
+): Promise<T[]> {
+  const lw = kubeListWatch<T>(client, t, namespace ? { namespace } : {});
+  const items: T[] = [];
+  let token: string | undefined;
+  do {
+    const page = await lw.list({ labelSelector, limit: 500, continue: token });
+    items.push(...page.items);
+    token = page.continue;
+  } while (token);
+  return items;
+}
