@@ -57,6 +57,15 @@ export class EndpointExport {
   private readonly remoteSlices = new WeakMap<RemoteCluster, Informer<KubeObject>>();
   private readonly queue: WorkQueue<string>;
   private pool: WorkerPool<string> | null = null;
+  /** local slices by the Service they name (`ns/svc`); kubemirror's imports from other clusters are not ours */
+  private readonly localByService = new Grouped((s) => {
+    const svc = s.metadata.labels?.[SERVICE_NAME_LABEL];
+    return svc && s.metadata.labels?.[this.d.keys.mirror] !== 'true'
+      ? `${s.metadata.namespace}/${svc}`
+      : null;
+  });
+  /** per remote cluster, this cluster's exported slices there by the Service they export (`ns/svc`) */
+  private readonly remoteByService = new WeakMap<RemoteCluster, Grouped>();
   /** `cluster|ns/svc` → when a local endpoint change was first seen and not yet carried there */
   private readonly pendingSince = new Map<string, number>();
 
@@ -68,19 +77,15 @@ export class EndpointExport {
       clock: d.clock,
     });
     const changed = (s: KubeObject) => {
-      const svc = s.metadata.labels?.[SERVICE_NAME_LABEL];
-      if (!svc || s.metadata.labels?.[this.d.keys.mirror] === 'true') return; // our own imports are not exported
-      const ref = `${s.metadata.namespace}/${svc}`;
-      if (!this.d.services()?.sources.get(ref)) return;
+      const ref = this.localByService.keyOf(s); // our own imports are not exported
+      if (!ref || !this.d.services()?.sources.get(ref)) return;
       for (const c of this.d.remotes()) {
         const key = `${c.name}|${ref}`;
         if (!this.pendingSince.has(key)) this.pendingSince.set(key, this.d.clock.now());
         this.queue.add(key);
       }
     };
-    this.local.onAdd(changed);
-    this.local.onUpdate((_o, s) => changed(s));
-    this.local.onDelete(changed);
+    this.localByService.follow(this.local, changed);
   }
 
   start(signal: AbortSignal): void {
@@ -122,16 +127,18 @@ export class EndpointExport {
       labelSelector: `${MANAGED_BY_LABEL}=${SLICE_MANAGER}`,
       clock: this.d.clock,
     });
-    const changed = (s: KubeObject) => {
+    const byService = new Grouped((s) => {
       const a = s.metadata.annotations ?? {};
-      if (a[this.d.keys.sourceCluster] !== this.d.clusterName()) return;
-      this.queue.add(`${c.name}|${a[this.d.keys.sourceNamespace]}/${a[this.d.keys.sourceName]}`);
-    };
-    inf.onAdd(changed);
-    inf.onUpdate((_o, s) => changed(s));
-    inf.onDelete(changed);
+      if (a[this.d.keys.sourceCluster] !== this.d.clusterName()) return null;
+      return `${a[this.d.keys.sourceNamespace]}/${a[this.d.keys.sourceName]}`;
+    });
+    byService.follow(inf, (s) => {
+      const ref = byService.keyOf(s);
+      if (ref) this.queue.add(`${c.name}|${ref}`);
+    });
     inf.start(signal);
     this.remoteSlices.set(c, inf);
+    this.remoteByService.set(c, byService);
   }
 
   /** The Service's mirror in `cluster` changed (or went): its slices there follow. */
@@ -145,11 +152,7 @@ export class EndpointExport {
     for (const c of this.d.remotes()) {
       for (const s of services?.sources.list() ?? [])
         this.queue.add(`${c.name}|${s.metadata.namespace}/${s.metadata.name}`);
-      for (const s of this.remoteSlices.get(c)?.list() ?? []) {
-        const a = s.metadata.annotations ?? {};
-        if (a[this.d.keys.sourceCluster] === this.d.clusterName())
-          this.queue.add(`${c.name}|${a[this.d.keys.sourceNamespace]}/${a[this.d.keys.sourceName]}`);
-      }
+      for (const ref of this.remoteByService.get(c)?.keys() ?? []) this.queue.add(`${c.name}|${ref}`);
     }
   }
 
@@ -166,9 +169,7 @@ export class EndpointExport {
     const keys = this.d.keys;
     const origin = this.d.clusterName();
     const service = this.d.services()?.sources.get(ref);
-    const localSlices = this.local
-      .list()
-      .filter((s) => s.metadata.namespace === svcNs && s.metadata.labels?.[SERVICE_NAME_LABEL] === svcName);
+    const localSlices = this.localByService.get(ref);
     // where our mirror of this very Service is (its uid, from this cluster)
     const mirrors = service
       ? c.cache.index
@@ -188,15 +189,8 @@ export class EndpointExport {
       if (slice) desired.set(`${ns}/${slice.metadata.name}`, slice);
     }
     const live = new Map<string, KubeObject>();
-    for (const s of slices.list()) {
-      const a = s.metadata.annotations ?? {};
-      if (
-        a[keys.sourceCluster] === origin &&
-        a[keys.sourceNamespace] === svcNs &&
-        a[keys.sourceName] === svcName
-      )
-        live.set(`${s.metadata.namespace}/${s.metadata.name}`, s);
-    }
+    for (const s of this.remoteByService.get(c)?.get(ref) ?? [])
+      live.set(`${s.metadata.namespace}/${s.metadata.name}`, s);
     let wrote = false;
     for (const [k, want] of desired) {
       const have = live.get(k);
@@ -292,4 +286,55 @@ function normalizeEndpoints(v: unknown): unknown {
     hostname: e.hostname,
     zone: e.zone,
   }));
+}
+
+/**
+ * An informer's objects grouped by a key (`ns/service`), kept current by its handlers: a reconcile reads its
+ * group instead of scanning every slice. Objects whose key is null are left out.
+ */
+class Grouped {
+  private readonly groups = new Map<string, Map<string, KubeObject>>();
+
+  constructor(readonly keyOf: (obj: KubeObject) => string | null) {}
+
+  /** Keeps the groups with the informer's events, then calls `changed` with the object. */
+  follow(inf: Informer<KubeObject>, changed: (obj: KubeObject) => void): void {
+    inf.onAdd((o) => {
+      this.add(o);
+      changed(o);
+    });
+    inf.onUpdate((old, o) => {
+      this.remove(old);
+      this.add(o);
+      changed(o);
+    });
+    inf.onDelete((o) => {
+      this.remove(o);
+      changed(o);
+    });
+  }
+
+  get(key: string): KubeObject[] {
+    return [...(this.groups.get(key)?.values() ?? [])];
+  }
+
+  keys(): string[] {
+    return [...this.groups.keys()];
+  }
+
+  private add(o: KubeObject): void {
+    const k = this.keyOf(o);
+    if (k === null) return;
+    const g = this.groups.get(k) ?? new Map<string, KubeObject>();
+    g.set(`${o.metadata.namespace}/${o.metadata.name}`, o);
+    this.groups.set(k, g);
+  }
+
+  private remove(o: KubeObject): void {
+    const k = this.keyOf(o);
+    const g = k === null ? undefined : this.groups.get(k);
+    if (!g || k === null) return;
+    g.delete(`${o.metadata.namespace}/${o.metadata.name}`);
+    if (g.size === 0) this.groups.delete(k);
+  }
 }
