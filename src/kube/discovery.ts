@@ -25,6 +25,11 @@ export interface DiscoveryReport {
   unresolved: Array<{ entry: ResourceTypeRef; message: string }>;
   /** group versions whose discovery failed; their previously known types are kept */
   failed: Array<{ groupVersion: string; error: string }>;
+  /**
+   * every resource of a named group the run saw served, eligible or not, as `plural.group`: the name of the
+   * CRD that would serve it. Only the named group versions with an explicit list.
+   */
+  served: string[];
 }
 
 export interface DiscoveryOptions {
@@ -37,6 +42,8 @@ export interface DiscoveryOptions {
   clock?: Clock;
   /** types to start or stop watching; called after each refresh that changed something */
   onChange?: (change: DiscoveryChange) => void;
+  /** after every refresh that completed, changed or not, with its report */
+  onRefreshed?: (report: DiscoveryReport) => void;
   /**
    * a refresh failed (wholly or for some group versions), or explicit entries could not be resolved (one
    * DiscoveryError listing each); the last good set stays in force
@@ -80,11 +87,13 @@ export class DiscoveryManager {
   private explicit: readonly ResourceTypeRef[];
   private intervalMs: number;
   private known = new Map<string, ResourceType>();
-  private report: DiscoveryReport = { types: [], denied: [], unresolved: [], failed: [] };
+  private report: DiscoveryReport = { types: [], denied: [], unresolved: [], failed: [], served: [] };
   private refreshed = false;
   private controller: AbortController | null = null;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
+  /** callers of refreshSoon() waiting for a refresh that has not started yet */
+  private requested: Array<() => void> = [];
 
   constructor(opts: DiscoveryOptions) {
     this.opts = opts;
@@ -107,6 +116,20 @@ export class DiscoveryManager {
     if (next.explicit) this.explicit = next.explicit;
     if (next.intervalMs !== undefined) this.intervalMs = next.intervalMs;
     this.wake?.();
+  }
+
+  /**
+   * Asks the running loop for a refresh now, instead of at the next interval; resolves once a refresh that
+   * started after this call has ended, whatever its outcome. One already running finishes first (it may have
+   * started before whatever prompted this call), and calls made meanwhile share the next one. Resolves at once
+   * when the loop is not running.
+   */
+  refreshSoon(): Promise<void> {
+    if (!this.loop || !this.controller || this.controller.signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.requested.push(resolve);
+      this.wake?.();
+    });
   }
 
   /** One discovery pass with no side effects on the manager's state. */
@@ -143,6 +166,7 @@ export class DiscoveryManager {
     }
     const change = { added, removed };
     if (added.length > 0 || removed.length > 0) this.opts.onChange?.(change);
+    this.opts.onRefreshed?.(this.report);
     return change;
   }
 
@@ -163,7 +187,7 @@ export class DiscoveryManager {
   private async every(signal: AbortSignal): Promise<void> {
     let first = !this.refreshed;
     while (!signal.aborted) {
-      if (!first) {
+      if (!first && this.requested.length === 0) {
         const woken = new Promise<void>((resolve) => {
           this.wake = resolve;
         });
@@ -172,12 +196,17 @@ export class DiscoveryManager {
         if (signal.aborted) break;
       }
       first = false;
+      const answered = this.requested;
+      this.requested = [];
       try {
         await this.refresh();
       } catch (err) {
         this.opts.onError?.(err);
       }
+      for (const done of answered) done();
     }
+    for (const done of this.requested) done();
+    this.requested = [];
   }
 
   private run(): Promise<DiscoveryReport> {
@@ -198,7 +227,7 @@ export class DiscoveryManager {
       for (const [i, v] of ordered.entries())
         groupVersions.push({ group: g.name, version: v, preference: i });
     }
-    const report: DiscoveryReport = { types: [], denied: [], unresolved: [], failed: [] };
+    const report: DiscoveryReport = { types: [], denied: [], unresolved: [], failed: [], served: [] };
     const lists = await Promise.all(
       groupVersions.map(async (gv) => {
         try {
@@ -214,9 +243,11 @@ export class DiscoveryManager {
     );
     // Per group and resource name, the most preferred version that serves it.
     const chosen = new Map<string, { t: ResourceType; preference: number; verbs: string[] }>();
+    const served = new Set<string>();
     for (const { gv, list } of lists) {
       for (const r of list?.resources ?? []) {
         if (r.name.includes('/')) continue;
+        if (gv.group !== '') served.add(`${r.name}.${gv.group}`);
         const key = `${gv.group}/${r.name}`;
         const have = chosen.get(key);
         if (have && have.preference <= gv.preference) continue;
@@ -234,11 +265,12 @@ export class DiscoveryManager {
       else report.types.push(t);
     }
     report.types.sort((a, b) => resourceTypeId(a).localeCompare(resourceTypeId(b)));
+    report.served = [...served].sort();
     return report;
   }
 
   private async resolveExplicit(): Promise<DiscoveryReport> {
-    const report: DiscoveryReport = { types: [], denied: [], unresolved: [], failed: [] };
+    const report: DiscoveryReport = { types: [], denied: [], unresolved: [], failed: [], served: [] };
     const byGv = new Map<string, ResourceTypeRef[]>();
     for (const e of this.explicit) {
       const id = groupVersionId(e.group, e.version);
@@ -265,6 +297,9 @@ export class DiscoveryManager {
           }
           return;
         }
+        if (group !== '')
+          for (const r of list?.resources ?? [])
+            if (!r.name.includes('/')) report.served.push(`${r.name}.${group}`);
         for (const entry of entries) {
           const r = (list?.resources ?? []).find(
             (x) => !x.name.includes('/') && x.kind.toLowerCase() === entry.kind.toLowerCase(),
@@ -289,6 +324,7 @@ export class DiscoveryManager {
       }),
     );
     report.types.sort((a, b) => resourceTypeId(a).localeCompare(resourceTypeId(b)));
+    report.served = [...new Set(report.served)].sort();
     return report;
   }
 

@@ -89,6 +89,8 @@ export interface KubeRequest {
   body?: unknown;
   /** default `application/json` when there is a body */
   contentType?: string;
+  /** default `application/json`; e.g. a `;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1` metadata-only read */
+  accept?: string;
   /** for the ApiCounter */
   verb: string;
   resource: string;
@@ -120,7 +122,10 @@ export class KubeClient {
     const url = new URL(this.server + req.path);
     for (const [k, v] of Object.entries(req.query ?? {}))
       if (v !== undefined) url.searchParams.set(k, String(v));
-    const opts: https.RequestOptions = { method: req.method, headers: { Accept: 'application/json' } };
+    const opts: https.RequestOptions = {
+      method: req.method,
+      headers: { Accept: req.accept ?? 'application/json' },
+    };
     // Re-applied per request so rotating credentials (exec plugins, projected tokens) stay current.
     await this.kc.applyToHTTPSOptions(opts);
     opts.agent = this.agentFor(url, opts);

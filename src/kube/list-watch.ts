@@ -1,4 +1,4 @@
-import { Watch } from '@kubernetes/client-node';
+import { type KubeConfig, Watch } from '@kubernetes/client-node';
 import type { KubeObject, ResourceType } from '../core/types.js';
 import { apiVersionOf } from '../core/types.js';
 import type { ListPage, ListWatch, WatchHandle } from '../runtime/list-watch.js';
@@ -20,19 +20,24 @@ interface ListBody<T> {
   metadata?: { resourceVersion?: string; continue?: string };
 }
 
+/** Accept headers of a metadata-only list and watch (client-go's metadata client sends the same). */
+const METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+const METADATA_WATCH = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
+
 /**
  * ListWatch over the real API server for any resource type, across all namespaces or in one. Lists go through
  * KubeClient (counted, keep-alive); watches use client-node's `Watch` and are counted when they open or fail.
- * List items get `apiVersion`/`kind` filled in (the server omits them inside lists).
+ * List items get `apiVersion`/`kind` filled in (the server omits them inside lists). With `metadataOnly` the
+ * server sends each object as PartialObjectMetadata (`meta.k8s.io/v1`): its metadata and nothing else.
  */
 export function kubeListWatch<T extends KubeObject = KubeObject>(
   client: KubeClient,
   t: ResourceType,
-  opts: { namespace?: string; fieldSelector?: string } = {},
+  opts: { namespace?: string; fieldSelector?: string; metadataOnly?: boolean } = {},
 ): ListWatch<T> {
   const path = collectionPath(t, opts.namespace);
   const apiVersion = apiVersionOf(t);
-  const watcher = new Watch(client.kc);
+  const watcher = new Watch(opts.metadataOnly ? withAccept(client.kc, METADATA_WATCH) : client.kc);
   return {
     async list(o): Promise<ListPage<T>> {
       const body = await client.request<ListBody<T>>({
@@ -46,6 +51,7 @@ export function kubeListWatch<T extends KubeObject = KubeObject>(
         },
         verb: 'list',
         resource: t.plural,
+        ...(opts.metadataOnly ? { accept: METADATA_LIST } : {}),
       });
       const items = body?.items ?? [];
       for (const item of items) {
@@ -111,6 +117,17 @@ export function kubeListWatch<T extends KubeObject = KubeObject>(
       };
     },
   };
+}
+
+/**
+ * The kubeconfig as client-node's `Watch` sees it, with an Accept header of our own: `Watch` takes no headers,
+ * only what `applyToFetchOptions` returns (auth and TLS still come from `kc`, per request).
+ */
+function withAccept(kc: KubeConfig, accept: string): KubeConfig {
+  const shim = Object.create(kc) as KubeConfig;
+  shim.applyToFetchOptions = (o) =>
+    kc.applyToFetchOptions({ ...o, headers: { ...o.headers, Accept: accept } });
+  return shim;
 }
 
 /** Every object of a type (in one namespace or all), page by page through the ListWatch: one-shot reads. */

@@ -3,11 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ResourceType, resourceTypeId } from '../../src/core/types.js';
+import { CUSTOM_RESOURCE_DEFINITIONS } from '../../src/controllers/crd-watch.js';
+import { type KubeObject, type ResourceType, resourceTypeId } from '../../src/core/types.js';
 import { apiErrorFromResponse } from '../../src/kube/api-errors.js';
 import { type DiscoveryChange, DiscoveryManager } from '../../src/kube/discovery.js';
 import { KubeClient, loadKubeConfig } from '../../src/kube/kube-client.js';
+import { kubeListWatch } from '../../src/kube/list-watch.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox.js';
+import { aSource } from '../helpers/builders.js';
+import { Harness } from '../helpers/harness.js';
+import { waitFor as waitUntil } from '../helpers/wait.js';
 
 let sandbox: Sandbox;
 let client: KubeClient;
@@ -34,13 +39,13 @@ const deny = (t: ResourceType, explicit: boolean): string | null => {
   return null;
 };
 
-function crd(plural: string, kind: string, versions: string[] = ['v1']) {
+function crd(plural: string, kind: string, versions: string[] = ['v1'], group = 'disco.example.com') {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
-    metadata: { name: `${plural}.disco.example.com` },
+    metadata: { name: `${plural}.${group}` },
     spec: {
-      group: 'disco.example.com',
+      group,
       scope: 'Namespaced',
       names: { plural, singular: kind.toLowerCase(), kind, listKind: `${kind}List` },
       versions: versions.map((name, i) => ({
@@ -55,8 +60,8 @@ function crd(plural: string, kind: string, versions: string[] = ['v1']) {
 
 const crdPath = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
 
-async function createCrd(body: ReturnType<typeof crd>): Promise<void> {
-  await client.request({
+async function createCrd(body: ReturnType<typeof crd>, via: KubeClient = client): Promise<void> {
+  await via.request({
     method: 'POST',
     path: crdPath,
     body,
@@ -65,8 +70,8 @@ async function createCrd(body: ReturnType<typeof crd>): Promise<void> {
   });
 }
 
-async function deleteCrd(name: string): Promise<void> {
-  await client.request({
+async function deleteCrd(name: string, via: KubeClient = client): Promise<void> {
+  await via.request({
     method: 'DELETE',
     path: `${crdPath}/${name}`,
     verb: 'delete',
@@ -174,6 +179,33 @@ describe('DiscoveryManager against the sandbox', () => {
     }
   });
 
+  it('refreshes at once when asked (refreshSoon), between long intervals, and reports what it saw served', async () => {
+    const changes: DiscoveryChange[] = [];
+    const d = new DiscoveryManager({ client, deny, intervalMs: 600_000, onChange: (c) => changes.push(c) });
+    const controller = new AbortController();
+    d.start(controller.signal);
+    try {
+      await waitFor(() => changes.length === 1, 'the first discovery');
+      await createCrd(crd('doodads', 'Doodad'));
+      // two callers at once share one refresh that started after both asked
+      await Promise.all([d.refreshSoon(), d.refreshSoon()]);
+      expect(ids(d.current())).toContain('Doodad.v1.disco.example.com');
+      expect(d.lastReport().served).toContain('doodads.disco.example.com');
+      expect(changes).toHaveLength(2);
+
+      await deleteCrd('doodads.disco.example.com');
+      await d.refreshSoon();
+      expect(ids(d.current())).not.toContain('Doodad.v1.disco.example.com');
+      expect(d.lastReport().served).not.toContain('doodads.disco.example.com');
+    } finally {
+      controller.abort();
+      await d.stop();
+    }
+    // a stopped manager does not refresh, and says so by resolving at once
+    await d.refreshSoon();
+    expect(changes).toHaveLength(3);
+  });
+
   it('keeps the last good set when discovery fails, and reports the failure', async () => {
     // Discovery endpoints are outside the sandbox's fault injection, so failures are injected in front of it.
     let failPrefix: string | null = null;
@@ -222,6 +254,122 @@ describe('DiscoveryManager against the sandbox', () => {
     expect(ids(d.current())).toEqual(before);
     expect(changes).toHaveLength(1);
     await deleteCrd('sprockets.disco.example.com');
+  });
+});
+
+describe('a metadata-only list/watch of CRDs', () => {
+  it('lists and watches CustomResourceDefinitions as PartialObjectMetadata: metadata, no spec or status', async () => {
+    await createCrd(crd('listeds', 'Listed'));
+    const lw = kubeListWatch<KubeObject>(client, CUSTOM_RESOURCE_DEFINITIONS, { metadataOnly: true });
+    const page = await lw.list({});
+    const listed = page.items.find((i) => i.metadata.name === 'listeds.disco.example.com');
+    expect(listed).toMatchObject({ apiVersion: 'meta.k8s.io/v1', kind: 'PartialObjectMetadata' });
+    expect(listed?.spec).toBeUndefined();
+    expect(listed?.status).toBeUndefined();
+
+    const events: Array<{ type: string; obj: KubeObject }> = [];
+    const handle = await lw.watch(
+      { resourceVersion: page.resourceVersion, allowWatchBookmarks: true },
+      (type, obj) => events.push({ type, obj: obj as KubeObject }),
+      () => {},
+    );
+    try {
+      await createCrd(crd('watcheds', 'Watched'));
+      await waitFor(
+        () => events.some((e) => e.type === 'ADDED' && e.obj.metadata.name === 'watcheds.disco.example.com'),
+        'the ADDED event of the new CRD',
+      );
+      const added = events.find((e) => e.obj.metadata.name === 'watcheds.disco.example.com')!.obj;
+      expect(added).toMatchObject({ apiVersion: 'meta.k8s.io/v1', kind: 'PartialObjectMetadata' });
+      expect(added.spec).toBeUndefined();
+    } finally {
+      handle.abort();
+      await deleteCrd('listeds.disco.example.com');
+      await deleteCrd('watcheds.disco.example.com');
+    }
+  });
+});
+
+describe('a CRD installed or removed while the controller runs', () => {
+  let h: Harness;
+  let admin: KubeClient;
+  // far longer than the test: only the CRD watch can make the controller notice in time
+  const LONG_INTERVAL = '--discovery-interval=10m';
+  beforeAll(async () => {
+    h = await Harness.start({ args: [LONG_INTERVAL] });
+    const kc = new KubeConfig();
+    kc.loadFromString(h.sandbox.kubeconfigYaml());
+    admin = new KubeClient(kc);
+  });
+  afterAll(async () => {
+    admin.close();
+    await h.stop();
+  });
+
+  it('mirrors a source of a newly installed CRD within seconds, and stops watching it when the CRD goes', async () => {
+    await h.kube.namespace('late-src');
+    await h.kube.namespace('late-a');
+    const typeId = 'Middleware.v1alpha1.traefik.example.io';
+    expect(h.running!.controller.watches(typeId)).toBe(false);
+
+    await createCrd(crd('middlewares', 'Middleware', ['v1alpha1'], 'traefik.example.io'), admin);
+    const installedAt = Date.now();
+    await h.kube.create(
+      aSource()
+        .ofKind('traefik.example.io/v1alpha1', 'Middleware', {
+          spec: { stripPrefix: { prefixes: ['/api'] } },
+        })
+        .named('strip-api')
+        .inNamespace('late-src')
+        .withTargets('late-a')
+        .build(),
+    );
+    await h.expectMirrorsIn('traefik.example.io/v1alpha1', 'Middleware', 'strip-api', ['late-a'], 5_000);
+    expect(Date.now() - installedAt).toBeLessThan(5_000);
+
+    await deleteCrd('middlewares.traefik.example.io', admin);
+    const removedAt = Date.now();
+    await waitUntil(
+      'the controller to stop watching middlewares',
+      () => h.running!.controller.watches(typeId),
+      (watched) => !watched,
+      { timeoutMs: 5_000 },
+    );
+    expect(Date.now() - removedAt).toBeLessThan(5_000);
+    expect(
+      h.logs.some((l) => l.includes('stopping watches for resource type') && l.includes('"middlewares"')),
+    ).toBe(true);
+  });
+});
+
+describe('an explicit --resource-types entry whose CRD is installed later', () => {
+  it('is picked up within seconds, not at the next discovery refresh', async () => {
+    const h = await Harness.start({
+      args: ['--discovery-interval=10m', '--resource-types=ConfigMap.v1,Gadget.v1.deferred.example.io'],
+    });
+    const kc = new KubeConfig();
+    kc.loadFromString(h.sandbox.kubeconfigYaml());
+    const admin = new KubeClient(kc);
+    try {
+      await h.kube.namespace('deferred-src');
+      await h.kube.namespace('deferred-a');
+      expect(h.running!.controller.watches('Gadget.v1.deferred.example.io')).toBe(false);
+      await createCrd(crd('gadgets', 'Gadget', ['v1'], 'deferred.example.io'), admin);
+      const installedAt = Date.now();
+      await h.kube.create(
+        aSource()
+          .ofKind('deferred.example.io/v1', 'Gadget', { spec: { size: 2 } })
+          .named('g1')
+          .inNamespace('deferred-src')
+          .withTargets('deferred-a')
+          .build(),
+      );
+      await h.expectMirrorsIn('deferred.example.io/v1', 'Gadget', 'g1', ['deferred-a'], 5_000);
+      expect(Date.now() - installedAt).toBeLessThan(5_000);
+    } finally {
+      admin.close();
+      await h.stop();
+    }
   });
 });
 

@@ -51,6 +51,12 @@ const crossClusterLeases = {
   resources: ['leases'],
   verbs: ['get', 'list'],
 };
+/** Auto-discovery watches CRDs (metadata) so a new or removed one triggers discovery at once. */
+const crdWatch = {
+  apiGroups: ['apiextensions.k8s.io'],
+  resources: ['customresourcedefinitions'],
+  verbs: ['get', 'list', 'watch'],
+};
 
 describe('helm lint', () => {
   for (const file of [undefined, 'explicit-types.yaml', 'single-replica.yaml', 'external-configmap.yaml']) {
@@ -154,9 +160,10 @@ describe('helm template with default values', () => {
     expectHardened(podSpec(find(objects, 'Deployment')));
   });
 
-  it('grants the documented broad rule for auto-discovery, plus namespaces read-only and events', () => {
+  it('grants the documented broad rule for auto-discovery, the CRD watch, namespaces read-only and events', () => {
     expect(rules(find(objects, 'ClusterRole'))).toEqual([
       { apiGroups: ['*'], resources: ['*'], verbs: MIRROR_VERBS },
+      crdWatch,
       { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
       { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
@@ -231,6 +238,8 @@ describe('helm template with every setting changed (explicit-types.yaml)', () =>
       { apiGroups: ['networking.k8s.io'], resources: ['ingresses', 'networkpolicies'], verbs: MIRROR_VERBS },
     ]);
     expect(clusterRules.some((r) => r.resources?.includes('*') || r.apiGroups?.includes('*'))).toBe(false);
+    // no CRD watch with an explicit list (rbac.extraClusterRules can add it for a CRD installed later)
+    expect(clusterRules).not.toContainEqual(crdWatch);
     // then the fixed rules, and what cross-cluster mirroring (on in these values) adds
     expect(clusterRules.slice(3).map((r) => r.resources)).toEqual(
       [['namespaces'], ['events'], ['events']].concat([

@@ -64,6 +64,12 @@ describe('kustomize base (kubectl kustomize deploy/)', () => {
     ]);
     const cluster = rules(find(objects, 'ClusterRole'));
     expect(cluster.find((r) => r.resources?.includes('namespaces'))?.verbs).toEqual(['get', 'list', 'watch']);
+    // auto-discovery (this base's default) watches CRDs so a new one triggers discovery at once
+    expect(cluster).toContainEqual({
+      apiGroups: ['apiextensions.k8s.io'],
+      resources: ['customresourcedefinitions'],
+      verbs: ['get', 'list', 'watch'],
+    });
   });
 
   it('exposes the metrics port through a Service that selects the controller pods', () => {
