@@ -27,6 +27,8 @@ async function main(argv: string[]): Promise<number> {
     stdout: (s: string) => process.stdout.write(s),
     stderr: (s: string) => process.stderr.write(s),
     env: process.env,
+    // the one place the terminal is looked at: logs are text lines on a terminal, JSON elsewhere
+    stdoutIsTTY: process.stdout.isTTY === true,
   };
   switch (command) {
     case 'run':
@@ -44,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
               ...flags,
             ],
             env: process.env,
+            stdoutIsTTY: io.stdoutIsTTY,
             kubeconfigPath,
           });
           return { stop: () => running.stop() };

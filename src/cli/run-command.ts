@@ -6,6 +6,8 @@ export interface CommandIo {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
   env: Readonly<Record<string, string | undefined>>;
+  /** whether stdout is a terminal (process.stdout.isTTY): logs default to text there, JSON elsewhere */
+  stdoutIsTTY?: boolean;
 }
 
 /**
@@ -19,7 +21,7 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
   }
   let running: Awaited<ReturnType<typeof startController>>;
   try {
-    running = await startController({ argv, env: io.env });
+    running = await startController({ argv, env: io.env, stdoutIsTTY: io.stdoutIsTTY === true });
   } catch (err) {
     if (err instanceof ConfigError) {
       io.stderr(`${err.message}\n`);

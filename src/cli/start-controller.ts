@@ -26,6 +26,8 @@ import { loadStartupConfig, watchConfigMapReload } from './config-map-source.js'
 export interface StartControllerOptions {
   argv: readonly string[];
   env: Readonly<Record<string, string | undefined>>;
+  /** whether stdout is a terminal (main passes process.stdout.isTTY): picks the default log format */
+  stdoutIsTTY?: boolean;
   /** overrides --kubeconfig / KUBECONFIG (the sandbox passes its own) */
   kubeconfigPath?: string;
   logger?: Logger;
@@ -61,9 +63,9 @@ const SHUTDOWN_TIMEOUT_MS = 20_000;
  */
 export async function startController(o: StartControllerOptions): Promise<RunningController> {
   const argv = o.kubeconfigPath ? [...o.argv, '--kubeconfig', o.kubeconfigPath] : [...o.argv];
-  const input = { argv, env: o.env };
+  const input = { argv, env: o.env, stdoutIsTTY: o.stdoutIsTTY === true };
   const first = loadConfig(input).config;
-  const log = o.logger ?? createLogger({ level: first.logLevel });
+  const log = o.logger ?? createLogger({ level: first.logLevel, format: first.logFormat });
   const { kc } = loadKubeConfig({ path: first.kubeconfig || undefined, env: o.env });
   const registry = new Registry();
   const metrics = createMetrics(registry);

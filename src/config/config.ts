@@ -31,6 +31,8 @@ export interface Config {
   /** `namespace/name` of a ConfigMap watched for run-time settings; '' = none */
   configMap: string;
   logLevel: string;
+  /** `text` (human lines) or `json`; unset, the loader picks text when stdout is a terminal */
+  logFormat: LogFormat;
   kubeconfig: string;
   transformMaxRules: number;
   transformMaxBytes: number;
@@ -48,6 +50,8 @@ export interface Config {
   /** names of the registration Secrets to read, each watched by name (RBAC can name them); empty = by label */
   clusterSecrets: readonly string[];
 }
+
+export type LogFormat = 'text' | 'json';
 
 export const DEFAULT_STRIP_KEYS: readonly string[] = [
   'kubectl.kubernetes.io/last-applied-configuration',
@@ -82,6 +86,8 @@ export const DEFAULT_CONFIG: Config = Object.freeze({
   leaderElectionId: 'kubemirror-leader',
   configMap: '',
   logLevel: 'info',
+  // what a container (no terminal) gets; loadConfig makes it text when stdout is a terminal
+  logFormat: 'json',
   kubeconfig: '',
   transformMaxRules: 50,
   transformMaxBytes: 10 * 1024,

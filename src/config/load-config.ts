@@ -17,6 +17,8 @@ export interface LoadConfigInput {
   configMapData?: Readonly<Record<string, string>>;
   /** reads a file, undefined when it is missing; used for the service account namespace only */
   readFile?: (path: string) => string | undefined;
+  /** whether stdout is a terminal (the CLI passes process.stdout.isTTY): logs default to text there, else JSON */
+  stdoutIsTTY?: boolean;
 }
 
 export interface LoadedConfig {
@@ -62,6 +64,7 @@ export function loadConfig(input: LoadConfigInput): LoadedConfig {
   if (config.leaderElectionNamespace === '') {
     config.leaderElectionNamespace = podNamespace(input);
   }
+  if (sources.logFormat === 'default' && input.stdoutIsTTY) config.logFormat = 'text';
   return {
     config: Object.freeze(config) as unknown as Config,
     sources: Object.freeze(sources) as Record<keyof Config, ConfigSource>,

@@ -5,6 +5,7 @@ import {
   checkDnsLabel,
   checkDnsSubdomain,
   checkKeyGlob,
+  checkLogFormat,
   checkLogLevel,
   checkNamespaceGlob,
   checkResourceType,
@@ -230,6 +231,19 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     hotReload: true,
     check: checkLogLevel,
     help: 'Log level: trace, debug, info, warn, error, fatal or silent',
+  }),
+  def({
+    key: 'logFormat',
+    flag: 'log-format',
+    env: 'LOG_FORMAT',
+    envAliases: ['KUBEMIRROR_LOG_FORMAT'],
+    type: 'string',
+    hotReload: false,
+    // the logger exists before the ConfigMap is read, so a ConfigMap value could never apply
+    configMapKey: null,
+    check: checkLogFormat,
+    defaultText: 'text when stdout is a terminal, else json',
+    help: 'Log format: text (one human-readable line per entry) or json (one JSON object per line); both redact Secret data, tokens and kubeconfigs alike',
   }),
   def({
     key: 'kubeconfig',

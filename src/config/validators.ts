@@ -6,6 +6,7 @@ const KIND = /^[A-Z][A-Za-z0-9]*$/;
 const VERSION = /^v[1-9][0-9]*((alpha|beta)[1-9][0-9]*)?$/;
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export const LOG_FORMATS = ['text', 'json'] as const;
 
 /** RFC 1123 label: namespaces. */
 export function checkDnsLabel(value: string): string | undefined {
@@ -73,4 +74,10 @@ export function checkLogLevel(value: string): string | undefined {
   return (LOG_LEVELS as readonly string[]).includes(value)
     ? undefined
     : `"${value}" is not a log level (one of ${LOG_LEVELS.join(', ')})`;
+}
+
+export function checkLogFormat(value: string): string | undefined {
+  return (LOG_FORMATS as readonly string[]).includes(value)
+    ? undefined
+    : `"${value}" is not a log format (one of ${LOG_FORMATS.join(', ')})`;
 }

@@ -4,9 +4,11 @@ import {
   type Logger,
   type LoggerOptions as PinoOptions,
   pino,
+  destination as pinoDestination,
   stdTimeFunctions,
 } from 'pino';
 import { redactObject } from './redact.js';
+import { textDestination } from './text-log-format.js';
 
 export type { Logger } from 'pino';
 export { REDACTED, redactObject } from './redact.js';
@@ -14,6 +16,11 @@ export { REDACTED, redactObject } from './redact.js';
 export interface LoggerOptions {
   /** trace, debug, info, warn, error, fatal or silent; change later with `logger.level = ...` */
   level: string;
+  /**
+   * `json` (default): one JSON object per line. `text`: one human-readable line per entry, made from the JSON
+   * line after redaction, so both formats hide exactly the same things.
+   */
+  format?: 'json' | 'text';
   /** default: stdout, written synchronously so nothing is lost on exit */
   destination?: DestinationStream;
 }
@@ -44,8 +51,9 @@ const REDACT_PATHS = [
 const BEARER = /\b(bearer\s+)[A-Za-z0-9._~+/=-]+/gi;
 
 /**
- * The JSON logger: level names as strings, ISO times, and secrets never written: every logged object is
- * deep-redacted (see redactObject), child bindings too, and `Bearer <token>` is masked in messages.
+ * The logger: level names as strings, ISO times, and secrets never written: every logged object is
+ * deep-redacted (see redactObject), child bindings too, and `Bearer <token>` is masked in messages. The text
+ * format is only a different rendering of the same redacted line.
  */
 export function createLogger(opts: LoggerOptions): Logger {
   const options: PinoOptions = {
@@ -63,7 +71,12 @@ export function createLogger(opts: LoggerOptions): Logger {
       },
     },
   };
-  const logger = opts.destination ? pino(options, opts.destination) : pino(options);
+  const logger =
+    opts.format === 'text'
+      ? pino(options, textDestination(opts.destination ?? pinoDestination({ dest: 1, sync: true })))
+      : opts.destination
+        ? pino(options, opts.destination)
+        : pino(options);
   // child bindings skip formatters.log; children inherit this override, so every level is redacted
   const child = logger.child;
   logger.child = function redactedChild(this: Logger, bindings, childOptions) {

@@ -70,7 +70,8 @@ app.kubernetes.io/part-of: kubemirror
 {{/*
 Settings passed as flags when their value differs from the controller's default:
 [values key, flag, kind, controller default as the flag would spell it].
-leaderElectionNamespace and configMap are always passed (see the Deployment); logLevel is LOG_LEVEL.
+leaderElectionNamespace and configMap are always passed (see the Deployment); logLevel is LOG_LEVEL,
+logFormat is LOG_FORMAT.
 */}}
 {{- define "kubemirror.flagSettings" -}}
 - [resourceTypes, resource-types, list, ""]
