@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { DEFAULT_CONFIG } from '../config/config.js';
 import { CANARY_LABEL, CANARY_LABEL_VALUE } from '../controllers/canary.js';
+import { kubeconfigProblem } from '../controllers/remote-clusters.js';
 import { transformLimits } from '../controllers/target-policy.js';
 import { NAMESPACES, SECRETS } from '../core/builtin-types.js';
 import { clusterRegistry } from '../core/cluster-registry.js';
@@ -34,24 +35,27 @@ export interface StatusIo {
 
 const USAGE = `Usage: kubemirror status [--kubeconfig <path>] [-o table|json] [--resource-types Kind.version[.group],...]
                         [--controller-url <url of the controller's probe port, e.g. http://localhost:8081>]
-                        [--remote-clusters-namespace <controller namespace> [--cluster-name <this cluster>]]
+                        [--remote-clusters-namespace <controller namespace>] [--cluster-name <this cluster>]
                         [--annotation-prefix <prefix>] [--max-targets <n>] [--excluded-namespaces <globs>]
                         [--included-namespaces <globs>] [--system-namespaces <names>] [--source-namespaces <globs>]
 
 Reads sources and mirrors from the cluster (no controller needed) and prints, per source: targets wanted,
 synced (an up-to-date mirror of this source), in conflict (the name is held by another source's mirror or
-an unmanaged object) and failed (missing, stale or edited), coverage, level (None/Partial/Full) and the
-last error. Pass the controller's namespace settings so the wanted targets match its view.
+an unmanaged object) and failed (missing, stale or edited), coverage, level (None/Partial/Full/Unknown) and
+the last error. Pass the controller's namespace settings so the wanted targets match its view.
 Kubeconfig: --kubeconfig, else $KUBECONFIG, else ~/.kube/config, else the in-cluster service account.
 Resource types: --resource-types, else what the controller would watch (namespaced types that support
 get/list/watch/create/update/delete, minus the deny list).
 With --controller-url (e.g. after \`kubectl -n kubemirror-system port-forward deploy/kubemirror 8081\`), each
 source also shows how fresh its mirrors are, from the controller's /status: the last sync time and the last
 propagation (source change seen → last mirror written). When the controller cannot be reached, it says so.
-With --remote-clusters-namespace (the controller's namespace), the clusters registered there (Secrets
-labelled <prefix>/cluster=true, SPEC §8) are read too, with the credentials those Secrets hold: targets are
-(cluster, namespace) pairs, named cluster/namespace, and a per-cluster summary follows the table. A cluster
-that cannot be read is named with why (never with its credentials). --cluster-name is the controller's.
+Other clusters (SPEC §8) are found as the controller finds them: the Secrets labelled <prefix>/cluster=true in
+the controller's namespace (--remote-clusters-namespace, else $KUBEMIRROR_LEADER_ELECTION_NAMESPACE, else
+$POD_NAMESPACE, else kubemirror-system), read with the credentials they hold: targets are (cluster, namespace)
+pairs, named cluster/namespace, and a per-cluster summary follows the table. A cluster that cannot be read, or
+Secrets that cannot be listed, are named with why (never with credentials), and a source aimed there is
+Unknown (coverage ?), not Full. --cluster-name is the controller's (else $KUBEMIRROR_CLUSTER_NAME, else the
+name its mirrors in the other clusters carry, else local).
 Exit code: 0 when every source is Full, 1 when any is not, 2 on bad usage or when the cluster cannot be read.
 `;
 
@@ -71,7 +75,7 @@ export async function statusCommand(argv: string[], io: StatusIo): Promise<numbe
   const args = argv[0] === 'status' ? argv.slice(1) : argv;
   let client: KubeClient | undefined;
   try {
-    const opts = parseOptions(args);
+    const opts = parseOptions(args, io.env);
     if (opts === 'help') {
       io.stdout(USAGE);
       return 0;
@@ -103,7 +107,7 @@ export async function statusCommand(argv: string[], io: StatusIo): Promise<numbe
     else if (rows.length === 0) io.stdout('No sources with mirroring enabled.\n');
     else {
       io.stdout(formatStatusTable(rows));
-      io.stdout(formatClusters(rows));
+      io.stdout(formatClusters(rows, opts.clustersUnreadable));
       if (fresh?.ok) io.stdout(formatFreshness(rows, byKey, opts.controllerUrl ?? ''));
     }
     return rows.every((r) => r.level === 'Full') ? 0 : 1;
@@ -119,8 +123,10 @@ export async function statusCommand(argv: string[], io: StatusIo): Promise<numbe
 interface StatusOptions {
   kubeconfig: string | undefined;
   controllerUrl: string | undefined;
-  /** where registration Secrets are read (SPEC §8); undefined = this cluster only */
-  remoteClustersNamespace: string | undefined;
+  /** where registration Secrets are read (SPEC §8): the controller's namespace */
+  remoteClustersNamespace: string;
+  /** set once read: why the registration Secrets could not be listed */
+  clustersUnreadable?: string;
   output: 'table' | 'json';
   resourceTypes: ReturnType<typeof parseResourceTypeList>['types'] | null;
   report: ReportOptions;
@@ -148,7 +154,10 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function parseOptions(args: string[]): StatusOptions | 'help' {
+/** The controller's defaults for its namespace (load-config.ts), outside its pod: kubemirror-system. */
+const DEFAULT_CONTROLLER_NAMESPACE = 'kubemirror-system';
+
+function parseOptions(args: string[], env: StatusIo['env']): StatusOptions | 'help' {
   const check = checkFlags(args, OPTIONS);
   if (check.help) return 'help';
   if (check.problems.length > 0) throw new UsageError(check.problems.join('\n       '));
@@ -173,11 +182,24 @@ function parseOptions(args: string[]): StatusOptions | 'help' {
   const controllerUrl = values['controller-url'] as string | undefined;
   if (controllerUrl !== undefined && !/^https?:\/\/[^/\s]+/.test(controllerUrl))
     problems.push(`--controller-url needs an http(s) URL, not "${controllerUrl}"`);
-  const remoteNs = values['remote-clusters-namespace'] as string | undefined;
-  if (remoteNs !== undefined && !DNS_LABEL.test(remoteNs))
-    problems.push(`--remote-clusters-namespace "${remoteNs}" is not a namespace name`);
-  const clusterName = (values['cluster-name'] as string | undefined) ?? DEFAULT_CONFIG.clusterName;
-  if (!DNS_LABEL.test(clusterName)) problems.push(`--cluster-name "${clusterName}" is not a DNS label`);
+  // the controller's own settings (flag > env), so status looks where the controller looks
+  const fromEnv = (name: string) => (env[name]?.trim() ? env[name].trim() : undefined);
+  const remoteNsFlag = values['remote-clusters-namespace'] as string | undefined;
+  const remoteNs =
+    remoteNsFlag ??
+    fromEnv('KUBEMIRROR_LEADER_ELECTION_NAMESPACE') ??
+    fromEnv('POD_NAMESPACE') ??
+    DEFAULT_CONTROLLER_NAMESPACE;
+  if (!DNS_LABEL.test(remoteNs))
+    problems.push(
+      `${remoteNsFlag !== undefined ? '--remote-clusters-namespace' : 'the controller namespace'} "${remoteNs}" is not a namespace name`,
+    );
+  const clusterNameFlag = values['cluster-name'] as string | undefined;
+  const clusterName = clusterNameFlag ?? fromEnv('KUBEMIRROR_CLUSTER_NAME');
+  if (clusterName !== undefined && !DNS_LABEL.test(clusterName))
+    problems.push(
+      `${clusterNameFlag !== undefined ? '--cluster-name' : 'KUBEMIRROR_CLUSTER_NAME'} "${clusterName}" is not a DNS label`,
+    );
   if (problems.length > 0) throw new UsageError(problems.join('\n       '));
   const system = values['system-namespaces'] as string[] | undefined;
   const policy: TargetPolicy = {
@@ -198,7 +220,8 @@ function parseOptions(args: string[]): StatusOptions | 'help' {
       stripKeys: DEFAULT_CONFIG.stripKeys,
       sourceNamespaces: list(values['source-namespaces'] as string[] | undefined),
       transformLimits: transformLimits(DEFAULT_CONFIG),
-      clusterName,
+      // undefined: the name this cluster's mirrors in the other clusters carry (typeRows), else local
+      ...(clusterName !== undefined ? { clusterName } : {}),
     },
   };
 }
@@ -305,13 +328,17 @@ async function readRows(
     if (explicit.length > 0) throw new StatusUsageError(`discovery of ${f.groupVersion} failed: ${f.error}`);
     warn(`discovery of ${f.groupVersion} failed: ${f.error}`);
   }
-  const remotes = opts.remoteClustersNamespace
-    ? await readRemoteClusters(client, opts.remoteClustersNamespace, opts, warn)
-    : [];
+  const remotes = await readRemoteClusters(client, opts.remoteClustersNamespace, opts, warn);
+  if (!Array.isArray(remotes)) opts.clustersUnreadable = remotes.unreadable;
+  const readers = Array.isArray(remotes) ? remotes : [];
   try {
-    return await typeRows(client, types, explicit, opts, namespaces, remotes, warn);
+    const rows = await typeRows(client, types, explicit, opts, namespaces, readers, warn);
+    // said once, only when it matters: some source may target a cluster that could not be known
+    if (opts.clustersUnreadable && rows.some((r) => r.unknown?.includes(opts.clustersUnreadable ?? '')))
+      warn(opts.clustersUnreadable);
+    return rows;
   } finally {
-    for (const r of remotes) r.client?.close();
+    for (const r of readers) r.client?.close();
   }
 }
 
@@ -323,31 +350,34 @@ interface RemoteReader {
   namespaces: NamespaceInfo[];
 }
 
-/** The clusters registered in `namespace` (SPEC §8), each with its namespaces read; credentials never printed. */
+/**
+ * The clusters registered in `namespace` (SPEC §8), each with its namespaces read; credentials never printed.
+ * The Secrets are chosen as the controller chooses them (clusterRegistry: of two naming one cluster, the older);
+ * when they cannot be listed at all, why.
+ */
 async function readRemoteClusters(
   client: KubeClient,
   namespace: string,
   opts: StatusOptions,
   warn: (w: string) => void,
-): Promise<RemoteReader[]> {
+): Promise<RemoteReader[] | { unreadable: string }> {
   const { keys } = opts.report.policy;
-  const secrets = await listAll(client, SECRETS, `${keys.cluster}=true`, namespace);
-  const view = clusterRegistry(secrets, keys, opts.report.clusterName ?? DEFAULT_CONFIG.clusterName);
+  let secrets: KubeObject[];
+  try {
+    secrets = await listAll(client, SECRETS, `${keys.cluster}=true`, namespace);
+  } catch (err) {
+    const e = classifyApiError(err);
+    const why = e.code === 0 ? 'the API server cannot be reached' : `${e.code} ${e.reason}`;
+    return { unreadable: `cannot list the cluster registration Secrets in ${namespace} (${why})` };
+  }
+  const view = clusterRegistry(secrets, keys, opts.report.clusterName ?? DEFAULT_CONFIG.clusterName, {
+    usable: kubeconfigProblem,
+  });
   for (const r of view.rejected) warn(`cluster Secret ${r.secret} not used: ${r.reason}`);
   const out: RemoteReader[] = [];
   for (const c of view.clusters) {
     const kc = new KubeConfig();
-    try {
-      kc.loadFromString(c.kubeconfig);
-    } catch {
-      out.push({
-        cluster: c.name,
-        client: null,
-        unavailable: 'its kubeconfig does not parse',
-        namespaces: [],
-      });
-      continue;
-    }
+    kc.loadFromString(c.kubeconfig); // kubeconfigProblem said it loads
     const remote = new KubeClient(kc);
     try {
       const namespaces = (await listAll(remote, NAMESPACES)).map(namespaceInfoOf);
@@ -372,7 +402,7 @@ async function typeRows(
   warn: (w: string) => void,
 ): Promise<SourceStatusRow[]> {
   const { keys } = opts.report.policy;
-  const rows: SourceStatusRow[] = [];
+  const gathered: { snapshot: TypeSnapshot; remotes: RemoteSnapshot[] }[] = [];
   for (const t of types) {
     const resource = t.group === '' ? t.plural : `${t.plural}.${t.group}`;
     let snapshot: TypeSnapshot;
@@ -405,13 +435,55 @@ async function typeRows(
           }
         remoteSnapshots.push({ cluster: r.cluster, unavailable, namespaces: r.namespaces, mirrors });
       }
-    rows.push(...sourceStatusRows(snapshot, namespaces, opts.report, remoteSnapshots));
+    gathered.push({ snapshot, remotes: remoteSnapshots });
   }
-  return rows.sort(compareRows);
+  let clusterName = opts.report.clusterName;
+  if (clusterName === undefined) {
+    const named = originsOfOwnMirrors(gathered, keys);
+    if (named.length > 1)
+      warn(
+        `the mirrors of this cluster's sources in other clusters name it ${named.join(', ')}: pass --cluster-name`,
+      );
+    clusterName = named.length === 1 ? named[0]! : DEFAULT_CONFIG.clusterName;
+  }
+  const report = {
+    ...opts.report,
+    clusterName,
+    ...(opts.clustersUnreadable ? { clustersUnreadable: opts.clustersUnreadable } : {}),
+  };
+  return gathered
+    .flatMap((g) => sourceStatusRows(g.snapshot, namespaces, report, g.remotes))
+    .sort(compareRows);
+}
+
+/**
+ * The names this cluster goes by in the other clusters: the `P/source-cluster` of the mirrors there that carry
+ * the uid of one of its live sources (a uid is this cluster's own). What `--cluster-name` defaults to when
+ * neither it nor KUBEMIRROR_CLUSTER_NAME says.
+ */
+function originsOfOwnMirrors(
+  gathered: readonly { snapshot: TypeSnapshot; remotes: readonly RemoteSnapshot[] }[],
+  keys: StatusOptions['report']['policy']['keys'],
+): string[] {
+  const names = new Set<string>();
+  for (const g of gathered) {
+    const uids = new Map(
+      g.snapshot.sources.map((s) => [`${s.metadata.namespace ?? ''}/${s.metadata.name}`, s.metadata.uid]),
+    );
+    for (const r of g.remotes)
+      for (const m of r.mirrors) {
+        const a = m.metadata.annotations ?? {};
+        const origin = a[keys.sourceCluster];
+        const uid = a[keys.sourceUid];
+        if (origin && uid && uids.get(`${a[keys.sourceNamespace]}/${a[keys.sourceName]}`) === uid)
+          names.add(origin);
+      }
+  }
+  return [...names].sort();
 }
 
 /** Per registered cluster, the (cluster, namespace) targets wanted and synced over every source. */
-function formatClusters(rows: readonly SourceStatusRow[]): string {
+function formatClusters(rows: readonly SourceStatusRow[], unreadable: string | undefined): string {
   const sum = new Map<string, { wanted: number; synced: number; unavailable?: string }>();
   for (const r of rows)
     for (const [name, c] of Object.entries(r.clusters ?? {})) {
@@ -421,7 +493,6 @@ function formatClusters(rows: readonly SourceStatusRow[]): string {
       if (c.unavailable) s.unavailable = c.unavailable;
       sum.set(name, s);
     }
-  if (sum.size === 0) return '';
   const lines = [...sum]
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([name, s]) =>
@@ -429,6 +500,9 @@ function formatClusters(rows: readonly SourceStatusRow[]): string {
         ? `  ${name}  not read: ${s.unavailable}`
         : `  ${name}  ${s.synced}/${s.wanted} targets synced (${coverageOf(s.wanted, s.synced)}%)`,
     );
+  if (unreadable && rows.some((r) => r.unknown?.includes(unreadable)))
+    lines.unshift(`  not read: ${unreadable}`);
+  if (lines.length === 0) return '';
   return `\nOther clusters:\n${lines.join('\n')}\n`;
 }
 

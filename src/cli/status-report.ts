@@ -5,7 +5,8 @@ import type { TransformLimits } from '../core/transform/index.js';
 import { newTransformCache, transformFor } from '../core/transform-cache.js';
 import type { KubeObject, NamespaceInfo } from '../core/types.js';
 
-export type CoverageLevel = 'None' | 'Partial' | 'Full';
+/** Unknown: some targets are in another cluster that could not be read, so nothing is claimed about them. */
+export type CoverageLevel = 'None' | 'Partial' | 'Full' | 'Unknown';
 
 /** One source as `kubemirror status` prints it; `-o json` prints these objects as they are. */
 export interface SourceStatusRow {
@@ -17,9 +18,14 @@ export interface SourceStatusRow {
   synced: number;
   conflicts: number;
   failed: number;
-  /** whole percent of wanted targets synced, rounded down (100 only when all are); 100 when nothing is wanted */
-  coverage: number;
+  /**
+   * whole percent of wanted targets synced, rounded down (100 only when all are); 100 when nothing is wanted;
+   * null when unknown (level Unknown: see `unknown`)
+   */
+  coverage: number | null;
   level: CoverageLevel;
+  /** why the coverage is unknown: the other clusters it targets that could not be read (level Unknown only) */
+  unknown?: string;
   /** a source-level error found here, else the controller's `P/sync-status` when it is not `Synced …`, else '' */
   lastError: string;
   conflictNamespaces: string[];
@@ -61,6 +67,11 @@ export interface ReportOptions {
   transformLimits: TransformLimits;
   /** this cluster's name, the origin of its mirrors in other clusters (`--cluster-name`) */
   clusterName?: string;
+  /**
+   * why the registered clusters could not be read at all (the registration Secrets were not listed): a source
+   * that may target another cluster is then Unknown, with this reason
+   */
+  clustersUnreadable?: string;
 }
 
 /** The Namespace object as targeting sees it. */
@@ -219,16 +230,26 @@ export function sourceStatusRows(
     const failedNamespaces = unsynced.filter((t) => !conflicting.has(t));
     const conflicts = conflicting.size + Math.min(unnamed, failedNamespaces.length);
 
+    // targets in a cluster that could not be read are neither counted nor claimed: the coverage is unknown
+    const localName = opts.clusterName ?? 'local';
+    const unknown = [
+      ...(opts.clustersUnreadable && spec.targetClusters.some((p) => p !== 'local' && p !== localName)
+        ? [`other clusters not read: ${opts.clustersUnreadable}`]
+        : []),
+      ...decision.remote.flatMap((p) => ('actions' in p ? [] : [`${p.cluster} not read: ${p.unavailable}`])),
+    ].join('; ');
     const wanted = decision.wanted;
+    const lastError = syncStatus !== undefined && !syncStatus.startsWith('Synced') ? syncStatus : targetError;
     rows.push({
       ...base,
       wanted,
       synced: synced.length,
       conflicts,
       failed: wanted - synced.length - conflicts,
-      coverage: coverageOf(wanted, synced.length),
-      level: levelOf(wanted, synced.length, false),
-      lastError: syncStatus !== undefined && !syncStatus.startsWith('Synced') ? syncStatus : targetError,
+      coverage: unknown ? null : coverageOf(wanted, synced.length),
+      level: unknown ? 'Unknown' : levelOf(wanted, synced.length, false),
+      ...(unknown ? { unknown } : {}),
+      lastError: lastError || unknown,
       conflictNamespaces: [...conflicting].sort(),
       failedNamespaces,
       ...(clusters ? { clusters } : {}),
@@ -265,7 +286,7 @@ export function formatStatusTable(rows: readonly SourceStatusRow[]): string {
     String(r.synced),
     String(r.conflicts),
     String(r.failed),
-    `${r.coverage}%`,
+    r.coverage === null ? '?' : `${r.coverage}%`,
     r.level,
     // The status line is annotation text anyone with write access can set: no control characters reach a terminal.
     r.lastError === '' ? '-' : r.lastError.replace(/\s+/g, ' ').replace(/\p{Cc}/gu, '?'),

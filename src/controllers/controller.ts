@@ -1,6 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { NAMESPACES } from '../core/builtin-types.js';
+import { NAMESPACES, SECRETS } from '../core/builtin-types.js';
 import { mirrorKeys } from '../core/keys.js';
 import { newTransformCache } from '../core/transform-cache.js';
 import type { KubeObject, ResourceType } from '../core/types.js';
@@ -303,6 +303,13 @@ export class Controller {
       ownWrites: c.ownWrites,
       cluster: c.name,
     });
+    // Events on refused registration Secrets, written by the leader only (a follower's try would be deduped)
+    const secretEvents = new EventRecorder(this.writer, {
+      component: 'kubemirror',
+      dedupeWindowMs: 10 * 60_000,
+      now: () => this.clock.now(),
+      onError: (err) => this.d.log.debug({ err: String(err) }, 'event not recorded'),
+    });
     return new RemoteClusters({
       client: this.d.client,
       namespace: remote.namespace,
@@ -314,6 +321,10 @@ export class Controller {
       ...(remote.clientFor ? { clientFor: remote.clientFor } : {}),
       mayWrite: this.d.mayWrite,
       onFighting: (cluster, typeId, n) => this.fighting(cluster, typeId, n),
+      refused: (secret, reason) => {
+        if (this.d.mayWrite())
+          void secretEvents.record(SECRETS, secret, 'Warning', 'ClusterRegistrationRefused', reason);
+      },
       hooks: {
         setClusterUp: (c, up) => this.d.hooks.setClusterUp(c, up),
         clusterSynced: (c, at) => this.d.hooks.clusterSynced(c, at),

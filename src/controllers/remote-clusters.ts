@@ -2,7 +2,11 @@ import { setMaxListeners } from 'node:events';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { SECRETS } from '../core/builtin-types.js';
-import { clusterRegistry, type RegisteredCluster } from '../core/cluster-registry.js';
+import {
+  clusterRegistry,
+  type RegisteredCluster,
+  type RejectedRegistration,
+} from '../core/cluster-registry.js';
 import type { MirrorKeys } from '../core/keys.js';
 import type { KubeObject } from '../core/types.js';
 import { KubeClient } from '../kube/kube-client.js';
@@ -62,6 +66,11 @@ export interface RemoteClustersDeps {
   mayWrite: () => boolean;
   /** how many mirrors of a type are fighting in a cluster (kubemirror_mirrors_fighting sums the clusters) */
   onFighting?: (cluster: string, typeId: string, count: number) => void;
+  /**
+   * A registration Secret is not used, and why (a Warning Event on it). Called again while it stays refused:
+   * the recorder's dedupe window keeps it to one Event per window.
+   */
+  refused?: (secret: KubeObject, reason: string) => void;
 }
 
 /**
@@ -173,9 +182,22 @@ export class RemoteCluster {
 }
 
 /** A registration Secret that cannot be used, and why (never its data). */
-export interface RejectedCluster {
-  secret: string;
-  reason: string;
+export type RejectedCluster = RejectedRegistration;
+
+/**
+ * Why a kubeconfig cannot be used to reach a cluster, or null. The parser's message may quote the document:
+ * only say that it failed. Shared by the controller and `kubemirror status`, so both pick the same Secrets.
+ */
+export function kubeconfigProblem(text: string): string | null {
+  const kc = new KubeConfig();
+  try {
+    kc.loadFromString(text);
+  } catch {
+    return 'key "kubeconfig" is not a usable kubeconfig (parse error)';
+  }
+  return kc.getCurrentCluster()
+    ? null
+    : 'key "kubeconfig" is not a usable kubeconfig (no current context with a cluster)';
 }
 
 /**
@@ -183,15 +205,24 @@ export interface RejectedCluster {
  * watched: a new Secret starts a RemoteCluster, a changed one (rotated credentials) replaces it, a removed one
  * stops it. A removed cluster's mirrors are left where they are (they cannot be reached to be cleaned up) and
  * reported in the log and in `removed()`. Credentials stay inside the client: never logged or reported.
+ *
+ * A second Secret naming a registered cluster is refused (log, Warning Event, `rejected()`); the Secret in use
+ * keeps the cluster until it is deleted, and then the other one takes over without the cluster being
+ * unregistered. Nothing is decided before every registration Secret is listed (or SETTLE_MS passed), so at
+ * start-up the older Secret wins, as `clusterRegistry` says, whatever order they are listed in.
  */
 export class RemoteClusters {
   private readonly clusters = new Map<string, RemoteCluster>();
   private readonly removedNames = new Map<string, { secret: string; at: number; mirrors: number }>();
   private rejectedList: RejectedCluster[] = [];
+  /** the refused Secrets, for their Events */
+  private refusedSecrets: { secret: KubeObject; reason: string }[] = [];
   private readonly secrets: Informer<KubeObject>[] = [];
   private signal: AbortSignal | null = null;
   private timer: unknown = null;
   private startedAt: number | null = null;
+  /** whether the registration Secrets have been applied once (all listed, or SETTLE_MS passed) */
+  private applied = false;
 
   constructor(private readonly d: RemoteClustersDeps) {}
 
@@ -222,11 +253,15 @@ export class RemoteClusters {
       inf.onUpdate(changed);
       inf.onDelete(changed);
       inf.start(signal);
+      // handlers run before an informer counts as synced: the last one to sync applies here
+      inf.waitForSync(signal).then(changed, () => {});
       this.secrets.push(inf);
     }
     const tick = () => {
       if (signal.aborted) return;
+      if (!this.applied && this.settled()) this.apply(); // some Secrets cannot be listed: go with the rest
       this.health();
+      this.reportRefused();
       this.timer = this.d.clock.setTimeout(tick, HEALTH_PERIOD_MS);
     };
     this.timer = this.d.clock.setTimeout(tick, HEALTH_PERIOD_MS);
@@ -275,25 +310,41 @@ export class RemoteClusters {
     for (const c of this.clusters.values()) if (c.check(now)) this.d.events.up(c);
   }
 
+  // Log fields name a Secret `secretName`: the logger redacts any field whose name ends in "secret".
   private apply(): void {
     const signal = this.signal;
-    if (!signal) return;
+    if (!signal || signal.aborted || !this.settled()) return;
+    this.applied = true;
     const secrets = this.secrets.flatMap((s) => s.list());
     const cfg = this.d.config.get();
-    const view = clusterRegistry(secrets, this.d.keys, cfg.clusterName);
+    // the Secret in use keeps its cluster: a second one naming it is refused, never a reason to unregister
+    const inUse = new Map([...this.clusters].map(([name, c]) => [name, c.secret]));
+    const view = clusterRegistry(secrets, this.d.keys, cfg.clusterName, { inUse, usable: kubeconfigProblem });
     const before = new Set(this.rejectedList.map((r) => `${r.secret}|${r.reason}`));
     for (const r of view.rejected)
       if (!before.has(`${r.secret}|${r.reason}`))
-        this.d.log.warn({ secret: r.secret, reason: r.reason }, 'cluster registration Secret not used');
+        this.d.log.warn(
+          { secretName: r.secret, ...(r.cluster ? { cluster: r.cluster } : {}), reason: r.reason },
+          'cluster registration Secret not used',
+        );
     this.rejectedList = view.rejected;
     const wanted = new Map(view.clusters.map((c) => [c.name, c]));
     for (const [name, running] of this.clusters) {
       const next = wanted.get(name);
-      if (next && next.version === running.version) continue;
+      if (next && next.secret === running.secret && next.version === running.version) continue;
       this.clusters.delete(name);
       void running.stop();
       if (next) {
-        this.d.log.info({ cluster: name, secret: next.secret }, 'cluster credentials changed; reconnecting');
+        if (next.secret === running.secret)
+          this.d.log.info(
+            { cluster: name, secretName: next.secret },
+            'cluster credentials changed; reconnecting',
+          );
+        else
+          this.d.log.info(
+            { cluster: name, secretName: next.secret, previousSecretName: running.secret },
+            'cluster now registered by another Secret; reconnecting',
+          );
         continue;
       }
       let mirrors = 0;
@@ -301,7 +352,7 @@ export class RemoteClusters {
       this.removedNames.set(name, { secret: running.secret, at: this.d.clock.now(), mirrors });
       this.d.hooks.forgetCluster(name);
       this.d.log.warn(
-        { cluster: name, secret: running.secret, mirrorsLeft: mirrors },
+        { cluster: name, secretName: running.secret, mirrorsLeft: mirrors },
         'cluster unregistered: its mirrors are left in place (kubemirror can no longer reach them to clean up)',
       );
       this.d.events.removed(name);
@@ -315,20 +366,26 @@ export class RemoteClusters {
       c.start(signal);
       this.d.events.added(c, c.signal);
       c.check(this.d.clock.now());
-      this.d.log.info({ cluster: name, secret: reg.secret }, 'cluster registered');
+      this.d.log.info({ cluster: name, secretName: reg.secret }, 'cluster registered');
     }
+    const byRef = new Map(secrets.map((s) => [`${s.metadata.namespace ?? ''}/${s.metadata.name}`, s]));
+    this.refusedSecrets = this.rejectedList.flatMap((r) => {
+      const secret = byRef.get(r.secret);
+      return secret ? [{ secret, reason: r.reason }] : [];
+    });
+    this.reportRefused();
+  }
+
+  /** A Warning Event on each refused Secret (the recorder keeps repeats to one per window). */
+  private reportRefused(): void {
+    for (const r of this.refusedSecrets) this.d.refused?.(r.secret, r.reason);
   }
 
   private connect(reg: RegisteredCluster): RemoteCluster | null {
     const kc = new KubeConfig();
     try {
-      kc.loadFromString(reg.kubeconfig);
-      if (!kc.getCurrentCluster()) throw new Error('no current context with a cluster');
-    } catch (err) {
-      // the parser's message may quote the document: only say that it failed
-      const reason = `key "kubeconfig" is not a usable kubeconfig (${err instanceof Error && err.message === 'no current context with a cluster' ? err.message : 'parse error'})`;
-      this.rejectedList = [...this.rejectedList, { secret: reg.secret, reason }];
-      this.d.log.warn({ secret: reg.secret, reason }, 'cluster registration Secret not used');
+      kc.loadFromString(reg.kubeconfig); // checked by kubeconfigProblem already
+    } catch {
       return null;
     }
     const client = this.d.clientFor?.(kc, reg.name) ?? new KubeClient(kc);

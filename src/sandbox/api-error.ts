@@ -143,8 +143,10 @@ export const apiErrors = {
   pathNotFound(): ApiError {
     return new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   },
-  injected(code: 500 | 429 | 409 | 503): ApiError {
+  injected(code: 500 | 429 | 409 | 503 | 403): ApiError {
     switch (code) {
+      case 403:
+        return new ApiError(403, 'Forbidden', 'access denied by an RBAC rule (injected fault)');
       case 429:
         return new ApiError(
           429,

@@ -4,7 +4,8 @@ import type { AdmissionRule, FieldOwnerHandle, FieldOwnerRule } from './test-dou
 export interface FailureRule {
   /** 0..1, the share of matching requests that fail */
   fraction: number;
-  code: 500 | 429 | 409 | 503;
+  /** 403: as RBAC refuses a verb on a resource */
+  code: 500 | 429 | 409 | 503 | 403;
   /** audit verbs (get, list, watch, create, update, patch, delete, deletecollection); all when absent */
   verbs?: string[];
   /** plural resource names (secrets, namespaces…); all when absent */

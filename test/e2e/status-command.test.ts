@@ -8,7 +8,7 @@ import { statusCommand } from '../../src/cli/status-command.js';
 import type { SourceStatusRow } from '../../src/cli/status-report.js';
 import { DEFAULT_STRIP_KEYS } from '../../src/config/config.js';
 import { buildDesiredMirror } from '../../src/core/desired-mirror.js';
-import { mirrorKeys } from '../../src/core/keys.js';
+import { mirrorKeys, withOrigin } from '../../src/core/keys.js';
 import { compileTransform } from '../../src/core/transform/index.js';
 import type { KubeObject } from '../../src/core/types.js';
 import { sandboxKubeconfig } from '../../src/sandbox/kubeconfig.js';
@@ -268,6 +268,150 @@ describe('kubemirror status on a fully synced cluster', () => {
       ['configmaps', 'platform/settings', '2', '2', '0', '0', '100%', 'Full', '-'],
       ['secrets', 'platform/shared', '2', '2', '0', '0', '100%', 'Full', '-'],
     ]);
+  });
+});
+
+describe('kubemirror status and the other clusters, found the way the controller finds them (issue 23)', () => {
+  let east: Awaited<ReturnType<typeof cluster>>;
+  let west: Awaited<ReturnType<typeof cluster>>;
+  const configMapSource = (name: string, annotations: Record<string, string>): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name,
+      namespace: 'src-a',
+      labels: { [keys.enabled]: 'true' },
+      annotations: { [keys.sync]: 'true', ...annotations },
+    },
+    data: { a: '1' },
+  });
+  const table = (stdout: string) =>
+    stdout
+      .split('\n\n')[0]!
+      .trimEnd()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(/\s{2,}/));
+  const args = () => ['--kubeconfig', east.kubeconfig, '--resource-types', 'ConfigMap.v1'];
+
+  beforeAll(async () => {
+    east = await cluster(dir, 'east');
+    west = await cluster(dir, 'west');
+    for (const n of ['src-a', 'kubemirror-system']) await east.namespace(n);
+    await west.namespace('app-1');
+    // west registered in the controller's namespace, as `kubemirror cluster add west` prints it
+    await east.sandbox.applyManifest({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: {
+        name: 'kubemirror-cluster-west',
+        namespace: 'kubemirror-system',
+        labels: { [keys.cluster]: 'true' },
+        annotations: { [keys.clusterName]: 'west' },
+      },
+      data: { kubeconfig: Buffer.from(west.sandbox.kubeconfigYaml()).toString('base64') },
+    });
+    const globW = await east.createSource(
+      configMapSource('glob-w', {
+        [keys.targetClusters]: 'w*',
+        [keys.targetNamespaces]: 'app-1',
+        [keys.syncStatus]: 'Synced 1/1',
+      }),
+    );
+    await east.createSource(configMapSource('local-only', { [keys.targetNamespaces]: 'none-*' }));
+    // what the controller in east (--cluster-name east) wrote into west
+    await west.sandbox.applyManifest(
+      buildDesiredMirror(globW, 'app-1', { keys: withOrigin(keys, 'east'), stripKeys: DEFAULT_STRIP_KEYS })
+        .mirror,
+    );
+  });
+  afterAll(async () => {
+    await east.sandbox.stop();
+    await west.sandbox.stop();
+  });
+
+  it('reads the registration Secrets in kubemirror-system without a flag and counts the pairs there', async () => {
+    const r = await status({}, ...args());
+    expect(r.stderr).toBe('');
+    expect(table(r.stdout)).toEqual([
+      ['configmaps', 'src-a/glob-w', '1', '1', '0', '0', '100%', 'Full', '-'],
+      ['configmaps', 'src-a/local-only', '0', '0', '0', '0', '100%', 'Full', '-'],
+    ]);
+    expect(r.stdout).toContain('\nOther clusters:\n  west  1/1 targets synced (100%)\n');
+    expect(r.code).toBe(0);
+  });
+
+  it('takes the namespace and the cluster name from the controller settings in the environment', async () => {
+    const other = await status({ KUBEMIRROR_CLUSTER_NAME: 'north' }, ...args());
+    // the mirror in west is east's, not north's: nothing there is synced for a controller named north
+    expect(other.stdout).toContain('  west  0/1 targets synced (0%)');
+    expect(other.code).toBe(1);
+    const elsewhere = await status({ KUBEMIRROR_LEADER_ELECTION_NAMESPACE: 'kube-public' }, ...args());
+    expect(elsewhere.stdout).not.toContain('Other clusters');
+    const flag = await status({}, ...args(), '--remote-clusters-namespace', 'kube-public');
+    expect(flag.stdout).not.toContain('Other clusters');
+  });
+
+  it('a source aimed at a cluster that cannot be read is Unknown with the reason, never Full (table and JSON)', async () => {
+    const heal = west.sandbox.faults.failRequests({ fraction: 1, code: 503 });
+    try {
+      const r = await status({}, ...args());
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('warning: cluster west answered 503 (Transient)');
+      expect(table(r.stdout)).toEqual([
+        [
+          'configmaps',
+          'src-a/glob-w',
+          '0',
+          '0',
+          '0',
+          '0',
+          '?',
+          'Unknown',
+          'west not read: answered 503 (Transient)',
+        ],
+        ['configmaps', 'src-a/local-only', '0', '0', '0', '0', '100%', 'Full', '-'],
+      ]);
+      expect(r.stdout).toContain('\nOther clusters:\n  west  not read: answered 503 (Transient)\n');
+      const json = await status({}, ...args(), '-o', 'json');
+      expect(json.code).toBe(1);
+      const rows = JSON.parse(json.stdout) as SourceStatusRow[];
+      expect(rows.find((x) => x.source === 'src-a/glob-w')).toMatchObject({
+        coverage: null,
+        level: 'Unknown',
+        unknown: 'west not read: answered 503 (Transient)',
+        clusters: { west: { wanted: 0, synced: 0, unavailable: 'answered 503 (Transient)' } },
+      });
+    } finally {
+      heal();
+    }
+  });
+
+  it('when the registration Secrets cannot be read (RBAC), says so and shows sources aimed elsewhere as Unknown', async () => {
+    const heal = east.sandbox.faults.failRequests({
+      fraction: 1,
+      code: 403,
+      verbs: ['list'],
+      resources: ['secrets'],
+    });
+    try {
+      const why = 'cannot list the cluster registration Secrets in kubemirror-system (403 Forbidden)';
+      const r = await status({}, ...args());
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`warning: ${why}\n`);
+      expect(table(r.stdout)).toEqual([
+        ['configmaps', 'src-a/glob-w', '0', '0', '0', '0', '?', 'Unknown', `other clusters not read: ${why}`],
+        ['configmaps', 'src-a/local-only', '0', '0', '0', '0', '100%', 'Full', '-'],
+      ]);
+      expect(r.stdout).toContain(`\nOther clusters:\n  not read: ${why}\n`);
+      const rows = JSON.parse((await status({}, ...args(), '-o', 'json')).stdout) as SourceStatusRow[];
+      expect(rows.map((x) => [x.source, x.coverage, x.level, x.unknown])).toEqual([
+        ['src-a/glob-w', null, 'Unknown', `other clusters not read: ${why}`],
+        ['src-a/local-only', 100, 'Full', undefined],
+      ]);
+    } finally {
+      heal();
+    }
   });
 });
 

@@ -100,9 +100,9 @@ function statusIs(name: string, ok: (line: string) => boolean, timeoutMs = 15_00
 
 async function controllerStatus(): Promise<{
   clusters: {
-    registered: { name: string; up: boolean; unavailable: string | null; mirrors: number }[];
+    registered: { name: string; secret: string; up: boolean; unavailable: string | null; mirrors: number }[];
     removed: { cluster: string; mirrors: number }[];
-    rejected: { secret: string; reason: string }[];
+    rejected: { secret: string; cluster?: string; reason: string }[];
   };
 }> {
   const res = await fetch(`http://${h.running?.http.probeAddress}/status`);
@@ -632,5 +632,114 @@ describe('registration Secrets that cannot be read', () => {
     } finally {
       await lone.stop();
     }
+  });
+});
+
+describe('a second registration Secret for a registered cluster (issue 23)', () => {
+  const refusedEvents = async (secret: string) =>
+    (await h.kube.list('v1', 'Event', CONTROLLER_NS)).filter(
+      (e) => (e.involvedObject as { kind?: string; name?: string } | undefined)?.name === secret,
+    );
+
+  it('is refused where an operator looks, the registration in use keeps working, and deleting it hands over', async () => {
+    const west = remote('west');
+    await h.kube.apply(
+      configMap('twice', { [`${P}/target-clusters`]: 'west', [`${P}/target-namespaces`]: 'app-1' }),
+    );
+    await expectMirrors(west.kube, 'ConfigMap', 'twice', ['app-1']);
+    const logsFrom = h.logs.length;
+    // what `kubemirror cluster add west` prints, applied before the old Secret is deleted
+    await register('west', west.sandbox, 'kubemirror-cluster-west');
+    const refused = `${CONTROLLER_NS}/kubemirror-cluster-west`;
+    const s = await waitFor(
+      'the newcomer refused in /status',
+      () => controllerStatus(),
+      (x) => x.clusters.rejected.some((r) => r.secret === refused),
+    );
+    expect(s.clusters.rejected.filter((r) => r.secret.includes('west'))).toEqual([
+      {
+        secret: refused,
+        cluster: 'west',
+        reason: `cluster "west" is already registered by Secret ${CONTROLLER_NS}/cluster-west; delete that Secret to register it with this one`,
+      },
+    ]);
+    expect(s.clusters.registered.find((c) => c.name === 'west')).toMatchObject({
+      secret: `${CONTROLLER_NS}/cluster-west`,
+      up: true,
+    });
+    const [event] = await waitFor(
+      'a Warning Event on the refused Secret',
+      () => refusedEvents('kubemirror-cluster-west'),
+      (evs) => evs.length > 0,
+    );
+    expect(event).toMatchObject({ type: 'Warning', reason: 'ClusterRegistrationRefused' });
+    expect(event?.message).toContain(`already registered by Secret ${CONTROLLER_NS}/cluster-west`);
+    expect(event?.involvedObject).toMatchObject({ kind: 'Secret', namespace: CONTROLLER_NS });
+    expect(await refusedEvents('cluster-west')).toEqual([]);
+
+    // west is still synced: a source deleted while both Secrets exist has its west mirror cleaned up
+    await h.kube.delete('v1', 'ConfigMap', 'src', 'twice');
+    await expectMirrors(west.kube, 'ConfigMap', 'twice', []);
+    await waitFor(
+      'source gone',
+      () => h.kube.get('v1', 'ConfigMap', 'src', 'twice'),
+      (x) => x === null,
+    );
+    const logged = h.logs.slice(logsFrom).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(logged.filter((l) => String(l.msg).includes('cluster unregistered'))).toEqual([]);
+    expect(
+      logged.filter((l) => l.msg === 'cluster registration Secret not used').map((l) => l.secretName),
+    ).toEqual([refused]);
+
+    // taking over is explicit: delete the Secret in use, and the other one registers west (re-planned)
+    await h.kube.delete('v1', 'Secret', CONTROLLER_NS, 'cluster-west');
+    const after = await waitFor(
+      'west registered by the remaining Secret and up',
+      () => controllerStatus(),
+      (x) => x.clusters.registered.some((c) => c.name === 'west' && c.secret === refused && c.up),
+    );
+    expect(after.clusters.rejected.filter((r) => r.secret.includes('west'))).toEqual([]);
+    expect(after.clusters.removed.map((r) => r.cluster)).not.toContain('west');
+    await h.kube.apply(
+      configMap('handed-over', { [`${P}/target-clusters`]: 'west', [`${P}/target-namespaces`]: 'app-1' }),
+    );
+    await expectMirrors(west.kube, 'ConfigMap', 'handed-over', ['app-1']);
+    await statusIs('handed-over', (l) => l.startsWith('Synced 1/1'));
+    expect(h.logs.slice(logsFrom).some((l) => l.includes('cluster unregistered'))).toBe(false);
+  });
+
+  it('at start-up, of two Secrets naming one cluster the older one registers it, whatever the listing order', async () => {
+    await h.stopController();
+    // listed first (by name, and its own watch first with --cluster-secrets), created last (in a later second:
+    // creationTimestamp has whole seconds): a start-up must not hand west to it
+    const first = await h.kube.get('v1', 'Secret', CONTROLLER_NS, 'kubemirror-cluster-west');
+    const createdAt = Date.parse(first?.metadata.creationTimestamp ?? '');
+    await waitFor(
+      'a second later than the registration in use',
+      () => Date.now(),
+      (now) => now >= createdAt + 1000,
+    );
+    await register('west', remote('west').sandbox, 'aaa-west');
+    await h.startController([
+      ...FLAGS,
+      '--cluster-secrets',
+      'aaa-west,kubemirror-cluster-west,cluster-north',
+    ]);
+    const s = await waitFor(
+      'west registered and up',
+      () => controllerStatus(),
+      (x) => x.clusters.registered.some((c) => c.name === 'west' && c.up),
+      { timeoutMs: 20_000 },
+    );
+    expect(s.clusters.registered.find((c) => c.name === 'west')).toMatchObject({
+      secret: `${CONTROLLER_NS}/kubemirror-cluster-west`,
+    });
+    expect(s.clusters.rejected.filter((r) => r.secret.includes('west'))).toEqual([
+      expect.objectContaining({ secret: `${CONTROLLER_NS}/aaa-west`, cluster: 'west' }),
+    ]);
+    await h.kube.apply(
+      configMap('after-restart', { [`${P}/target-clusters`]: 'west', [`${P}/target-namespaces`]: 'app-2' }),
+    );
+    await expectMirrors(remote('west').kube, 'ConfigMap', 'after-restart', ['app-2']);
   });
 });
