@@ -6,6 +6,7 @@ import type { KubeClient } from '../kube/kube-client.js';
 import { kubeListWatch } from '../kube/list-watch.js';
 import type { Clock } from '../runtime/clock.js';
 import { Informer, type RestartReason } from '../runtime/informer.js';
+import { statusCodeOf } from '../runtime/list-watch.js';
 import { MirrorIndex } from './mirror-index.js';
 import { startTypeWatcher, type TypeWatcher } from './type-watcher.js';
 import type { TypeEntry, WatchedType } from './watched-type.js';
@@ -58,6 +59,8 @@ export class ClusterCache {
   private readonly watchers = new Map<string, TypeWatcher>();
   private namespaces: Informer<KubeObject> | null = null;
   private signal: AbortSignal | null = null;
+  /** types whose refusal (403) was logged once */
+  private readonly refusedLogged = new Set<string>();
   private typesLoaded = false;
 
   constructor(private readonly d: ClusterCacheDeps) {
@@ -90,19 +93,25 @@ export class ClusterCache {
     await this.namespaces?.stop();
   }
 
-  /** True once every cache has listed at least once. */
+  /**
+   * True once every cache has listed at least once. A type the server refuses to list (403: the RBAC here does not
+   * grant it, e.g. a remote cluster with deploy/remote's rights and a discovered kind it does not name) is not
+   * waited for: its sources and mirrors stay unknown, writes of it fail as forbidden and are reported per target,
+   * and its informer keeps retrying, so a later grant is picked up. Waiting would stall the whole cluster on it.
+   */
   hasSynced(): boolean {
     if (!this.typesLoaded || !this.namespaces?.hasSynced()) return false;
-    for (const w of this.watchers.values()) if (!w.hasSynced()) return false;
+    for (const w of this.watchers.values()) if (!w.hasSynced() && !w.isForbidden()) return false;
     return true;
   }
 
-  /** Epoch ms since when some watch has been broken, or null when all are healthy. */
+  /** Epoch ms since when some watch has been broken, or null when all are healthy (refused types aside). */
   brokenSince(): number | null {
     let oldest: number | null = this.namespaces?.brokenSince() ?? null;
     for (const w of this.watchers.values()) {
       const b = w.brokenSince();
       if (b !== null && (oldest === null || b < oldest)) oldest = b;
+      if (w.isForbidden()) continue;
     }
     return oldest;
   }
@@ -162,7 +171,16 @@ export class ClusterCache {
           const watched = this.watchers.get(e.id)?.watched;
           if (watched) this.d.events.mirrorChanged(watched, mirror);
         },
-        onRestart: (reason) => this.d.hooks.watchRestart(e.type.plural, reason),
+        onRestart: (reason, err) => {
+          this.d.hooks.watchRestart(e.type.plural, reason);
+          if (statusCodeOf(err) === 403 && !this.refusedLogged.has(e.id)) {
+            this.refusedLogged.add(e.id);
+            this.d.log.warn(
+              { resource: e.type.plural, err: err instanceof Error ? err.message : String(err) },
+              'cannot list this resource type (forbidden): not waiting for it; grant get, list and watch to mirror it here',
+            );
+          }
+        },
         onMirrorCount: (n) => this.d.hooks.mirrors(e.type.plural, n),
         writtenByUs: (mirror) => this.d.writtenByUs?.(e.id, mirror) ?? false,
         ...(this.d.mirrorsOnly ? { mirrorsOnly: true } : {}),

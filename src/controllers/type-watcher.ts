@@ -12,6 +12,8 @@ import type { TypeEntry, WatchedType } from './watched-type.js';
 export interface TypeWatcher {
   watched: WatchedType;
   hasSynced(): boolean;
+  /** the server refuses to list this type here (403): not waited for, retried with backoff */
+  isForbidden(): boolean;
   brokenSince(): number | null;
   stop(): Promise<void>;
 }
@@ -26,7 +28,7 @@ export interface TypeWatcherOptions {
   onSource: (namespace: string, name: string) => void;
   /** a mirror was added or changed (deletions go to `onSource` of its source directly) */
   onMirror: (mirror: KubeObject) => void;
-  onRestart: (reason: RestartReason) => void;
+  onRestart: (reason: RestartReason, err?: unknown) => void;
   onMirrorCount: (count: number) => void;
   /** whether `mirror` is the very version our own last write stored (its echo: summarised without hashing) */
   writtenByUs?: (mirror: KubeObject) => boolean;
@@ -166,6 +168,7 @@ export function startTypeWatcher(o: TypeWatcherOptions): TypeWatcher {
     hasSynced: () => (o.mirrorsOnly || sources.hasSynced()) && (mirrors?.hasSynced() ?? true),
     brokenSince: () => {
       const a = o.mirrorsOnly ? null : sources.brokenSince();
+    isForbidden: () => (!o.mirrorsOnly && sources.isForbidden()) || (mirrors?.isForbidden() ?? false),
       const b = mirrors?.brokenSince() ?? null;
       if (a === null) return b;
       if (b === null) return a;

@@ -57,6 +57,8 @@ export class Informer<T extends InformedObject> {
   private synced = false;
   private healthyAt: number | null = null;
   private broken: number | null = null;
+  /** the last list was refused with 403 (RBAC), and none has succeeded since */
+  private refused = false;
   private readonly addHandlers: Array<(obj: T) => void> = [];
   private readonly updateHandlers: Array<(oldObj: T, newObj: T) => void> = [];
   private readonly deleteHandlers: Array<(obj: T) => void> = [];
@@ -156,6 +158,14 @@ export class Informer<T extends InformedObject> {
     return this.healthyAt;
   }
 
+  /**
+   * True while the server refuses to list (403: RBAC grants no list/watch here). The loop keeps retrying with
+   * backoff, so a grant made later is picked up; meanwhile callers decide whether to wait for this informer.
+   */
+  isForbidden(): boolean {
+    return this.refused && !this.synced;
+  }
+
   /** Clock time since which lists/watches have been failing without a watch being re-established; else null. */
   brokenSince(): number | null {
     return this.broken;
@@ -169,8 +179,10 @@ export class Informer<T extends InformedObject> {
         try {
           await this.relist(signal);
           needList = false;
+          this.refused = false;
         } catch (err) {
           if (signal.aborted) break;
+          this.refused = statusCodeOf(err) === 403;
           this.markBroken();
           this.restart('error', err);
           await this.pause(signal);

@@ -113,6 +113,34 @@ describe('Informer (fake ListWatch)', () => {
     await inf.stop();
   });
 
+  it('says it is forbidden while lists are refused with 403 (RBAC), keeps retrying, and picks a later grant up', async () => {
+    const lw = new FakeListWatch();
+    // refused until the test grants the verb
+    lw.lists = Array.from({ length: 1000 }, () => () => httpError(403));
+    const { inf, restarts } = setup(lw);
+    expect(inf.isForbidden()).toBe(false);
+    inf.start();
+    await until(() => restarts.length >= 2);
+    expect(inf.isForbidden()).toBe(true);
+    expect(inf.hasSynced()).toBe(false);
+    lw.lists = [() => ({ items: [obj('a', '1')], resourceVersion: '4' })];
+    await inf.waitForSync();
+    expect(inf.isForbidden()).toBe(false);
+    await inf.stop();
+  });
+
+  it('is not "forbidden" for other list errors', async () => {
+    const lw = new FakeListWatch();
+    lw.lists.push(() => httpError(500));
+    lw.lists.push(() => ({ items: [], resourceVersion: '2' }));
+    const { inf, restarts } = setup(lw);
+    inf.start();
+    await until(() => restarts.length === 1);
+    expect(inf.isForbidden()).toBe(false);
+    await inf.waitForSync();
+    await inf.stop();
+  });
+
   it('keeps going when a handler throws', async () => {
     const lw = new FakeListWatch();
     lw.lists.push(() => ({ items: [], resourceVersion: '1' }));
