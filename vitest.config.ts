@@ -1,11 +1,32 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
     reporters: ['default'],
+    projects: [
+      {
+        // pure tests, the sandbox tier and everything that needs only Node
+        extends: true,
+        test: {
+          name: 'sandbox',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'test/real/**'],
+        },
+      },
+      {
+        // the same controller against etcd + kube-apiserver + kube-controller-manager built from source (SPEC §10)
+        extends: true,
+        test: {
+          name: 'real',
+          include: ['test/real/**/*.test.ts'],
+          globalSetup: ['test/control-plane/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 600_000,
+        },
+      },
+    ],
   },
 });

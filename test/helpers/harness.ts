@@ -18,39 +18,21 @@ export const TEST_FLAGS = [
 ];
 
 /**
- * A sandbox API server plus the real controller running in-process against it over HTTP, and a client to
- * act as a user. Controller logs are captured (JSON lines) so tests can inspect them.
+ * The real controller running in-process against an API server over HTTP, and a client to act as a user.
+ * Controller logs are captured (JSON lines) so tests can inspect them. `Harness` puts it on a sandbox;
+ * `RealHarness` (real-harness.ts) on the real control plane.
  */
-export class Harness {
+export class ControllerHarness {
   readonly logs: string[] = [];
   running: RunningController | null = null;
   private args: string[] = [];
-  private watchBrokenThresholdMs: number | undefined;
-  private constructor(
-    readonly sandbox: Sandbox,
+  protected watchBrokenThresholdMs: number | undefined;
+  protected constructor(
     readonly kube: TestKube,
     readonly kubeconfigPath: string,
     /** a scratch directory removed with the harness */
     readonly tmpDir: string,
   ) {}
-
-  static async start(
-    opts: {
-      sandbox?: SandboxOptions;
-      args?: string[];
-      controller?: boolean;
-      watchBrokenThresholdMs?: number;
-    } = {},
-  ): Promise<Harness> {
-    const sandbox = await startSandbox({ historyWindow: 200, ...opts.sandbox });
-    const dir = mkdtempSync(join(tmpdir(), 'kubemirror-it-'));
-    const kubeconfigPath = join(dir, 'kubeconfig');
-    await sandbox.writeKubeconfig(kubeconfigPath);
-    const h = new Harness(sandbox, new TestKube(sandbox.kubeconfigYaml()), kubeconfigPath, dir);
-    h.watchBrokenThresholdMs = opts.watchBrokenThresholdMs;
-    if (opts.controller !== false) await h.startController(opts.args ?? []);
-    return h;
-  }
 
   /** Starts the controller with TEST_FLAGS plus `args`; resolves once its caches synced. */
   async startController(args: string[] = []): Promise<RunningController> {
@@ -95,7 +77,6 @@ export class Harness {
 
   async stop(): Promise<void> {
     await this.stopController();
-    await this.sandbox.stop();
     rmSync(this.tmpDir, { recursive: true, force: true });
   }
 
@@ -144,5 +125,40 @@ export class Harness {
       ok,
       { timeoutMs },
     );
+  }
+}
+
+/** A sandbox API server of its own plus the controller (see ControllerHarness). */
+export class Harness extends ControllerHarness {
+  private constructor(
+    readonly sandbox: Sandbox,
+    kube: TestKube,
+    kubeconfigPath: string,
+    tmpDir: string,
+  ) {
+    super(kube, kubeconfigPath, tmpDir);
+  }
+
+  static async start(
+    opts: {
+      sandbox?: SandboxOptions;
+      args?: string[];
+      controller?: boolean;
+      watchBrokenThresholdMs?: number;
+    } = {},
+  ): Promise<Harness> {
+    const sandbox = await startSandbox({ historyWindow: 200, ...opts.sandbox });
+    const dir = mkdtempSync(join(tmpdir(), 'kubemirror-it-'));
+    const kubeconfigPath = join(dir, 'kubeconfig');
+    await sandbox.writeKubeconfig(kubeconfigPath);
+    const h = new Harness(sandbox, new TestKube(sandbox.kubeconfigYaml()), kubeconfigPath, dir);
+    h.watchBrokenThresholdMs = opts.watchBrokenThresholdMs;
+    if (opts.controller !== false) await h.startController(opts.args ?? []);
+    return h;
+  }
+
+  override async stop(): Promise<void> {
+    await super.stop();
+    await this.sandbox.stop();
   }
 }

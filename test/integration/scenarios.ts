@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { KubeObject } from '../../src/core/types.js';
-import type { Harness } from '../helpers/harness.js';
+import type { ControllerHarness as Harness } from '../helpers/harness.js';
 import { waitFor } from '../helpers/wait.js';
 
 /**
