@@ -1,5 +1,8 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
+/** integration suites that run on the sandbox and again on kube-apiserver */
+const REAL_TOO = ['hostile-input', 'log-redaction', 'one-decision', 'status-freshness'];
+
 export default defineConfig({
   test: {
     testTimeout: 30_000,
@@ -21,7 +24,12 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'real',
-          include: ['test/real/**/*.test.ts'],
+          include: [
+            'test/real/**/*.test.ts',
+            // harness suites with no sandbox-only device run on both servers (test/helpers/any-harness.ts)
+            ...REAL_TOO.map((name) => `test/integration/${name}.test.ts`),
+          ],
+          env: { KUBEMIRROR_TEST_SERVER: 'real' },
           globalSetup: ['test/control-plane/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 600_000,

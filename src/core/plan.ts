@@ -3,7 +3,7 @@ import type { FightState } from './fights.js';
 import type { MirrorKeys } from './keys.js';
 import { type DriftVerdict, liveDrift, NO_DRIFT } from './live-drift.js';
 import { isAsWritten, liveContentHash } from './mirror-summary.js';
-import { classifyExisting, isProvablyMirrorOf, type Ownership } from './ownership.js';
+import { classifyExisting, isProvablyMirrorOf, type Ownership, writtenByKubemirror } from './ownership.js';
 import type { TargetResult } from './targeting.js';
 import type { KubeObject } from './types.js';
 
@@ -267,8 +267,20 @@ export function planSource(input: PlanInput): Action[] {
   };
   for (const ns of wanted) actions.push(planTarget(input, ns, live.get(ns) ?? occupant(ns)));
   for (const [ns, obj] of live) {
-    if (!wanted.has(ns) && ours(obj))
+    if (wanted.has(ns) || !ours(obj)) continue;
+    // labels and annotations are copied by `kubectl get -o yaml | kubectl apply`: only what kubemirror wrote
+    // (its managedFields) is deleted; a copy of a mirror where no mirror is wanted is someone else's
+    if (writtenByKubemirror(obj, keys))
       actions.push({ type: 'delete', namespace: ns, live: obj, reason: 'namespace no longer targeted' });
+    else
+      actions.push({
+        type: 'conflict',
+        namespace: ns,
+        live: obj,
+        ownership: 'foreign-unproven',
+        reason:
+          "a copy of this source's mirror (not written by kubemirror) in a namespace it does not target: left alone",
+      });
   }
   return sortByNamespace(actions);
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/core/types.js';
-import { Harness } from '../helpers/harness.js';
+import { type ControllerHarness as Harness, startAnyHarness } from '../helpers/any-harness.js';
 import { waitFor } from '../helpers/wait.js';
 import { configMap } from './scenarios.js';
 
@@ -62,7 +62,7 @@ async function eventsOf(h: Harness, ns: string, name: string): Promise<KubeObjec
 describe('objects kubemirror does not own', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await Harness.start();
+    h = await startAnyHarness();
   });
   afterAll(async () => {
     await h?.stop();
@@ -149,7 +149,7 @@ describe('objects kubemirror does not own', () => {
 describe('what a source is told', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await Harness.start();
+    h = await startAnyHarness();
   });
   afterAll(async () => {
     await h?.stop();
@@ -222,7 +222,7 @@ describe('what a source is told', () => {
 describe('a mirror that works is never lost', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await Harness.start();
+    h = await startAnyHarness();
   });
   afterAll(async () => {
     await h?.stop();

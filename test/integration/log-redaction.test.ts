@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Harness } from '../helpers/harness.js';
+import { type ControllerHarness as Harness, startAnyHarness } from '../helpers/any-harness.js';
 import { waitFor } from '../helpers/wait.js';
 import { secret } from './scenarios.js';
 
@@ -30,7 +30,7 @@ describe('Secret data never reaches logs or Events', () => {
   const forbidden = Object.values(markers).flatMap((m) => [m, b64(m)]);
 
   beforeAll(async () => {
-    h = await Harness.start();
+    h = await startAnyHarness();
     for (const n of ['rd-src', 'rd-a', 'rd-b']) await h.kube.namespace(n);
   });
   afterAll(async () => {

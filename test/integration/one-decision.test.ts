@@ -7,7 +7,7 @@ import { statusCommand } from '../../src/cli/status-command.js';
 import type { SourceStatusRow } from '../../src/cli/status-report.js';
 import { mirrorKeys } from '../../src/core/keys.js';
 import type { KubeObject } from '../../src/core/types.js';
-import { Harness } from '../helpers/harness.js';
+import { type ControllerHarness as Harness, startAnyHarness } from '../helpers/any-harness.js';
 import { configMap } from './scenarios.js';
 
 /**
@@ -39,7 +39,7 @@ const unmanaged: KubeObject = {
 };
 
 beforeAll(async () => {
-  h = await Harness.start();
+  h = await startAnyHarness();
   for (const ns of ['agree-src', ...TARGETS]) await h.kube.namespace(ns);
   await h.kube.create(unmanaged);
   await h.kube.create(source);

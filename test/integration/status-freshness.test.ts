@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statusCommand } from '../../src/cli/status-command.js';
-import { Harness } from '../helpers/harness.js';
+import { type ControllerHarness as Harness, startAnyHarness } from '../helpers/any-harness.js';
 import { waitFor } from '../helpers/wait.js';
 import { configMap } from './scenarios.js';
 
@@ -19,7 +19,7 @@ async function status(...argv: string[]) {
 }
 
 beforeAll(async () => {
-  h = await Harness.start();
+  h = await startAnyHarness();
   for (const ns of ['fr-src', 'fr-a']) await h.kube.namespace(ns);
   await h.kube.create(
     configMap('fr-src', 'fresh', { 'kubemirror.io/target-namespaces': 'fr-a' }, { v: '1' }),

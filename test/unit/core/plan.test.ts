@@ -142,6 +142,21 @@ describe('planSource: one action per behaviour', () => {
       undefined,
     ],
     [
+      'a copy of our mirror (same labels and annotations, not written by kubemirror) where no mirror is wanted: left alone, reported',
+      {
+        targets: [],
+        existingMirrors: [
+          edit(liveMirror(v1, 'app-2'), (o) => {
+            (o.metadata as { managedFields?: unknown }).managedFields = [
+              { manager: 'kubectl-client-side-apply', operation: 'Update', fieldsV1: { 'f:metadata': {} } },
+            ];
+          }),
+        ],
+      },
+      ['app-2:conflict'],
+      /not written by kubemirror/,
+    ],
+    [
       'never delete a foreign mirror in an untargeted namespace',
       { targets: [], existingMirrors: [liveMirror(secretOther, 'app-2')] },
       [],
