@@ -109,9 +109,9 @@ export class ClusterCache {
   brokenSince(): number | null {
     let oldest: number | null = this.namespaces?.brokenSince() ?? null;
     for (const w of this.watchers.values()) {
+      if (w.isForbidden()) continue;
       const b = w.brokenSince();
       if (b !== null && (oldest === null || b < oldest)) oldest = b;
-      if (w.isForbidden()) continue;
     }
     return oldest;
   }

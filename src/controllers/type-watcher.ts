@@ -166,9 +166,9 @@ export function startTypeWatcher(o: TypeWatcherOptions): TypeWatcher {
   return {
     watched,
     hasSynced: () => (o.mirrorsOnly || sources.hasSynced()) && (mirrors?.hasSynced() ?? true),
+    isForbidden: () => (!o.mirrorsOnly && sources.isForbidden()) || (mirrors?.isForbidden() ?? false),
     brokenSince: () => {
       const a = o.mirrorsOnly ? null : sources.brokenSince();
-    isForbidden: () => (!o.mirrorsOnly && sources.isForbidden()) || (mirrors?.isForbidden() ?? false),
       const b = mirrors?.brokenSince() ?? null;
       if (a === null) return b;
       if (b === null) return a;
