@@ -4,9 +4,11 @@ import { parseAllDocuments } from 'yaml';
 import { DEFAULT_CONFIG } from '../config/config.js';
 import { transformLimits } from '../controllers/target-policy.js';
 import { decide } from '../core/decide.js';
-import { type MirrorKeys, mirrorKeys } from '../core/keys.js';
+import { type MirrorKeys, mirrorKeys, withPolicy } from '../core/keys.js';
 import { labelKeyError } from '../core/label-selector.js';
-import { readSourceSpec } from '../core/source-spec.js';
+import { MIRROR_POLICIES, readMirrorPolicy, selectionMatches } from '../core/mirror-policy.js';
+import { resourceDenyReason } from '../core/resource-policy.js';
+import { readSourceSpec, type SourceSpec } from '../core/source-spec.js';
 import type { TargetPolicy } from '../core/targeting.js';
 import { compileTransform } from '../core/transform/index.js';
 import { newTransformCache, transformFor } from '../core/transform-cache.js';
@@ -26,7 +28,9 @@ Prints, as YAML, the mirrors kubemirror would write for every source in the file
 and Secret data base64-encoded as stored; strings a YAML 1.1 reader (kubectl, PyYAML) would take for a
 boolean, number, null or date are quoted, so the output pipes into kubectl apply -f -. Namespaces come
 from --namespace and from Namespace objects in the file; their labels drive targeting and the
-TargetLabels/TargetAnnotations template data.
+TargetLabels/TargetAnnotations template data. A MirrorPolicy in the file is planned with the objects of the
+file it selects; an object with its own sync annotation follows its annotations, and of two policies selecting
+one object the first in the file governs.
 Exits 1 on any validation or transform error (all of them are printed), 2 on bad usage.
 `;
 
@@ -116,6 +120,7 @@ export async function planCommand(argv: string[], io: PlanIo): Promise<number> {
     return 1;
   }
   const sources: KubeObject[] = [];
+  const policies: KubeObject[] = [];
   const namespaces = new Map<string, NamespaceInfo>();
   const ensureNs = (name: string) => {
     let ns = namespaces.get(name);
@@ -138,6 +143,8 @@ export async function planCommand(argv: string[], io: PlanIo): Promise<number> {
       errors.push(
         `${file}: document ${i + 1}: not a Kubernetes object (needs apiVersion, kind, metadata.name)`,
       );
+    } else if (obj.kind === MIRROR_POLICIES.kind && obj.apiVersion.startsWith(`${MIRROR_POLICIES.group}/`)) {
+      policies.push(obj);
     } else if (obj.kind === 'Namespace' && obj.apiVersion === 'v1') {
       const ns = ensureNs(obj.metadata.name);
       Object.assign(ns.labels, obj.metadata.labels ?? {});
@@ -155,7 +162,8 @@ export async function planCommand(argv: string[], io: PlanIo): Promise<number> {
   for (const [name, labels] of nsLabels) Object.assign(ensureNs(name).labels, labels);
   for (const [name, annotations] of nsAnnotations) Object.assign(ensureNs(name).annotations, annotations);
 
-  if (sources.length === 0 && errors.length === 0) errors.push(`${file}: no source objects found`);
+  if (sources.length === 0 && policies.length === 0 && errors.length === 0)
+    errors.push(`${file}: no source objects found`);
   if (namespaces.size === 0)
     errors.push('no namespaces: pass --namespace <ns> or put Namespace objects in the file');
 
@@ -168,8 +176,15 @@ export async function planCommand(argv: string[], io: PlanIo): Promise<number> {
   };
   const docs: string[] = [];
   if (errors.length === 0) {
-    for (const source of sources.filter((o) => isPlanned(o, sources, keys)))
+    const governed = planPolicies(policies, sources, keys, errors, warnings);
+    const marked = (o: KubeObject) =>
+      o.metadata.labels?.[keys.enabled] === 'true' || o.metadata.annotations?.[keys.sync] !== undefined;
+    for (const source of sources.filter(
+      (o) => isPlanned(o, sources, keys) && (marked(o) || !governed.has(o)),
+    ))
       planSource(source, sources, [...namespaces.values()], policy, docs, errors, warnings);
+    for (const [source, by] of governed)
+      planSource(source, sources, [...namespaces.values()], policy, docs, errors, warnings, by);
   }
   for (const w of warnings) io.stderr(`warning: ${w}\n`);
   if (errors.length > 0) {
@@ -213,6 +228,59 @@ function occupantIn(all: readonly KubeObject[], source: KubeObject, ns: string):
  * other objects of the file are what the namespaces already hold: one holding a target's name is a conflict
  * there, exactly as the controller would find it.
  */
+/** A MirrorPolicy of the file governing an object of it: its name and the spec its objects are decided with. */
+interface PolicyGovernor {
+  name: string;
+  spec: SourceSpec;
+}
+
+/**
+ * The policies of the file, read, and the objects of the file each governs (SPEC §11): those its selections match
+ * in its namespace, unless the object carries its own `P/sync` (its annotations govern) or an earlier policy of the
+ * file governs it already. Every problem is an error; skipped and overlapping objects are warnings.
+ */
+function planPolicies(
+  policies: readonly KubeObject[],
+  objects: readonly KubeObject[],
+  keys: MirrorKeys,
+  errors: Problems,
+  warnings: string[],
+): Map<KubeObject, PolicyGovernor> {
+  const governed = new Map<KubeObject, PolicyGovernor>();
+  for (const p of policies) {
+    const ns = p.metadata.namespace ?? 'default';
+    const id = `MirrorPolicy ${ns}/${p.metadata.name}`;
+    const view = readMirrorPolicy(p);
+    for (const e of view.errors) errors.push(`${id}: ${e}`);
+    let selectedAny = false;
+    for (const sel of view.selections) {
+      const denied = resourceDenyReason({ group: sel.group, kind: sel.kind }, false);
+      if (denied) {
+        errors.push(`${id}: ${sel.kind} (${sel.apiVersion}): ${denied}`);
+        continue;
+      }
+      for (const o of objects) {
+        const group = o.apiVersion.includes('/') ? o.apiVersion.slice(0, o.apiVersion.lastIndexOf('/')) : '';
+        if (o.kind !== sel.kind || group !== sel.group || (o.metadata.namespace ?? 'default') !== ns)
+          continue;
+        if (!selectionMatches(sel, o)) continue;
+        selectedAny = true;
+        const what = `${o.kind} ${ns}/${o.metadata.name}`;
+        const other = governed.get(o);
+        if (o.metadata.annotations?.[keys.sync] !== undefined)
+          warnings.push(
+            `${what}: selected by ${id} but governed by its own ${keys.sync} annotation: skipped`,
+          );
+        else if (other && other.name !== p.metadata.name)
+          warnings.push(`${what}: selected by ${id} too; ${other.name}, earlier in the file, governs it`);
+        else if (view.errors.length === 0) governed.set(o, { name: p.metadata.name, spec: view.spec });
+      }
+    }
+    if (!selectedAny && view.errors.length === 0) warnings.push(`${id}: selects no object of the file`);
+  }
+  return governed;
+}
+
 function planSource(
   source: KubeObject,
   all: readonly KubeObject[],
@@ -221,12 +289,13 @@ function planSource(
   docs: string[],
   errors: Problems,
   warnings: string[],
+  governor?: PolicyGovernor,
 ): void {
-  const { keys } = policy;
+  const keys = governor ? withPolicy(policy.keys, governor.name) : policy.keys;
   const sourceNs = source.metadata.namespace ?? 'default';
   const src: KubeObject = { ...source, metadata: { ...source.metadata, namespace: sourceNs } };
-  const id = `${src.kind} ${sourceNs}/${src.metadata.name}`;
-  const spec = readSourceSpec(src, keys);
+  const id = `${src.kind} ${sourceNs}/${src.metadata.name}${governor ? ` (MirrorPolicy ${governor.name})` : ''}`;
+  const spec = governor?.spec ?? readSourceSpec(src, keys);
   if (!spec.syncEnabled) {
     warnings.push(
       `${id}: mirroring is not on yet (needs label ${keys.enabled}: "true" and annotation ${keys.sync}: "true"); planned as if it were`,
@@ -252,7 +321,7 @@ function planSource(
       ),
     config: {
       keys,
-      policy,
+      policy: { ...policy, keys },
       sourceNamespaces: DEFAULT_CONFIG.sourceNamespaces,
       finalizers: false,
       stripKeys: DEFAULT_CONFIG.stripKeys,
@@ -264,8 +333,9 @@ function planSource(
     if (decision.reason === 'InvalidSpec') for (const e of spec.errors) errors.push(`${id}: ${e}`);
     else if (decision.reason === 'TransformFailed' && spec.transformText !== null) {
       const compiled = compileTransform(spec.transformText, { prefix: keys.prefix, limits });
+      const where = governor ? 'spec.transform' : keys.transform;
       for (const e of compiled.ok ? [decision.message] : compiled.errors)
-        errors.push(`${id}: ${keys.transform}: ${e}`);
+        errors.push(`${id}: ${where}: ${e}`);
     } else errors.push(`${id}: ${decision.message}`);
     return;
   }

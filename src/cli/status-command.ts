@@ -7,19 +7,24 @@ import { transformLimits } from '../controllers/target-policy.js';
 import { NAMESPACES, SECRETS } from '../core/builtin-types.js';
 import { clusterRegistry } from '../core/cluster-registry.js';
 import { mirrorKeys } from '../core/keys.js';
+import { comparePolicies, MIRROR_POLICIES, readMirrorPolicy } from '../core/mirror-policy.js';
 import { parseResourceTypeList, resourceDenyReason } from '../core/resource-policy.js';
+import type { SourceSpec } from '../core/source-spec.js';
 import type { TargetPolicy } from '../core/targeting.js';
 import { type KubeObject, type NamespaceInfo, type ResourceType, resourceTypeId } from '../core/types.js';
 import { classifyApiError } from '../kube/api-errors.js';
 import { DiscoveryManager } from '../kube/discovery.js';
 import { KubeClient, loadKubeConfig } from '../kube/kube-client.js';
 import { listAll } from '../kube/list-watch.js';
+import { objectPath } from '../kube/writer.js';
 import { checkFlags } from './flag-problems.js';
 import {
   compareRows,
   coverageOf,
   formatStatusTable,
+  levelOf,
   namespaceInfoOf,
+  policySourceStatusRows,
   type RemoteSnapshot,
   type ReportOptions,
   type SourceStatusRow,
@@ -104,13 +109,16 @@ export async function statusCommand(argv: string[], io: StatusIo): Promise<numbe
           2,
         )}\n`,
       );
-    else if (rows.length === 0) io.stdout('No sources with mirroring enabled.\n');
+    else if (rows.length === 0 && (opts.policies ?? []).length === 0)
+      io.stdout('No sources with mirroring enabled.\n');
     else {
-      io.stdout(formatStatusTable(rows));
+      if (rows.length > 0) io.stdout(formatStatusTable(rows));
+      io.stdout(formatPolicies(opts.policies ?? [], rows));
       io.stdout(formatClusters(rows, opts.clustersUnreadable));
       if (fresh?.ok) io.stdout(formatFreshness(rows, byKey, opts.controllerUrl ?? ''));
     }
-    return rows.every((r) => r.level === 'Full') ? 0 : 1;
+    const policiesOk = (opts.policies ?? []).every((p) => p.problems.length === 0);
+    return rows.every((r) => r.level === 'Full') && policiesOk ? 0 : 1;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     io.stderr(`error: ${message}\n${err instanceof UsageError ? `\n${USAGE}` : ''}`);
@@ -127,6 +135,8 @@ interface StatusOptions {
   remoteClustersNamespace: string;
   /** set once read: why the registration Secrets could not be listed */
   clustersUnreadable?: string;
+  /** set once read: the MirrorPolicies (SPEC §11) and what each governs */
+  policies?: PolicyReadout[];
   output: 'table' | 'json';
   resourceTypes: ReturnType<typeof parseResourceTypeList>['types'] | null;
   report: ReportOptions;
@@ -328,6 +338,7 @@ async function readRows(
     if (explicit.length > 0) throw new StatusUsageError(`discovery of ${f.groupVersion} failed: ${f.error}`);
     warn(`discovery of ${f.groupVersion} failed: ${f.error}`);
   }
+  opts.policies = await readPolicies(client, types, opts, warn);
   const remotes = await readRemoteClusters(client, opts.remoteClustersNamespace, opts, warn);
   if (!Array.isArray(remotes)) opts.clustersUnreadable = remotes.unreadable;
   const readers = Array.isArray(remotes) ? remotes : [];
@@ -451,10 +462,169 @@ async function typeRows(
     clusterName,
     ...(opts.clustersUnreadable ? { clustersUnreadable: opts.clustersUnreadable } : {}),
   };
+  const governedOf = (resource: string) =>
+    (opts.policies ?? []).map((p) => ({
+      namespace: p.namespace,
+      name: p.name,
+      spec: p.spec,
+      objects: p.governed.get(resource) ?? [],
+    }));
   return gathered
-    .flatMap((g) => sourceStatusRows(g.snapshot, namespaces, report, g.remotes))
+    .flatMap((g) => [
+      ...sourceStatusRows(g.snapshot, namespaces, report, g.remotes),
+      ...policySourceStatusRows(g.snapshot, governedOf(g.snapshot.resource), namespaces, report, g.remotes),
+    ])
     .sort(compareRows);
 }
+
+/** One MirrorPolicy as the report reads it: its problems, the objects it governs by resource, those it skips. */
+interface PolicyReadout {
+  namespace: string;
+  name: string;
+  spec: SourceSpec;
+  problems: string[];
+  /** `plural[.group]` → the objects it governs */
+  governed: Map<string, KubeObject[]>;
+  /** `Kind name: why` of the selected objects it does not govern */
+  skipped: string[];
+  /** the controller's Ready message, as the policy's status holds it */
+  ready?: string;
+}
+
+/**
+ * The MirrorPolicies (SPEC §11) and the objects each selects, read from the cluster, with the controller's own
+ * rules of governance: an object carrying its own `P/sync` follows its annotations; of two policies selecting one
+ * object the older governs. Not served: none. Refused (RBAC): none, with a warning.
+ */
+async function readPolicies(
+  client: KubeClient,
+  types: readonly ResourceType[],
+  opts: StatusOptions,
+  warn: (w: string) => void,
+): Promise<PolicyReadout[]> {
+  const { keys } = opts.report.policy;
+  let policies: KubeObject[];
+  try {
+    policies = await listAll(client, MIRROR_POLICIES);
+  } catch (err) {
+    const e = classifyApiError(err);
+    if (e.reason === 'NotFound') return [];
+    if (e.reason === 'Forbidden') {
+      warn(`MirrorPolicies not read: ${firstLine(e.message)}`);
+      return [];
+    }
+    throw err;
+  }
+  const readouts = new Map<KubeObject, PolicyReadout>();
+  /** `resource|ns/name` → the object and the policies selecting it */
+  const selected = new Map<string, { resource: string; object: KubeObject; by: KubeObject[] }>();
+  for (const p of policies) {
+    const ns = p.metadata.namespace ?? '';
+    const view = readMirrorPolicy(p);
+    const conditions = (p.status as { conditions?: Array<{ type?: string; message?: string }> } | undefined)
+      ?.conditions;
+    const ready = conditions?.find((c) => c.type === 'Ready')?.message;
+    const readout: PolicyReadout = {
+      namespace: ns,
+      name: p.metadata.name,
+      spec: view.spec,
+      problems: [...view.errors],
+      governed: new Map(),
+      skipped: [],
+      ...(ready ? { ready } : {}),
+    };
+    readouts.set(p, readout);
+    for (const sel of view.selections) {
+      const label = `${sel.kind} (${sel.apiVersion})`;
+      const denied = resourceDenyReason({ group: sel.group, kind: sel.kind }, false);
+      const candidates = types.filter((t) => t.group === sel.group && t.kind === sel.kind);
+      const t = candidates.find((c) => c.version === sel.version) ?? candidates[0];
+      if (denied || !t) {
+        readout.problems.push(
+          `${label}: ${denied ?? "not served by the API server, or not among the controller's resource types"}`,
+        );
+        continue;
+      }
+      const resource = t.group === '' ? t.plural : `${t.plural}.${t.group}`;
+      const objects = sel.names
+        ? (await Promise.all(sel.names.map((name) => getIfExists(client, t, ns, name)))).filter(
+            (o): o is KubeObject => o !== null,
+          )
+        : await listAll(client, t, sel.labelSelector || undefined, ns);
+      for (const o of objects) {
+        const k = `${resource}|${ns}/${o.metadata.name}`;
+        const entry = selected.get(k) ?? { resource, object: o, by: [] };
+        if (!entry.by.includes(p)) entry.by.push(p);
+        selected.set(k, entry);
+      }
+    }
+  }
+  for (const { resource, object, by } of selected.values()) {
+    const what = `${object.kind} ${object.metadata.name}`;
+    const ownSync = object.metadata.annotations?.[keys.sync] !== undefined;
+    const older = [...by].sort((a, b) => comparePolicies(a.metadata, b.metadata))[0];
+    for (const p of by) {
+      const r = readouts.get(p);
+      if (!r || r.problems.length > 0) continue;
+      if (ownSync) r.skipped.push(`${what}: governed by its own ${keys.sync} annotation`);
+      else if (p !== older)
+        r.skipped.push(`${what}: the older MirrorPolicy ${older?.metadata.name} governs it`);
+      else r.governed.set(resource, [...(r.governed.get(resource) ?? []), object]);
+    }
+  }
+  return [...readouts.values()].sort((a, b) =>
+    `${a.namespace}/${a.name}` < `${b.namespace}/${b.name}` ? -1 : 1,
+  );
+}
+
+async function getIfExists(
+  client: KubeClient,
+  t: ResourceType,
+  namespace: string,
+  name: string,
+): Promise<KubeObject | null> {
+  try {
+    const o = await client.request<KubeObject>({
+      method: 'GET',
+      path: objectPath(t, { namespace, name }),
+      verb: 'get',
+      resource: t.plural,
+    });
+    return {
+      ...o,
+      apiVersion: o.apiVersion ?? (t.group ? `${t.group}/${t.version}` : t.version),
+      kind: t.kind,
+    };
+  } catch (err) {
+    if (classifyApiError(err).reason === 'NotFound') return null;
+    throw err;
+  }
+}
+
+/** Per MirrorPolicy: its sources' coverage summed (from the rows), its problems, what it skips. */
+function formatPolicies(policies: readonly PolicyReadout[], rows: readonly SourceStatusRow[]): string {
+  if (policies.length === 0) return '';
+  const lines: string[] = [];
+  for (const p of policies) {
+    const id = `${p.namespace}/${p.name}`;
+    const mine = rows.filter((r) => r.policy === id);
+    const wanted = mine.reduce((n, r) => n + r.wanted, 0);
+    const synced = mine.reduce((n, r) => n + r.synced, 0);
+    const fatal =
+      p.problems.length > 0 || mine.some((r) => r.level === 'None' && r.wanted === 0 && r.lastError);
+    const level = fatal ? 'None' : levelOf(wanted, synced, false);
+    const head = fatal
+      ? `  ${id}  ${level}  ${p.problems.length > 0 ? `Error: ${p.problems.join('; ')}` : 'Error: see its sources'}`
+      : `  ${id}  ${mine.length} source${mine.length === 1 ? '' : 's'}  ${synced}/${wanted} targets synced (${coverageOf(wanted, synced)}%)  ${level}`;
+    lines.push(clean(head));
+    for (const sk of p.skipped) lines.push(clean(`    skipped: ${sk}`));
+    if (p.ready) lines.push(clean(`    controller: ${p.ready}`));
+  }
+  return `\nMirrorPolicies:\n${lines.join('\n')}\n`;
+}
+
+/** Policy names and status lines are text anyone with write access can set: no control characters. */
+const clean = (s: string) => s.replace(/\p{Cc}/gu, '?');
 
 /**
  * The names this cluster goes by in the other clusters: the `P/source-cluster` of the mirrors there that carry

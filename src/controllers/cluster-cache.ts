@@ -25,6 +25,8 @@ export interface ClusterCacheEvents {
   /** a mirror was added or changed (deletions arrive as `sourceChanged` of its source) */
   mirrorChanged(watched: WatchedType, mirror: KubeObject): void;
   typeDropped(typeId: string): void;
+  /** the set of watched types changed (started or stopped ones) */
+  typesChanged?(): void;
 }
 
 export interface ClusterCacheHooks {
@@ -57,10 +59,10 @@ export interface ClusterCacheDeps {
 export class ClusterCache {
   readonly index: MirrorIndex;
   private readonly watchers = new Map<string, TypeWatcher>();
-  private namespaces: Informer<KubeObject> | null = null;
-  private signal: AbortSignal | null = null;
   /** types whose refusal (403) was logged once */
   private readonly refusedLogged = new Set<string>();
+  private namespaces: Informer<KubeObject> | null = null;
+  private signal: AbortSignal | null = null;
   private typesLoaded = false;
 
   constructor(private readonly d: ClusterCacheDeps) {
@@ -188,6 +190,7 @@ export class ClusterCache {
       this.watchers.set(e.id, w);
     }
     this.d.hooks.discoveredTypes(this.watchedTypes().filter((w) => w.denied === null).length);
+    this.d.events.typesChanged?.();
   }
 }
 

@@ -21,8 +21,10 @@ import { type MapperDeps, sourceOfMirrorEvent, sourcesAffectedByNamespace } from
 import type { LiveConfig } from './live-config.js';
 import { MirrorMemory } from './mirror-memory.js';
 import { OwnWrites } from './own-writes.js';
+import { PolicyController } from './policy-controller.js';
+import { PolicyReconciler } from './policy-reconciler.js';
 import { type RemoteCluster, RemoteClusters } from './remote-clusters.js';
-import { parseSourceKey, sourceKey } from './source-key.js';
+import { isPolicyKey, parsePolicyKey, parseSourceKey, sourceKey } from './source-key.js';
 import { SourceReconciler } from './source-reconciler.js';
 import { SourceStatusStore } from './source-status.js';
 import { SpecCache } from './spec-cache.js';
@@ -32,7 +34,8 @@ import type { TypeEntry, WatchedType } from './watched-type.js';
 
 export type { TypeEntry, TypeSource };
 
-export type ControllerName = 'source' | 'target' | 'namespace';
+/** `policy`: MirrorPolicies and the objects they select (SPEC §11); `source`: annotated sources */
+export type ControllerName = 'source' | 'target' | 'namespace' | 'policy';
 
 /** Metric and observation hooks; the run command binds them to prometheus series. All optional to call. */
 export interface ControllerHooks {
@@ -117,6 +120,12 @@ export class Controller {
   private readonly endpoints: EndpointExport | null;
   /** export Leases in the other clusters, stale imports here */
   private readonly staleEndpoints: StaleEndpoints | null;
+  /** MirrorPolicies (SPEC §11): their caches; their objects go to the source queue, the policies to their own */
+  readonly policies: PolicyController;
+  private readonly policyQueue: WorkQueue<string>;
+  private policyPool: WorkerPool<string> | null = null;
+  /** Events on sources and on MirrorPolicies (leader only: written through the writer) */
+  private readonly events: EventRecorder;
 
   constructor(private readonly d: ControllerDeps) {
     const cfg = d.config.get();
@@ -150,6 +159,7 @@ export class Controller {
         },
         mirrorChanged: (w, mirror) => this.mirrorChanged(w, mirror),
         typeDropped: (typeId) => this.status.dropType(typeId),
+        typesChanged: () => this.policies?.typesChanged(),
       },
     });
     this.queue = new WorkQueue<string>({
@@ -159,6 +169,30 @@ export class Controller {
     });
     this.specs = new SpecCache(this.keys);
     this.memory = new MirrorMemory((typeId, n) => this.fighting('', typeId, n));
+    this.events = new EventRecorder(this.writer, {
+      component: 'kubemirror',
+      dedupeWindowMs: 10 * 60_000,
+      now: () => this.clock.now(),
+      onError: (err) => this.d.log.debug({ err: String(err) }, 'event not recorded'),
+    });
+    this.policyQueue = new WorkQueue<string>({
+      name: 'policy',
+      clock: this.clock,
+      metrics: d.hooks.queue('policy'),
+    });
+    this.policies = new PolicyController({
+      client: d.client,
+      keys: this.keys,
+      config: () => this.d.config.get(),
+      clock: this.clock,
+      log: d.log.child({ controller: 'policy' }),
+      watched: (id) => this.cache.watched(id),
+      watchedTypes: () => this.cache.watchedTypes(),
+      indexes: () => [this.cache.index, ...(this.remotes?.list() ?? []).map((c) => c.cache.index)],
+      enqueueSource: (key) => this.queue.add(key),
+      enqueuePolicy: (key) => this.policyQueue.add(key),
+      watchRestart: (resource, reason) => d.hooks.watchRestart(resource, reason),
+    });
     this.mapper = {
       config: () => this.d.config.get(),
       keys: this.keys,
@@ -166,7 +200,13 @@ export class Controller {
       namespace: (name) => this.cache.namespace(name),
       mirrors: this.cache.index,
       ownWrites: this.ownWrites,
+      policies: {
+        governed: (ns, policy, typeId, name) => this.policies.governed(ns, policy, typeId, name),
+        governedAll: () => this.policies.governedAll(),
+        mentioning: (ns) => this.policies.mentioningKeys(ns),
+      },
     };
+    this.status.include(() => this.policies.sourceEntries());
     this.remotes = cfg.remoteClusters && d.remote ? this.remoteClusters(d.remote) : null;
     this.endpoints = this.remotes
       ? new EndpointExport({
@@ -199,6 +239,7 @@ export class Controller {
     d.config.onChange((next) => {
       this.limiter.update({ qps: next.rateLimitQps, burst: next.rateLimitBurst });
       if (this.pool) this.pool.concurrency = next.workerThreads;
+      this.policies.typesChanged(); // what a policy may select (source namespaces, transform limits) too
       this.resyncAll(); // namespace filters, max targets… may have changed: re-plan everything
     });
   }
@@ -209,6 +250,7 @@ export class Controller {
     this.remotes?.start(signal);
     this.endpoints?.start(signal);
     await this.cache.start(signal);
+    await this.policies.start(signal);
   }
 
   /**
@@ -216,12 +258,16 @@ export class Controller {
    * cross-cluster is on). Other clusters never hold this up: their targets wait for them instead.
    */
   hasSynced(): boolean {
-    return this.cache.hasSynced() && (this.remotes?.settled() ?? true);
+    return this.cache.hasSynced() && (this.remotes?.settled() ?? true) && this.policies.hasSynced();
   }
 
   /** Epoch ms since when some watch has been broken, or null when all are healthy. */
   brokenSince(): number | null {
-    return this.cache.brokenSince();
+    const a = this.cache.brokenSince();
+    const b = this.policies.brokenSince();
+    if (a === null) return b;
+    if (b === null) return a;
+    return Math.min(a, b);
   }
 
   async waitForSync(signal: AbortSignal): Promise<void> {
@@ -241,21 +287,23 @@ export class Controller {
       queue: this.queue,
       concurrency: this.d.config.get().workerThreads,
       reconcile: (key) => source.reconcile(key),
-      report: (r) => {
-        this.d.hooks.reconciled('source', r.result, r.durationMs / 1000);
-        if (r.result === 'error' || r.result === 'terminal') {
-          const reason = (r.error as { reason?: string })?.reason ?? 'Unknown';
-          // A 409 on an optimistic write is routine: the cache was a step behind; the retry re-plans from it.
-          const level = reason === 'Conflict' ? 'debug' : 'warn';
-          this.d.log[level](
-            { controller: 'source', key: r.key, reason, err: String(r.error) },
-            r.result === 'terminal' ? 'reconcile failed; not retried' : 'reconcile failed, retrying',
-          );
-        }
-      },
+      // objects MirrorPolicies select are sources in this queue; their series say `policy`
+      report: (r) => this.reported(isPolicyKey(r.key) ? 'policy' : 'source', r),
       clock: this.clock,
     });
     this.pool.start(signal);
+    const policies = this.policyReconciler();
+    this.policyPool = new WorkerPool<string>({
+      queue: this.policyQueue,
+      concurrency: 2,
+      reconcile: async (key) => {
+        const ref = parsePolicyKey(key);
+        return ref ? policies.reconcile(ref) : undefined;
+      },
+      report: (r) => this.reported('policy', r),
+      clock: this.clock,
+    });
+    this.policyPool.start(signal);
     this.endpoints?.startWorkers(signal);
     this.staleEndpoints?.start(signal);
     this.resyncAll();
@@ -266,12 +314,31 @@ export class Controller {
   async stop(timeoutMs: number): Promise<boolean> {
     if (this.resyncTimer) this.clock.clearTimeout(this.resyncTimer);
     this.queue.shutDown();
-    const drained = this.pool ? [await this.pool.stop(timeoutMs)] : [];
+    this.policyQueue.shutDown();
+    const drained = await Promise.all([this.pool?.stop(timeoutMs), this.policyPool?.stop(timeoutMs)]);
     this.staleEndpoints?.stop();
     await this.endpoints?.stop(timeoutMs);
+    await this.policies.stop();
     await this.cache.stop();
     await this.remotes?.stop();
-    return drained.every(Boolean);
+    return drained.every((d) => d !== false);
+  }
+
+  /** One reconcile's outcome: its series, and a log line when it failed. */
+  private reported(
+    controller: 'source' | 'policy',
+    r: { key: string; result: ReconcileOutcome; durationMs: number; error?: unknown },
+  ): void {
+    this.d.hooks.reconciled(controller, r.result, r.durationMs / 1000);
+    if (r.result === 'error' || r.result === 'terminal') {
+      const reason = (r.error as { reason?: string })?.reason ?? 'Unknown';
+      // A 409 on an optimistic write is routine: the cache was a step behind; the retry re-plans from it.
+      const level = reason === 'Conflict' ? 'debug' : 'warn';
+      this.d.log[level](
+        { controller, key: r.key, reason, err: String(r.error) },
+        r.result === 'terminal' ? 'reconcile failed; not retried' : 'reconcile failed, retrying',
+      );
+    }
   }
 
   /**
@@ -281,6 +348,7 @@ export class Controller {
   resyncAll(): void {
     this.occupants.clear();
     this.endpoints?.resyncAll();
+    this.policies.resyncAll();
     for (const w of this.cache.watchedTypes()) {
       for (const s of w.sources.list()) {
         this.queue.add(sourceKey(w.id, s.metadata.namespace ?? '', s.metadata.name));
@@ -385,13 +453,10 @@ export class Controller {
       namespace: (name) => this.cache.namespace(name),
       mirrors: this.cache.index,
       writer: this.writer,
-      events: new EventRecorder(this.writer, {
-        component: 'kubemirror',
-        dedupeWindowMs: 10 * 60_000,
-        now: () => this.clock.now(),
-        onError: (err) => this.d.log.debug({ err: String(err) }, 'event not recorded'),
-      }),
+      events: this.events,
       status: this.status,
+      policies: this.policies,
+      enqueuePolicy: (key) => this.policyQueue.add(key),
       ownWrites: this.ownWrites,
       memory: this.memory,
       specs: this.specs,
@@ -404,11 +469,27 @@ export class Controller {
         conflict: (r) => this.d.hooks.conflict(r),
         drift: (r) => this.d.hooks.drift(r),
         fightStarted: (r) => this.d.hooks.fightStarted(r),
-        syncError: (reason) => this.d.hooks.syncError('source', reason),
+        syncError: (reason, controller) => this.d.hooks.syncError(controller ?? 'source', reason),
         transformSkipped: (r) => this.d.hooks.transformSkipped(r),
         propagated: (r, s) => this.d.hooks.propagated(r, s),
       },
       log: this.d.log.child({ controller: 'source' }),
+      now: () => new Date(this.clock.now()),
+    });
+  }
+
+  /** The MirrorPolicy reconciler (finalizer, cleanup of a deleted policy, status), wired to the caches. */
+  private policyReconciler(): PolicyReconciler {
+    return new PolicyReconciler({
+      policies: this.policies,
+      keys: this.keys,
+      config: () => this.d.config.get(),
+      writer: this.writer,
+      events: this.events,
+      watchedTypes: () => this.cache.watchedTypes(),
+      index: this.cache.index,
+      remotes: () => this.remotes?.list() ?? [],
+      log: this.d.log.child({ controller: 'policy' }),
       now: () => new Date(this.clock.now()),
     });
   }

@@ -1,11 +1,12 @@
 import type { Config } from '../config/config.js';
 import { targetsCluster } from '../core/decide.js';
 import type { MirrorKeys } from '../core/keys.js';
+import type { SourceSpec } from '../core/source-spec.js';
 import { sourceWantsNamespace } from '../core/targeting.js';
 import type { KubeObject, NamespaceInfo } from '../core/types.js';
 import type { MirrorIndex } from './mirror-index.js';
 import type { OwnWrites } from './own-writes.js';
-import { sourceKey } from './source-key.js';
+import { policySourceKey, sourceKey } from './source-key.js';
 import type { SpecCache } from './spec-cache.js';
 import { targetPolicy } from './target-policy.js';
 import type { WatchedType } from './watched-type.js';
@@ -25,15 +26,27 @@ export interface MapperDeps {
   ownWrites: OwnWrites;
   /** the other cluster these caches are of (SPEC §8); absent: this cluster */
   cluster?: string;
+  /** the objects MirrorPolicies govern (SPEC §11), when their API is served */
+  policies?: PolicyMapping;
+}
+
+/** What the mappers need of the MirrorPolicies (policy-controller.ts). */
+export interface PolicyMapping {
+  /** the object a policy governs under this key and the spec it is decided with; null when it does not */
+  governed(
+    namespace: string,
+    policy: string,
+    typeId: string,
+    name: string,
+  ): { object: KubeObject; spec: SourceSpec } | null;
+  /** every object some policy governs now */
+  governedAll(): Iterable<{ key: string; object: KubeObject; spec: SourceSpec }>;
+  /** policy source keys whose last result names this namespace (`cluster/ns` in another cluster) */
+  mentioning(namespace: string): string[];
 }
 
 /** Whether `source` wants namespace `ns` of the mapper's cluster: its target-clusters, then its namespaces. */
-function wants(
-  d: MapperDeps,
-  source: KubeObject,
-  spec: ReturnType<SpecCache['of']>,
-  ns: NamespaceInfo,
-): boolean {
+function wants(d: MapperDeps, source: KubeObject, spec: SourceSpec, ns: NamespaceInfo): boolean {
   const cfg = d.config();
   if (
     !spec.syncEnabled ||
@@ -60,9 +73,20 @@ export function sourceOfMirrorEvent(d: MapperDeps, w: WatchedType, mirror: KubeO
   const srcNs = a[d.keys.sourceNamespace];
   const srcName = a[d.keys.sourceName];
   if (!srcNs || !srcName) return null; // not provably anyone's mirror: never touched
-  const owner = sourceKey(w.id, srcNs, srcName);
   const ns = mirror.metadata.namespace ?? '';
   const echo = d.ownWrites.isEcho(w.id, ns, mirror.metadata.name, mirror.metadata.resourceVersion);
+  const policy = a[d.keys.policy];
+  if (policy) {
+    // made for a MirrorPolicy (SPEC §11): the policy's decision of that object is the one to make again
+    const key = policySourceKey(srcNs, policy, w.id, srcName);
+    if (!echo) return key;
+    const g = d.policies?.governed(srcNs, policy, w.id, srcName);
+    const nsInfo = d.namespace(ns);
+    return g && a[d.keys.sourceUid] === g.object.metadata.uid && nsInfo && wants(d, g.object, g.spec, nsInfo)
+      ? null
+      : key;
+  }
+  const owner = sourceKey(w.id, srcNs, srcName);
   const source = w.sources.get(`${srcNs}/${srcName}`);
   if (!source) return w.sources.hasSynced() ? owner : null;
   if (!echo) return owner;
@@ -87,11 +111,15 @@ export function sourcesAffectedByNamespace(
 ): string[] {
   const keys = new Set<string>();
   for (const m of mentioning(name)) keys.add(sourceKey(m.typeId, m.namespace, m.name));
+  for (const k of d.policies?.mentioning(d.cluster ? `${d.cluster}/${name}` : name) ?? []) keys.add(k);
   const ns = d.namespace(name);
   for (const w of types) {
     for (const ref of d.mirrors.sourcesWithMirrorIn(w.id, name)) {
       const slash = ref.indexOf('/');
-      keys.add(sourceKey(w.id, ref.slice(0, slash), ref.slice(slash + 1)));
+      const [srcNs, srcName] = [ref.slice(0, slash), ref.slice(slash + 1)];
+      const mirror = d.mirrors.mirrorsOf(w.id, srcNs, srcName).find((m) => m.metadata.namespace === name);
+      const policy = mirror?.metadata.annotations?.[d.keys.policy];
+      keys.add(policy ? policySourceKey(srcNs, policy, w.id, srcName) : sourceKey(w.id, srcNs, srcName));
     }
     if (!ns) continue;
     for (const source of w.sources.list()) {
@@ -99,6 +127,8 @@ export function sourcesAffectedByNamespace(
         keys.add(sourceKey(w.id, source.metadata.namespace ?? '', source.metadata.name));
     }
   }
+  if (ns)
+    for (const g of d.policies?.governedAll() ?? []) if (wants(d, g.object, g.spec, ns)) keys.add(g.key);
   return [...keys];
 }
 

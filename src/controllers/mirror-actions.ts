@@ -21,11 +21,14 @@ const FANOUT_CONCURRENCY = 8;
 /** Actions that write a target (for the propagation time: the answer to the last of them ends it). */
 const WRITES: ReadonlySet<Action['type']> = new Set(['create', 'update', 'recreate', 'delete']);
 
+/** Where the executor's Events go: the source itself, or the MirrorPolicy that governs it (SPEC §11). */
+export type EventSink = Pick<EventRecorder, 'record'>;
+
 /** What the executor uses: the writer, the Event recorder and the controller's bookkeeping. */
 export interface MirrorActionsDeps {
   keys: MirrorKeys;
   writer: Writer;
-  events: EventRecorder;
+  events: EventSink;
   ownWrites: OwnWrites;
   /** the stored form of our last write and the fight state, per mirror */
   memory: MirrorMemory;
@@ -244,10 +247,12 @@ export class MirrorActions {
       case 'recreate':
         return this.recreate(w, source, a.live, a.desired, a.reason, log);
       case 'delete':
+        // the version judged ours: one changed since (taken over by another governor) answers Conflict
         await writer.delete(w.type, {
           namespace: a.namespace,
           name: a.live.metadata.name,
           uid: a.live.metadata.uid,
+          resourceVersion: a.live.metadata.resourceVersion,
         });
         this.d.memory.forget(w.id, a.namespace, a.live.metadata.name);
         log.debug({ namespace: a.namespace, reason: a.reason }, 'mirror deleted');

@@ -18,12 +18,26 @@ import { classifyApiError } from '../kube/api-errors.js';
 import type { EventRecorder } from '../kube/event-recorder.js';
 import type { Writer } from '../kube/writer.js';
 import { done, type ReconcileResult, requeueAfter } from '../runtime/reconcile-result.js';
-import { type ActionsOutcome, MirrorActions } from './mirror-actions.js';
+import {
+  type ActionsOutcome,
+  type EventSink,
+  MirrorActions,
+  type MirrorActionsDeps,
+} from './mirror-actions.js';
 import type { MirrorIndex } from './mirror-index.js';
 import type { MirrorMemory } from './mirror-memory.js';
 import type { OwnWrites } from './own-writes.js';
+import type { PolicyController } from './policy-controller.js';
+import { PolicySourceReconciler } from './policy-source-reconciler.js';
 import type { RemoteCluster } from './remote-clusters.js';
-import { parseSourceKey, type SourceRef } from './source-key.js';
+import type { Governor } from './source-governor.js';
+import {
+  isPolicyKey,
+  isPolicySourceRef,
+  parsePolicyKey,
+  parseSourceKey,
+  type SourceRef,
+} from './source-key.js';
 import type { SourceStatusStore } from './source-status.js';
 import type { SpecCache } from './spec-cache.js';
 import { decideConfig, fightPolicy, transformLimits } from './target-policy.js';
@@ -59,11 +73,16 @@ export interface SourceReconcilerDeps {
   remotes: () => readonly RemoteCluster[];
   /** a GET in another cluster (an object found by an AlreadyExists there) */
   readRemote: (cluster: RemoteCluster, w: WatchedType, ref: SourceRef) => Promise<KubeObject | null>;
+  /** the MirrorPolicies (SPEC §11), when their API is served; their selected objects are sources too */
+  policies?: PolicyController;
+  /** a policy key for the policy queue (its status is recounted) */
+  enqueuePolicy?: (key: string) => void;
   hooks: {
     conflict(resource: string): void;
     /** a mirror edited by someone else was restored */
     drift(resource: string): void;
-    syncError(reason: string): void;
+    /** `policy` for the objects MirrorPolicies select (kubemirror_sync_errors_total{controller}) */
+    syncError(reason: string, controller?: 'source' | 'policy'): void;
     transformSkipped(resource: string): void;
     fightStarted(resource: string): void;
     /** new source content reached its last target after `seconds` (kubemirror_propagation_duration_seconds) */
@@ -83,37 +102,77 @@ class PartialFailure extends Error {
 
 /**
  * Reconciles one source: gather from the caches → `decide` (pure core, core/decide.ts) → act through the
- * writer → report. Level-based: it reads the current state and never asks which event woke it.
+ * writer → report. Level-based: it reads the current state and never asks which event woke it. A source is an
+ * annotated object or an object a MirrorPolicy selects (its key says which); both go through the same decision.
  */
 export class SourceReconciler {
-  private readonly actions: MirrorActions;
+  private readonly annotated: Governor;
   /** the executor of each other cluster: its writer, memory and own-write tracking */
   private readonly remoteActions = new WeakMap<RemoteCluster, MirrorActions>();
+  /** the objects MirrorPolicies select, decided through `decideAndAct` with the policy as governor */
+  private readonly policySources: PolicySourceReconciler | null;
 
   constructor(private readonly d: SourceReconcilerDeps) {
-    this.actions = new MirrorActions({ ...d, fightPolicy: () => fightPolicy(d.config()) });
+    const actions = new MirrorActions({ ...d, fightPolicy: () => fightPolicy(d.config()) });
+    this.annotated = {
+      keys: d.keys,
+      finalizers: true,
+      controller: 'source',
+      actions,
+      actionsIn: (c) => {
+        let a = this.remoteActions.get(c);
+        if (!a) {
+          a = this.executorIn(c, d.keys, d.events, d.hooks);
+          this.remoteActions.set(c, a);
+        }
+        return a;
+      },
+      lastLine: (source) => source.metadata.annotations?.[d.keys.syncStatus],
+      report: (w, source, report) => this.reportOnSource(w, source, report),
+      synced: (w, source, lastWriteAt) => this.propagated(w, source, lastWriteAt),
+      forgetStatus: (w, source) =>
+        d.status.delete(w.id, { namespace: source.metadata.namespace ?? '', name: source.metadata.name }),
+    };
+    const { policies, enqueuePolicy } = d;
+    this.policySources =
+      policies && enqueuePolicy
+        ? new PolicySourceReconciler(
+            { ...d, policies, enqueuePolicy },
+            {
+              decideAndAct: (w, source, g, log) => this.decideAndAct(w, source, g, log),
+              executorIn: (c, keys, events, hooks) => this.executorIn(c, keys, events, hooks),
+            },
+          )
+        : null;
   }
 
-  private actionsIn(c: RemoteCluster): MirrorActions {
-    let a = this.remoteActions.get(c);
-    if (!a) {
-      a = new MirrorActions({
-        ...this.d,
-        keys: withOrigin(this.d.keys, this.d.config().clusterName),
-        writer: c.writer,
-        ownWrites: c.ownWrites,
-        memory: c.memory,
-        occupants: c.occupants,
-        readSource: (w, ref) => this.d.readRemote(c, w, ref),
-        fightPolicy: () => fightPolicy(this.d.config()),
-        where: (ns) => `${c.name}/${ns}`,
-      });
-      this.remoteActions.set(c, a);
-    }
-    return a;
+  /** The executor of a source's share in another cluster (its writer, memory and own-write tracking). */
+  private executorIn(
+    c: RemoteCluster,
+    keys: MirrorKeys,
+    events: EventSink,
+    hooks: MirrorActionsDeps['hooks'],
+  ): MirrorActions {
+    return new MirrorActions({
+      ...this.d,
+      keys: withOrigin(keys, this.d.config().clusterName),
+      events,
+      hooks,
+      writer: c.writer,
+      ownWrites: c.ownWrites,
+      memory: c.memory,
+      occupants: c.occupants,
+      readSource: (w, ref) => this.d.readRemote(c, w, ref),
+      fightPolicy: () => fightPolicy(this.d.config()),
+      where: (ns) => `${c.name}/${ns}`,
+    });
   }
 
   async reconcile(key: string): Promise<ReconcileResult> {
+    if (isPolicyKey(key)) {
+      const ref = parsePolicyKey(key);
+      return ref && isPolicySourceRef(ref) && this.policySources ? this.policySources.reconcile(ref) : done;
+    }
     const ref = parseSourceKey(key);
     const w = this.d.watchedType(ref.typeId);
     if (!w) return done; // the type stopped being watched; its mirrors are left as they are
@@ -126,33 +185,44 @@ export class SourceReconciler {
       source = fresh;
     }
     const log = this.d.log.child({ resource: w.type.plural, key: `${ref.namespace}/${ref.name}` });
-    const decision = decide(this.gather(w, source));
+    return this.decideAndAct(w, source, this.annotated, log);
+  }
+
+  /** The one path of a source: decide on what is gathered, then act as the decision says, through its governor. */
+  private async decideAndAct(
+    w: WatchedType,
+    source: KubeObject,
+    g: Governor,
+    log: Logger,
+  ): Promise<ReconcileResult> {
+    const decision = decide(this.gather(w, source, g));
     switch (decision.type) {
       case 'cleanup':
-        return this.cleanup(w, source, decision, log);
+        return this.cleanup(w, source, decision, log, g);
       case 'fail':
-        return this.fail(w, source, decision.reason, decision.message, log);
+        return this.fail(w, source, decision.reason, decision.message, log, g);
       case 'sync':
-        return this.sync(w, source, decision, log);
+        return this.sync(w, source, decision, log, g);
     }
   }
 
   /** Everything the decision reads, from the caches: no API call. */
-  private gather(w: WatchedType, source: KubeObject): SourceSnapshot {
+  private gather(w: WatchedType, source: KubeObject, g: Governor): SourceSnapshot {
     const cfg = this.d.config();
-    const { keys } = this.d;
-    const spec = this.d.specs.of(source);
+    const { keys } = g;
+    const spec = g.spec ?? this.d.specs.of(source);
+    const config = decideConfig(cfg, keys);
     return {
       source,
       denied: w.denied,
       spec,
-      transform: transformFor(this.d.transforms, spec, transformLimits(cfg), keys.prefix),
+      transform: g.transform ?? transformFor(this.d.transforms, spec, transformLimits(cfg), keys.prefix),
       namespaces: this.d.namespaces(),
       namespace: this.d.namespace,
       live: this.d.mirrors.mirrorsOf(w.id, source.metadata.namespace ?? '', source.metadata.name),
       occupant: (ns) => w.mirrors?.get(`${ns}/${source.metadata.name}`) ?? this.occupant(w, ns, source),
       isSourceLive: (ns, name, uid) => w.sources.get(`${ns}/${name}`)?.metadata.uid === uid,
-      config: decideConfig(cfg, keys),
+      config: { ...config, finalizers: config.finalizers && g.finalizers },
       now: this.d.now,
       lastWrite: (ns) => this.d.memory.lastWrite(w.id, ns, source.metadata.name),
       fight: (ns) => this.d.memory.fight(w.id, ns, source.metadata.name),
@@ -191,6 +261,7 @@ export class SourceReconciler {
     source: KubeObject,
     decision: Extract<Decision, { type: 'sync' }>,
     log: Logger,
+    g: Governor,
   ): Promise<ReconcileResult> {
     let current = source;
     if (decision.addFinalizer) {
@@ -209,12 +280,12 @@ export class SourceReconciler {
       log.warn({ skipped: decision.skipped.slice(0, 20).map(skippedText) }, 'transform rules skipped');
     }
     // every cluster's share at once: a slow cluster delays the report, never another cluster's writes
-    const runs: Promise<ActionsOutcome>[] = [this.actions.run(w, current, decision.actions, log)];
+    const runs: Promise<ActionsOutcome>[] = [g.actions.run(w, current, decision.actions, log)];
     let unavailable = 0;
     for (const p of decision.remote) {
       const c = this.d.remotes().find((x) => x.name === p.cluster);
       if ('actions' in p && c)
-        runs.push(this.actionsIn(c).run(w, current, p.actions, log.child({ cluster: p.cluster })));
+        runs.push(g.actionsIn(c).run(w, current, p.actions, log.child({ cluster: p.cluster })));
       else {
         unavailable++;
         const why = 'unavailable' in p ? p.unavailable : 'unregistered';
@@ -222,8 +293,8 @@ export class SourceReconciler {
       }
     }
     const r = mergeOutcomes(await Promise.all(runs));
-    await this.report(w, current, syncReport(decision.wanted, r, decision.skipped));
-    if (r.transient === 0) this.propagated(w, source, r.lastWriteAt);
+    await g.report(w, current, syncReport(decision.wanted, r, decision.skipped));
+    if (r.transient === 0) g.synced(w, source, r.lastWriteAt);
     if (r.transient > 0) throw new PartialFailure(`${r.transient} target(s) failed, retrying`);
     // a fight: look again when its hold ends, or when a quiet window may have ended it
     if (r.lookAgainAt !== undefined) return requeueAfter(Math.max(1, r.lookAgainAt - this.d.now().getTime()));
@@ -261,16 +332,17 @@ export class SourceReconciler {
     reason: string,
     message: string,
     log: Logger,
+    g: Governor,
   ): Promise<ReconcileResult> {
-    this.d.hooks.syncError(reason);
+    this.d.hooks.syncError(reason, g.controller);
     const report = failedReport(message);
     // said once when it starts (the status annotation and an Event keep saying it), not on every re-check
-    const changed = source.metadata.annotations?.[this.d.keys.syncStatus] !== report.line;
+    const changed = g.lastLine(source) !== report.line;
     // "maximum targets" is the phrase KubeMirror's troubleshooting guide greps the logs for
     const msg =
       reason === 'TooManyTargets' ? 'source not mirrored: maximum targets exceeded' : 'source not mirrored';
     log[changed ? 'warn' : 'debug']({ reason, err: message }, msg);
-    await this.report(w, source, report);
+    await g.report(w, source, report, { reason });
     return done;
   }
 
@@ -278,7 +350,7 @@ export class SourceReconciler {
    * Writes `P/sync-status` only when it changes (a patch, never hashed) and keeps /status coverage. When it
    * changes, the report's Events say what a person must act on with the whole reasons (the line abbreviates).
    */
-  private async report(w: WatchedType, source: KubeObject, report: StatusReport): Promise<void> {
+  private async reportOnSource(w: WatchedType, source: KubeObject, report: StatusReport): Promise<void> {
     const { summary, line } = report;
     const ref = { namespace: source.metadata.namespace ?? '', name: source.metadata.name };
     this.d.status.set(w.id, w.type.plural, ref, { ...summary, skipped: summary.skipped ?? 0, line });
@@ -295,6 +367,7 @@ export class SourceReconciler {
     source: KubeObject,
     decision: Extract<Decision, { type: 'cleanup' }>,
     log: Logger,
+    g: Governor,
   ): Promise<ReconcileResult> {
     const deletions = [
       ...decision.deletes.map((mirror) => ({ mirror, cluster: undefined as string | undefined })),
@@ -303,19 +376,22 @@ export class SourceReconciler {
     for (const { mirror: m, cluster } of deletions) {
       const writer = cluster ? this.d.remotes().find((c) => c.name === cluster)?.writer : this.d.writer;
       if (!writer) continue; // unregistered meanwhile: its mirrors are left (and reported) with it
+      // the version judged ours: one a MirrorPolicy took over meanwhile answers Conflict (retried from the cache)
       await writer.delete(w.type, {
         namespace: m.metadata.namespace ?? '',
         name: m.metadata.name,
         uid: m.metadata.uid,
+        resourceVersion: m.metadata.resourceVersion,
       });
       log.info({ cluster, namespace: m.metadata.namespace, why: decision.why }, 'mirror deleted');
     }
-    this.d.status.delete(w.id, { namespace: source.metadata.namespace ?? '', name: source.metadata.name });
+    g.forgetStatus(w, source);
     if (decision.waitingFor.length > 0) {
       log.info({ clusters: decision.waitingFor }, 'finalizer kept until these clusters can be cleaned up');
       return requeueAfter(UNAVAILABLE_RECHECK_MS);
     }
-    if (decision.removeFinalizer) await this.removeFinalizer(w, source);
+    // an object a policy selects is never written (its finalizer, if any, is its annotations' business)
+    if (decision.removeFinalizer && g.finalizers) await this.removeFinalizer(w, source);
     return done;
   }
 
@@ -349,16 +425,18 @@ export class SourceReconciler {
     this.d.status.delete(w.id, ref);
     const key = `${ref.namespace}/${ref.name}`;
     const seen = w.lastSeen.get(key);
-    // imports from other clusters' sources (P/source-cluster) are never this source's
+    // imports from other clusters' sources (P/source-cluster) are never this source's, nor are the mirrors a
+    // MirrorPolicy made of the object (P/policy): that policy cleans those up
+    const annotated = (m: KubeObject) => m.metadata.annotations?.[this.d.keys.policy] === undefined;
     const mirrors = this.d.mirrors
       .mirrorsOf(w.id, ref.namespace, ref.name)
-      .filter((m) => m.metadata.annotations?.[this.d.keys.sourceCluster] === undefined);
+      .filter((m) => m.metadata.annotations?.[this.d.keys.sourceCluster] === undefined && annotated(m));
     const now = this.d.now().getTime();
     const remote = this.d.remotes().map((c) => {
       const down = c.unavailable(now);
       return {
         cluster: c.name,
-        mirrors: c.cache.index.mirrorsOf(w.id, ref.namespace, ref.name),
+        mirrors: c.cache.index.mirrorsOf(w.id, ref.namespace, ref.name).filter(annotated),
         unavailable: down,
         ...(!down && !c.cache.watched(w.id) ? { holdsNoMirrors: true } : {}),
       };
@@ -394,6 +472,7 @@ export class SourceReconciler {
         namespace: m.metadata.namespace ?? '',
         name: m.metadata.name,
         uid: m.metadata.uid,
+        resourceVersion: m.metadata.resourceVersion,
       });
       this.d.log.info(
         { resource: w.type.plural, source: key, cluster, namespace: m.metadata.namespace },

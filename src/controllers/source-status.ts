@@ -11,6 +11,8 @@ export interface SourceCoverage {
 
 export interface SourceStatusEntry extends SourceCoverage {
   resource: string;
+  /** `ns/name` of the MirrorPolicy that governs this source (SPEC §11); absent for an annotated source */
+  policy?: string;
   namespace: string;
   name: string;
   coverage: number;
@@ -22,6 +24,13 @@ export interface SourceStatusEntry extends SourceCoverage {
 
 export class SourceStatusStore {
   private readonly entries = new Map<string, SourceStatusEntry>();
+  /** sources kept elsewhere (the objects MirrorPolicies govern), listed beside these */
+  private readonly others: Array<() => SourceStatusEntry[]> = [];
+
+  /** Lists the entries `more` gives beside this store's own in every snapshot. */
+  include(more: () => SourceStatusEntry[]): void {
+    this.others.push(more);
+  }
 
   /** `typeId|ns/name` of sources that are the controller's own (the canary): kept out of every figure */
   private readonly internal = new Set<string>();
@@ -89,6 +98,7 @@ export class SourceStatusStore {
     return [...this.entries]
       .filter(([k]) => !this.internal.has(k))
       .map(([, e]) => ({ ...e }))
+      .concat(this.others.flatMap((more) => more()))
       .sort((a, b) =>
         `${a.resource}/${a.namespace}/${a.name}`.localeCompare(`${b.resource}/${b.namespace}/${b.name}`),
       );

@@ -26,7 +26,7 @@ export interface TypeWatcherOptions {
   index: MirrorIndex;
   signal: AbortSignal;
   onSource: (namespace: string, name: string) => void;
-  /** a mirror was added or changed (deletions go to `onSource` of its source directly) */
+  /** a mirror was added or changed (deletions go to `onSource` of its source directly, a policy's mirror here too) */
   onMirror: (mirror: KubeObject) => void;
   onRestart: (reason: RestartReason, err?: unknown) => void;
   onMirrorCount: (count: number) => void;
@@ -142,11 +142,13 @@ export function startTypeWatcher(o: TypeWatcherOptions): TypeWatcher {
     });
     m.onDelete((obj) => {
       o.index.remove(entry.id, obj);
-      // A deleted mirror is handed straight to its source, which recreates it if still wanted.
+      // A deleted mirror is handed straight to its source, which recreates it if still wanted; one a MirrorPolicy
+      // made goes through the mirror mapping, which knows policies (a deletion is never our write's echo there)
       const a = obj.metadata.annotations ?? {};
       const srcNs = a[keys.sourceNamespace];
       const srcName = a[keys.sourceName];
-      if (srcNs && srcName) o.onSource(srcNs, srcName);
+      if (a[keys.policy]) o.onMirror(obj);
+      else if (srcNs && srcName) o.onSource(srcNs, srcName);
       count();
     });
     mirrors = m;

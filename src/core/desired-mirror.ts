@@ -85,6 +85,8 @@ export function buildDesiredMirror(
   annotations[keys.sourceNamespace] = metadata.namespace ?? '';
   annotations[keys.sourceName] = metadata.name;
   annotations[keys.sourceUid] = metadata.uid ?? '';
+  // made for a MirrorPolicy (SPEC §11): the policy is part of who governs it
+  if (keys.viaPolicy !== undefined) annotations[keys.policy] = keys.viaPolicy;
   if (keys.origin !== undefined) {
     // into another cluster (SPEC §8): the source's cluster is part of its identity there
     annotations[keys.sourceCluster] = keys.origin;

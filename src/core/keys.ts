@@ -39,6 +39,15 @@ export interface MirrorKeys {
    * whose value differs is another cluster's: never owned, adopted or deleted here.
    */
   origin?: string;
+  /** annotation on mirrors made for a MirrorPolicy (SPEC §11): the name of the policy that governs them */
+  policy: string;
+  /**
+   * The `P/policy` every mirror handled with these keys carries: absent (undefined) for the mirrors of an
+   * annotated source, the policy's name for the mirrors a MirrorPolicy governs (`withPolicy`). A mirror whose value
+   * differs was written under another governor of its source: never deleted here (its own governor cleans it up),
+   * only taken over by the object's current governor (core/ownership.ts `classifyExisting`).
+   */
+  viaPolicy?: string;
 }
 
 export const DEFAULT_PREFIX = 'kubemirror.io';
@@ -69,12 +78,18 @@ export function mirrorKeys(prefix: string = DEFAULT_PREFIX): MirrorKeys {
     sourceCluster: k('source-cluster'),
     cluster: k('cluster'),
     clusterName: k('cluster-name'),
+    policy: k('policy'),
   };
 }
 
 /** The keys for mirrors this cluster (`clusterName`) writes into another cluster: they carry `P/source-cluster`. */
 export function withOrigin(keys: MirrorKeys, clusterName: string): MirrorKeys {
   return { ...keys, origin: clusterName };
+}
+
+/** The keys for the mirrors a MirrorPolicy named `policy` governs (in the policy's namespace): they carry `P/policy`. */
+export function withPolicy(keys: MirrorKeys, policy: string): MirrorKeys {
+  return { ...keys, viaPolicy: policy };
 }
 
 /** True for any key under the prefix (`P/*`), which is never copied to mirrors nor writable by transforms. */

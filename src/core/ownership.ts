@@ -47,7 +47,8 @@ export function writtenByKubemirror(
 
 /**
  * True only when `live` carries the mirror label and names exactly this source (namespace, name, uid, and the
- * source cluster `keys.origin`, SPEC §8) in its annotations. This is the only thing that permits deleting an object.
+ * source cluster `keys.origin`, SPEC §8) in its annotations, and was made under the same governor: its
+ * annotations, or the MirrorPolicy `keys.viaPolicy` (SPEC §11). This is the only thing that permits deleting an object.
  */
 export function isProvablyMirrorOf(
   live: KubeObject,
@@ -64,7 +65,8 @@ export function isProvablyMirrorOf(
     a[keys.sourceNamespace] === sourceNs &&
     a[keys.sourceName] === sourceName &&
     a[keys.sourceUid] === sourceUid &&
-    a[keys.sourceCluster] === keys.origin
+    a[keys.sourceCluster] === keys.origin &&
+    a[keys.policy] === keys.viaPolicy
   );
 }
 
@@ -72,7 +74,8 @@ export function isProvablyMirrorOf(
  * How an object found where `source` wants its mirror relates to it:
  * - owned: provably this source's mirror;
  * - adoptable: a mirror of this source's namespace and name whose recorded uid is no longer live: the source
- *   was deleted and re-created with a new uid;
+ *   was deleted and re-created with a new uid; or a mirror of this very object made under another governor
+ *   (`P/policy` differs: the object's annotations and a MirrorPolicy handed it over);
  * - foreign-other-source: a mirror of another source (live, or gone and left to its own cleanup);
  * - foreign-unmanaged: not labelled as a mirror, or a mirror label without source annotations;
  * - foreign-unproven: looks like a mirror of a dead source but kubemirror never wrote it (writtenByKubemirror).
@@ -94,6 +97,9 @@ export function classifyExisting(
   if (a[keys.sourceCluster] !== keys.origin) return 'foreign-other-source';
   const srcNs = source.metadata.namespace ?? '';
   if (isProvablyMirrorOf(live, srcNs, source.metadata.name, source.metadata.uid ?? '', keys)) return 'owned';
+  // this very object's mirror, made under another governor (its annotations, or another MirrorPolicy): whoever
+  // governs the object now takes it over (SPEC §11); only its own governor would ever delete it
+  if (ns === srcNs && name === source.metadata.name && uid === source.metadata.uid) return 'adoptable';
   if (isSourceLive(ns, name, uid)) return 'foreign-other-source';
   // only a re-created source (same namespace and name, new uid) adopts; a dead other source's mirror is
   // collected by that source's cleanup, not taken over

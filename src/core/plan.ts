@@ -193,8 +193,11 @@ function planTarget(input: PlanInput, ns: string, live: KubeObject | undefined):
   const why: string[] = [];
   if (adopt) {
     const a = live.metadata.annotations ?? {};
+    const previous = a[keys.policy] ? `MirrorPolicy ${a[keys.policy]}` : 'its annotations';
     why.push(
-      `adopting mirror of a source that no longer exists (${a[keys.sourceNamespace]}/${a[keys.sourceName]} uid ${a[keys.sourceUid]})`,
+      a[keys.sourceUid] === source.metadata.uid
+        ? `taking over the mirror made under ${previous}`
+        : `adopting mirror of a source that no longer exists (${a[keys.sourceNamespace]}/${a[keys.sourceName]} uid ${a[keys.sourceUid]})`,
     );
   }
   if (changed) why.push(`source changed (hash ${short(recorded)} → ${short(d.hash)})`);

@@ -17,6 +17,10 @@ const NEVER: ReadonlyMap<string, string> = new Map([
   ['/ReplicationController', 'replication controllers would run pods in every target'],
   ['/PersistentVolumeClaim', 'a claim binds one volume'],
   ['snapshot.storage.k8s.io/VolumeSnapshot', 'a snapshot refers to one namespace’s volume'],
+  [
+    'kubemirror.io/MirrorPolicy',
+    'a policy publishes from its own namespace; a copy would publish from every target',
+  ],
 ]);
 
 /** Whole groups whose kinds are never mirrored. */

@@ -56,21 +56,38 @@ export class Writer {
     return this.call(type, 'update', 'PUT', objectPath(type, obj.metadata), withHeader(type, obj));
   }
 
-  /** JSON merge patch; include `metadata.resourceVersion` in the patch for optimistic concurrency. */
-  mergePatch(type: ResourceType, ref: ObjectRef, patch: Record<string, unknown>): Promise<KubeObject> {
-    return this.call(type, 'patch', 'PATCH', objectPath(type, ref), patch, 'application/merge-patch+json');
+  /**
+   * JSON merge patch; include `metadata.resourceVersion` in the patch for optimistic concurrency. `subresource`
+   * `status` patches the status subresource (a CRD's status is written there only).
+   */
+  mergePatch(
+    type: ResourceType,
+    ref: ObjectRef,
+    patch: Record<string, unknown>,
+    subresource?: 'status',
+  ): Promise<KubeObject> {
+    const path = `${objectPath(type, ref)}${subresource ? `/${subresource}` : ''}`;
+    return this.call(type, 'patch', 'PATCH', path, patch, 'application/merge-patch+json');
   }
 
   /**
-   * Deletes with a uid precondition, so a different object that took the name meanwhile is never deleted.
-   * NotFound counts as success.
+   * Deletes with a uid precondition, so a different object that took the name meanwhile is never deleted; with
+   * `resourceVersion` too, so an object changed since it was judged (e.g. taken over by another governor) answers
+   * Conflict instead. NotFound counts as success.
    */
-  async delete(type: ResourceType, ref: ObjectRef & { uid?: string }): Promise<void> {
+  async delete(
+    type: ResourceType,
+    ref: ObjectRef & { uid?: string; resourceVersion?: string },
+  ): Promise<void> {
+    const preconditions = {
+      ...(ref.uid ? { uid: ref.uid } : {}),
+      ...(ref.resourceVersion ? { resourceVersion: ref.resourceVersion } : {}),
+    };
     const body = {
       apiVersion: 'v1',
       kind: 'DeleteOptions',
       propagationPolicy: 'Background',
-      ...(ref.uid ? { preconditions: { uid: ref.uid } } : {}),
+      ...(Object.keys(preconditions).length > 0 ? { preconditions } : {}),
     };
     try {
       await this.call(type, 'delete', 'DELETE', objectPath(type, ref), body);

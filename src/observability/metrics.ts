@@ -10,7 +10,8 @@ import { RESTART_REASONS } from '../runtime/informer.js';
 import { RECONCILE_OUTCOMES, type ReconcileOutcome } from '../runtime/reconcile-result.js';
 import type { QueueMetrics } from '../runtime/work-queue.js';
 
-export const CONTROLLERS = ['source', 'target', 'namespace'] as const;
+/** `policy`: MirrorPolicies and the objects they select (SPEC §11); `source`: annotated sources */
+export const CONTROLLERS = ['source', 'target', 'namespace', 'policy'] as const;
 export type ControllerName = (typeof CONTROLLERS)[number];
 
 /** `reason` values of sync errors known up front: the API error classifier's plus the controller's own. */

@@ -292,6 +292,61 @@ export function describeExamples(where: string, start: () => Promise<SandboxCli>
       expect(dev.template.spec.containers[0]!.image).toBe('registry.eu.example.com/web:1.4.2');
     });
 
+    it('mirror-policy.yaml: the operator-made Secret and the chart ConfigMap are mirrored by the policy, never written, and go with it', async () => {
+      // as the example says: the CRD first (the chart and deploy/ install it), then the example
+      await kubectl().ok(['apply', '-f', 'deploy/crds/mirrorpolicies.kubemirror.io.yaml']);
+      await kubectl().ok([
+        'wait',
+        '--for',
+        'condition=Established',
+        'crd/mirrorpolicies.kubemirror.io',
+        '--timeout=15s',
+      ]);
+      await applyExample('mirror-policy.yaml');
+      const targets = ['analytics', 'squad-orders', 'squad-search'];
+      const secret = await getObject(kubectl(), 'secret', 'databases', 'app-pg-app');
+      const configMap = await getObject(kubectl(), 'configmap', 'databases', 'pg-endpoints');
+      for (const [resource, source] of [
+        ['secrets', secret],
+        ['configmaps', configMap],
+      ] as const) {
+        const mirrors = await waitForMirrorsIn(
+          kubectl(),
+          resource,
+          'databases',
+          source.metadata.name,
+          targets,
+          40_000,
+        );
+        for (const ns of targets) {
+          const m = mustGet(mirrors, ns);
+          expectMirrorMetadata(m, source);
+          expect(m.metadata.annotations?.[`${P}/policy`]).toBe('pg-credentials');
+          expect(m.metadata.labels?.['example.com/copy-in']).toBe(ns);
+          expect(bodyOf(m)).toEqual(bodyOf(source));
+        }
+      }
+      type Status = { conditions?: Array<{ type: string; status: string; message: string }>; level?: string };
+      const status = await waitFor(
+        'MirrorPolicy pg-credentials Ready',
+        async () =>
+          ((await getObject(kubectl(), 'mirrorpolicy', 'databases', 'pg-credentials')).status ??
+            {}) as Status,
+        (s) => s.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true,
+        { timeoutMs: 20_000, intervalMs: 200 },
+      );
+      expect(status.conditions?.find((c) => c.type === 'Ready')?.message).toBe('Synced 6/6');
+      expect(status.level).toBe('Full');
+      // the selected objects are as their makers left them
+      const after = await getObject(kubectl(), 'secret', 'databases', 'app-pg-app');
+      expect(after.metadata.resourceVersion).toBe(secret.metadata.resourceVersion);
+      expect(Object.keys(after.metadata.annotations ?? {}).filter((k) => k.startsWith(`${P}/`))).toEqual([]);
+
+      await kubectl().ok(['delete', 'mirrorpolicy', 'pg-credentials', '-n', 'databases', '--wait=true']);
+      await waitForMirrorsIn(kubectl(), 'secrets', 'databases', 'app-pg-app', []);
+      await waitForMirrorsIn(kubectl(), 'configmaps', 'databases', 'pg-endpoints', []);
+    });
+
     it('the controller stops on SIGTERM with exit code 0, and no fake Secret value ever reached its output', async () => {
       expect(await sb.stop()).toEqual({ code: 0, signal: null });
       const output = `${sb.process.lines.join('\n')}\n${sb.process.stderr()}`;

@@ -57,6 +57,17 @@ const crdWatch = {
   resources: ['customresourcedefinitions'],
   verbs: ['get', 'list', 'watch'],
 };
+/** MirrorPolicies (SPEC §11): watched, finalizer and status written; granted whatever the resource types */
+const mirrorPolicies = {
+  apiGroups: ['kubemirror.io'],
+  resources: ['mirrorpolicies'],
+  verbs: ['get', 'list', 'watch', 'patch', 'update'],
+};
+const mirrorPolicyStatus = {
+  apiGroups: ['kubemirror.io'],
+  resources: ['mirrorpolicies/status'],
+  verbs: ['get', 'patch', 'update'],
+};
 
 describe('helm lint', () => {
   for (const file of [undefined, 'explicit-types.yaml', 'single-replica.yaml', 'external-configmap.yaml']) {
@@ -125,8 +136,15 @@ describe('helm template with default values', () => {
       'RoleBinding/km-kubemirror-settings',
       'Service/km-kubemirror-metrics',
       'ServiceAccount/km-kubemirror',
+      // the guard rails at admission, on by default in Warn mode (admission.test.ts)
+      'ValidatingAdmissionPolicy/km-kubemirror-mirrors',
+      'ValidatingAdmissionPolicy/km-kubemirror-sources',
+      'ValidatingAdmissionPolicyBinding/km-kubemirror-mirrors',
+      'ValidatingAdmissionPolicyBinding/km-kubemirror-sources',
     ]);
-    for (const o of objects.filter((x) => !x.kind.startsWith('Cluster'))) {
+    const clusterScoped = (kind: string) =>
+      kind.startsWith('Cluster') || kind.startsWith('ValidatingAdmission');
+    for (const o of objects.filter((x) => !clusterScoped(x.kind))) {
       expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe('kubemirror-system');
     }
   });
@@ -138,8 +156,32 @@ describe('helm template with default values', () => {
       '--leader-election-namespace=kubemirror-system',
       '--config-map=kubemirror-system/km-kubemirror-config',
     ]);
-    expect(c.env?.map((e) => e.name)).toEqual(['POD_NAME', 'POD_NAMESPACE']);
+    expect(c.env?.map((e) => e.name)).toEqual(['POD_NAME', 'POD_NAMESPACE', 'NODE_OPTIONS']);
     expect(c.image).toBe('ghcr.io/kubemirror/kubemirror:0.1.0');
+  });
+
+  it("sizes V8's old space from the memory limit, 64Mi below it, unless extraEnv sets NODE_OPTIONS", () => {
+    const nodeOptions = (set: string[]) =>
+      container(helmTemplate([], set))
+        .env?.filter((e) => e.name === 'NODE_OPTIONS')
+        .map((e) => e.value);
+    expect(container(objects).env).toContainEqual({
+      name: 'NODE_OPTIONS',
+      value: '--max-old-space-size=448',
+    });
+    expect(nodeOptions(['--set', 'resources.limits.memory=1Gi'])).toEqual(['--max-old-space-size=960']);
+    // too small a limit, one not in Mi/Gi, or none: Node's own default
+    expect(nodeOptions(['--set', 'resources.limits.memory=100Mi'])).toEqual([]);
+    expect(nodeOptions(['--set', 'resources.limits.memory=600M'])).toEqual([]);
+    expect(nodeOptions(['--set', 'resources.limits=null'])).toEqual([]);
+    expect(
+      nodeOptions([
+        '--set',
+        'extraEnv[0].name=NODE_OPTIONS',
+        '--set',
+        'extraEnv[0].value=--max-old-space-size=300',
+      ]),
+    ).toEqual(['--max-old-space-size=300']);
   });
 
   it('probes /healthz and /readyz on the health port 8081 and exposes metrics on 8080', () => {
@@ -167,6 +209,8 @@ describe('helm template with default values', () => {
       { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
       { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+      mirrorPolicies,
+      mirrorPolicyStatus,
     ]);
     expect(rules(find(objects, 'Role', 'km-kubemirror-leader-election'))).toEqual([
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
@@ -242,12 +286,12 @@ describe('helm template with every setting changed (explicit-types.yaml)', () =>
     expect(clusterRules).not.toContainEqual(crdWatch);
     // then the fixed rules, and what cross-cluster mirroring (on in these values) adds
     expect(clusterRules.slice(3).map((r) => r.resources)).toEqual(
-      [['namespaces'], ['events'], ['events']].concat([
+      [['namespaces'], ['events'], ['events'], ['mirrorpolicies'], ['mirrorpolicies/status']].concat([
         crossClusterSlices.resources,
         crossClusterLeases.resources,
       ]),
     );
-    expect(clusterRules.slice(6)).toEqual([crossClusterSlices, crossClusterLeases]);
+    expect(clusterRules.slice(8)).toEqual([crossClusterSlices, crossClusterLeases]);
   });
 
   it('grants the canary its ConfigMaps in the controller namespace and creating/deleting namespaces', () => {
@@ -351,6 +395,10 @@ describe('helm template with other non-default values', () => {
       'ClusterRoleBinding/km-kubemirror',
       'Deployment/km-kubemirror',
       'Service/km-kubemirror-metrics',
+      'ValidatingAdmissionPolicy/km-kubemirror-mirrors',
+      'ValidatingAdmissionPolicy/km-kubemirror-sources',
+      'ValidatingAdmissionPolicyBinding/km-kubemirror-mirrors',
+      'ValidatingAdmissionPolicyBinding/km-kubemirror-sources',
     ]);
     expect(podSpec(find(objects, 'Deployment')).serviceAccountName).toBe('platform-controllers');
     expect(container(objects).args).toEqual([
@@ -454,6 +502,8 @@ describe('helm template with other non-default values', () => {
       { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
       { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+      mirrorPolicies,
+      mirrorPolicyStatus,
       crossClusterSlices,
       crossClusterLeases,
     ]);

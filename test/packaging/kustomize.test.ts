@@ -13,15 +13,25 @@ describe('kustomize base (kubectl kustomize deploy/)', () => {
       'ClusterRole/kubemirror',
       'ClusterRoleBinding/kubemirror',
       'ConfigMap/kubemirror-config',
+      'CustomResourceDefinition/mirrorpolicies.kubemirror.io',
       'Deployment/kubemirror',
       'Namespace/kubemirror-system',
       'Role/kubemirror',
       'RoleBinding/kubemirror',
       'Service/kubemirror-metrics',
       'ServiceAccount/kubemirror',
+      // the admission component (deploy/admission, admission.test.ts)
+      'ValidatingAdmissionPolicy/kubemirror-mirrors',
+      'ValidatingAdmissionPolicy/kubemirror-sources',
+      'ValidatingAdmissionPolicyBinding/kubemirror-mirrors',
+      'ValidatingAdmissionPolicyBinding/kubemirror-sources',
     ]);
+    // kustomize does not know the admission kinds are cluster-scoped and gives them the namespace too; kubectl and
+    // the API server drop it
     for (const o of objects.filter(
-      (x) => !['Namespace', 'ClusterRole', 'ClusterRoleBinding'].includes(x.kind),
+      (x) =>
+        !['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition'].includes(x.kind) &&
+        !x.kind.startsWith('ValidatingAdmission'),
     )) {
       expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe('kubemirror-system');
     }
@@ -143,11 +153,8 @@ describe('opt-in cross-cluster component (deploy/remote-clusters)', () => {
 
   it('uncommenting `components:` in deploy/kustomization.yaml turns it on', () => {
     const base = readFileSync(join(repoRoot, 'deploy', 'kustomization.yaml'), 'utf8');
-    const enabled = base.replace(
-      /^# components:\n# {3}- remote-clusters$/m,
-      'components:\n  - remote-clusters',
-    );
-    expect(enabled, 'the commented `components: [remote-clusters]` lines').not.toBe(base);
+    const enabled = base.replace(/^ {2}# - remote-clusters$/m, '  - remote-clusters');
+    expect(enabled, 'the commented `- remote-clusters` line under `components:`').not.toBe(base);
     const dir = mkdtempSync(join(tmpdir(), 'kubemirror-kustomize-'));
     try {
       cpSync(join(repoRoot, 'deploy'), dir, { recursive: true });
