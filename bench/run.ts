@@ -7,6 +7,7 @@ import { crossClusterScenario } from './scenarios/cross-cluster.js';
 import { fanoutScenario } from './scenarios/fanout.js';
 import { fanoutVsRawPutsScenario } from './scenarios/fanout-vs-raw-puts.js';
 import { memoryScenario } from './scenarios/memory.js';
+import { restartPayloadScenario } from './scenarios/restart-payload.js';
 import { steadyStateScenario } from './scenarios/steady-state.js';
 import { transformScenario } from './scenarios/transform.js';
 import { warmRestartScenario } from './scenarios/warm-restart.js';
@@ -70,6 +71,7 @@ async function main(): Promise<void> {
   }
 
   put(await memoryScenario(LAUNCH));
+  put(await restartPayloadScenario());
   put(await convergenceScenario({ ...LAUNCH, flags: FLAGS }));
   put(await crossClusterScenario(LAUNCH));
 

@@ -76,7 +76,8 @@ export class BenchCluster {
       verb: 'list',
       resource: 'configmaps',
     });
-    return body.items;
+    // items of a list come without apiVersion/kind, as from a real API server; the bench re-applies them
+    return body.items.map((o) => ({ ...o, apiVersion: 'v1', kind: 'ConfigMap' }));
   }
 
   /** The mirrors (label `P/mirror=true`) of source `name`, from one list. */

@@ -1,15 +1,18 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { bundled } from './bundle.js';
 import type { ControllerProbe } from './controller-probe.js';
 import { BASE_FLAGS } from './in-process-controller.js';
 import { pollUntil } from './poll.js';
 
 /**
  * The V8 flags the container image runs the controller with (Dockerfile ENTRYPOINT; a packaging test checks
- * they match): a small young generation, which saves ~30 MB of RSS for a controller whose objects are long-lived
- * caches.
+ * they match), chosen by measurement (docs/memory.md): `--optimize-for-size` keeps the old generation close to
+ * what is live (a warm restart over 1,000 × 64 KiB mirrors holds ~80 MB instead of 105-130); `--single-threaded`
+ * does GC and optimizing compiles on the main thread, without the background threads' allocator arenas and
+ * zones (1k → 10k mirrors: ~0.9 KB of RSS per mirror instead of ~1.7); `--max-semi-space-size=1` a 1 MB young
+ * generation for a controller whose objects are long-lived caches. Fan-out CPU is the same with and without.
  */
-export const RUNTIME_NODE_FLAGS = ['--max-semi-space-size=2'];
+export const RUNTIME_NODE_FLAGS = ['--optimize-for-size', '--single-threaded', '--max-semi-space-size=1'];
 
 export interface ChildMemory {
   rss: number;
@@ -20,9 +23,7 @@ export interface ChildMemory {
   gcExposed: boolean;
 }
 
-const ENTRY = fileURLToPath(new URL('../controller-process.js', import.meta.url));
-
-/** The controller in a child process (bench/controller-process.ts), asked over IPC. */
+/** The controller in a child process (bench/controller-process.ts, bundled like the image's program), asked over IPC. */
 export class ControllerChild {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -48,7 +49,8 @@ export class ControllerChild {
     flags: string[],
     opts: { execArgv?: string[]; unlimitRate?: boolean } = {},
   ): Promise<ControllerChild> {
-    const child = fork(ENTRY, [kubeconfigPath, ...BASE_FLAGS, ...flags], {
+    const entry = bundled('bench/controller-process.ts', 'controller-process');
+    const child = fork(entry, [kubeconfigPath, ...BASE_FLAGS, ...flags], {
       execArgv: ['--expose-gc', ...RUNTIME_NODE_FLAGS, ...(opts.execArgv ?? [])],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
@@ -93,6 +95,11 @@ export class ControllerChild {
       (p) => p.synced && p.idle && p.sources === sources && p.fullySynced === sources,
       { timeoutMs, intervalMs: 50 },
     );
+  }
+
+  /** SIGKILL, for a bench that failed half-way: no answer awaited. */
+  kill(): void {
+    this.child.kill('SIGKILL');
   }
 
   async stop(): Promise<void> {

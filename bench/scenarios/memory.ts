@@ -34,13 +34,14 @@ const LARGE = 'Q'.repeat(64 * 1024);
 export async function memoryScenario(launch: Launch): Promise<MemoryResult> {
   progress(`memory: sandbox with ${NAMESPACES} namespaces, controller in a child process`);
   const cluster = await BenchCluster.start();
+  let child: ControllerChild | undefined;
   try {
     await cluster.seedNamespaces('m-', NAMESPACES);
     const addSources = async (from: number, to: number) => {
       for (let i = from; i < to; i++) await cluster.applySource(`mem-${i}`, 'm-*', 'v1');
     };
 
-    let child = await ControllerChild.start(cluster.kubeconfigPath, launch.flags, launch);
+    child = await ControllerChild.start(cluster.kubeconfigPath, launch.flags, launch);
     await child.settled(0, NAMESPACES);
     const idle = await child.memory();
     report('idle (0 mirrors)', idle);
@@ -131,6 +132,10 @@ export async function memoryScenario(launch: Launch): Promise<MemoryResult> {
     detail('ratios above are to the idle controller (0 mirrors), the least memory it can use');
     if (!warm1k.gcExposed) detail('WARNING: gc not exposed in the child; figures include garbage');
     return result;
+  } catch (err) {
+    // a failed scenario must not leave its controller process behind
+    child?.kill();
+    throw err;
   } finally {
     await cluster.stop();
   }

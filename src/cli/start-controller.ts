@@ -1,7 +1,5 @@
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
-import type { KubeConfig } from '@kubernetes/client-node';
-import { CoordinationV1Api } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import type { Config } from '../config/config.js';
 import { loadConfig } from '../config/load-config.js';
@@ -10,16 +8,12 @@ import { Controller, type ControllerHooks } from '../controllers/controller.js';
 import { discoveryTypeSource } from '../controllers/discovery-type-source.js';
 import type { LiveConfig } from '../controllers/live-config.js';
 import { KubeClient, loadKubeConfig } from '../kube/kube-client.js';
+import { kubeLeaseApi } from '../kube/lease-api.js';
 import { type Check, type HttpServers, startHttpServers } from '../observability/http-server.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { systemClock } from '../runtime/clock.js';
-import {
-  countedLeaseApi,
-  electionIdentity,
-  LeaderElector,
-  type LeaderElectorOptions,
-} from '../runtime/leader-election.js';
+import { electionIdentity, LeaderElector, type LeaderElectorOptions } from '../runtime/leader-election.js';
 import { RoutineCollector } from '../runtime/routines.js';
 import { loadStartupConfig, watchConfigMapReload } from './config-map-source.js';
 
@@ -125,6 +119,7 @@ export async function startController(o: StartControllerOptions): Promise<Runnin
       identity,
       leader: leadership.leading,
       sources: controller.status.snapshot(),
+      policies: controller.policies.statusSnapshot(),
       canary: canary.status(),
       ...(controller.remotes ? { clusters: clusterStatus(controller) } : {}),
     }),
@@ -161,7 +156,7 @@ export async function startController(o: StartControllerOptions): Promise<Runnin
 
   if (initial.leaderElect) {
     leadership.campaign(
-      (on) => electorFor(kc, client, initial, identity, o.leaseTimings, log, on),
+      (on) => electorFor(client, initial, identity, o.leaseTimings, log, on),
       {
         started: () => {
           metrics.setLeader(true);
@@ -236,7 +231,6 @@ class Leadership {
 }
 
 function electorFor(
-  kc: KubeConfig,
   client: KubeClient,
   cfg: Config,
   identity: string,
@@ -245,8 +239,7 @@ function electorFor(
   on: ElectionCallbacks,
 ): LeaderElector {
   return new LeaderElector({
-    kubeConfig: kc,
-    api: countedLeaseApi(kc.makeApiClient(CoordinationV1Api), client.count),
+    api: kubeLeaseApi(client),
     namespace: cfg.leaderElectionNamespace,
     name: cfg.leaderElectionId,
     identity,

@@ -95,6 +95,8 @@ export interface KubeRequest {
   verb: string;
   resource: string;
   signal?: AbortSignal;
+  /** told the length of a 2xx response body (in UTF-16 code units, about its bytes): list paging sizes pages by it */
+  onBodyLength?: (length: number) => void;
 }
 
 /**
@@ -154,7 +156,10 @@ export class KubeClient {
     }
     this.count(req.verb, req.resource, String(status));
     const body = parseJson(text);
-    if (status >= 200 && status < 300) return body as T;
+    if (status >= 200 && status < 300) {
+      req.onBodyLength?.(text.length);
+      return body as T;
+    }
     throw apiErrorFromResponse(status, body, `${req.method} ${req.path}`);
   }
 
@@ -198,11 +203,15 @@ function send(
   return new Promise((resolve, reject) => {
     const mod = url.protocol === 'http:' ? http : https;
     const req = mod.request(url, { ...opts, signal }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
-      );
+      // Decoded chunk by chunk: each socket read buffer is released as soon as it is decoded, instead of every
+      // one of them (malloc'd, outside the V8 heap) staying alive until the end of a large list and leaving
+      // the allocator's heap fragmented and grown after it.
+      res.setEncoding('utf8');
+      let text = '';
+      res.on('data', (c: string) => {
+        text += c;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
       res.on('error', reject);
     });
     req.on('error', reject);

@@ -4,6 +4,7 @@ import { apiVersionOf } from '../core/types.js';
 import type { ListPage, ListWatch, WatchHandle } from '../runtime/list-watch.js';
 import { apiErrorFromWatchStatus, classifyApiError } from './api-errors.js';
 import type { KubeClient } from './kube-client.js';
+import { PageSizer } from './page-sizer.js';
 
 /**
  * REST path of a resource collection: `/api/v1[/namespaces/{ns}]/{plural}` for the core group,
@@ -38,22 +39,29 @@ export function kubeListWatch<T extends KubeObject = KubeObject>(
   const path = collectionPath(t, opts.namespace);
   const apiVersion = apiVersionOf(t);
   const watcher = new Watch(opts.metadataOnly ? withAccept(client.kc, METADATA_WATCH) : client.kc);
+  // pages sized by weight too (page-sizer.ts): o.limit is the most objects a page may have
+  const pages = new PageSizer();
   return {
     async list(o): Promise<ListPage<T>> {
+      let length = 0;
       const body = await client.request<ListBody<T>>({
         method: 'GET',
         path,
         query: {
           labelSelector: o.labelSelector || undefined,
           fieldSelector: opts.fieldSelector,
-          limit: o.limit,
+          limit: o.limit === undefined ? undefined : pages.limit(o.limit),
           continue: o.continue,
         },
         verb: 'list',
         resource: t.plural,
         ...(opts.metadataOnly ? { accept: METADATA_LIST } : {}),
+        onBodyLength: (n) => {
+          length = n;
+        },
       });
       const items = body?.items ?? [];
+      pages.observe(items.length, length);
       for (const item of items) {
         item.apiVersion ??= apiVersion;
         item.kind ??= t.kind;

@@ -1,7 +1,10 @@
-import { CoordinationV1Api, type KubeConfig, type V1Lease, V1MicroTime } from '@kubernetes/client-node';
+import { type V1Lease, V1MicroTime } from '@kubernetes/client-node';
 import { type Clock, sleep, systemClock } from './clock.js';
 
-/** The three Lease calls the elector makes; CoordinationV1Api satisfies it. Injectable to count API calls. */
+/**
+ * The three Lease calls the elector makes: kube/lease-api.ts over KubeClient in the product; client-node's
+ * CoordinationV1Api satisfies it too (tests).
+ */
 export interface LeaseApi {
   readNamespacedLease(p: { name: string; namespace: string }): Promise<V1Lease>;
   createNamespacedLease(p: { namespace: string; body: V1Lease }): Promise<V1Lease>;
@@ -41,9 +44,7 @@ interface ElectionLog {
 }
 
 export interface LeaderElectorOptions {
-  /** used to build a CoordinationV1Api unless `api` is given */
-  kubeConfig?: KubeConfig;
-  api?: LeaseApi;
+  api: LeaseApi;
   namespace: string;
   name: string;
   /** unique per replica: the pod name, else hostname_pid (see electionIdentity) */
@@ -112,8 +113,7 @@ export class LeaderElector {
     if (!(leaseDurationMs > renewDeadlineMs && renewDeadlineMs > retryPeriodMs && retryPeriodMs > 0)) {
       throw new Error('leader election needs leaseDuration > renewDeadline > retryPeriod > 0');
     }
-    this.api = this.opts.api ?? this.opts.kubeConfig?.makeApiClient(CoordinationV1Api);
-    if (!this.api) throw new Error('leader election needs a kubeConfig or an api');
+    this.api = this.opts.api;
     this.abort = new AbortController();
     const own = this.abort.signal;
     if (signal?.aborted) this.abort.abort();

@@ -5,11 +5,15 @@ import { join, resolve } from 'node:path';
 import { kubectlPath } from './tools.js';
 
 /**
- * End-to-end helpers that drive the built product the way a user does: `node dist/main.js ...` as a child
+ * End-to-end helpers that drive the built product the way a user does: `node dist/kubemirror.js ...` as a child
  * process, and the real kubectl against the sandbox it starts. `npm test` builds dist/ before vitest runs.
  */
 export const repoRoot = resolve(import.meta.dirname, '..', '..');
-export const mainJs = join(repoRoot, 'dist', 'main.js');
+/**
+ * The program the image runs: the CLI bundled into one tree-shaken file (scripts/bundle.mjs), so a module the
+ * bundle dropped but the code needs fails these tests.
+ */
+export const mainJs = join(repoRoot, 'dist', 'kubemirror.js');
 
 export interface Exit {
   code: number | null;
@@ -34,7 +38,7 @@ function assertBuilt(): void {
   if (!existsSync(mainJs)) throw new Error(`${mainJs} is missing: run \`npm run build\` (npm test does it)`);
 }
 
-/** Starts `node dist/main.js <args>` in the repository root. */
+/** Starts `node dist/kubemirror.js <args>` in the repository root. */
 export function startCli(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): CliProcess {
   assertBuilt();
   const child = spawn(process.execPath, [mainJs, ...args], {

@@ -1,5 +1,7 @@
 import { CoordinationV1Api, KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { KubeClient } from '../../src/kube/kube-client.js';
+import { kubeLeaseApi } from '../../src/kube/lease-api.js';
 import { electionIdentity, LeaderElector, type LeaseApi } from '../../src/runtime/leader-election.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox.js';
 
@@ -9,6 +11,8 @@ const NAMESPACE = 'default';
 
 let sandbox: Sandbox;
 let kubeConfig: KubeConfig;
+/** the Lease calls the controller makes (kube/lease-api.ts) */
+let client: KubeClient;
 let leaseName: string;
 let serial = 0;
 const electors: LeaderElector[] = [];
@@ -18,8 +22,10 @@ beforeAll(async () => {
   sandbox = await startSandbox();
   kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(sandbox.kubeconfigYaml());
+  client = new KubeClient(kubeConfig);
 });
 afterAll(async () => {
+  client?.close();
   await sandbox?.stop();
 });
 afterEach(async () => {
@@ -36,7 +42,7 @@ interface Candidate {
 function candidate(identity: string, extra: { api?: LeaseApi } = {}): Candidate {
   const events: string[] = [];
   const elector = new LeaderElector({
-    kubeConfig,
+    api: kubeLeaseApi(client),
     namespace: NAMESPACE,
     name: leaseName,
     identity,
@@ -166,7 +172,7 @@ describe('LeaderElector against the sandbox API server', () => {
 
   it('a leader cut off from the API steps down before anyone else can take over', async () => {
     leaseName = `le-${++serial}`;
-    const real = kubeConfig.makeApiClient(CoordinationV1Api);
+    const real = kubeLeaseApi(client);
     let cutOff = false;
     const failing = <T>(call: () => Promise<T>) =>
       cutOff
