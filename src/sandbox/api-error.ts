@@ -56,18 +56,21 @@ function qualified(r: ResourceRef): string {
   return r.group === '' ? r.plural : `${r.plural}.${r.group}`;
 }
 
+/** StatusDetails.group is `omitempty`: the core group is not written at all */
+const groupOf = (group: string) => (group === '' ? {} : { group });
+
 export const apiErrors = {
   notFound(r: ResourceRef, name: string): ApiError {
     return new ApiError(404, 'NotFound', `${qualified(r)} "${name}" not found`, {
       name,
-      group: r.group,
+      ...groupOf(r.group),
       kind: r.plural,
     });
   },
   alreadyExists(r: ResourceRef, name: string): ApiError {
     return new ApiError(409, 'AlreadyExists', `${qualified(r)} "${name}" already exists`, {
       name,
-      group: r.group,
+      ...groupOf(r.group),
       kind: r.plural,
     });
   },
@@ -80,7 +83,7 @@ export const apiErrors = {
       `Operation cannot be fulfilled on ${qualified(r)} "${name}": ${reason}`,
       {
         name,
-        group: r.group,
+        ...groupOf(r.group),
         kind: r.plural,
       },
     );
@@ -92,16 +95,17 @@ export const apiErrors = {
     name: string,
     causes: { field: string; message: string; type?: string }[],
   ): ApiError {
-    const list = causes.map((c) => `${c.field}: ${c.message}`);
+    // field.ErrorList.ToAggregate: each distinct message once, in order
+    const list = [...new Set(causes.map((c) => `${c.field}: ${c.message}`))];
     const summary = list.length === 1 ? list[0] : `[${list.join(', ')}]`;
     return new ApiError(
       422,
       'Invalid',
       `${kind}${group ? `.${group}` : ''} "${name}" is invalid: ${summary}`,
       {
-        name,
-        group,
-        kind,
+        ...(name === '' ? {} : { name }),
+        ...groupOf(group),
+        ...(kind === '' ? {} : { kind }),
         causes: causes.map((c) => ({
           reason: c.type ?? 'FieldValueInvalid',
           message: c.message,
@@ -113,7 +117,7 @@ export const apiErrors = {
   forbidden(r: ResourceRef, name: string, why: string): ApiError {
     return new ApiError(403, 'Forbidden', `${qualified(r)} "${name}" is forbidden: ${why}`, {
       name,
-      group: r.group,
+      ...groupOf(r.group),
       kind: r.plural,
     });
   },
@@ -130,11 +134,14 @@ export const apiErrors = {
       'the server does not allow this method on the requested resource',
     );
   },
-  unsupportedMediaType(contentType: string): ApiError {
+  /** `accepted`: what the endpoint decodes (custom resources: no protobuf) */
+  unsupportedMediaType(
+    accepted = 'application/json, application/yaml, application/vnd.kubernetes.protobuf',
+  ): ApiError {
     return new ApiError(
       415,
       'UnsupportedMediaType',
-      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (got ${contentType})`,
+      `the body of the request was in an unknown format - accepted media types include: ${accepted}`,
     );
   },
   unauthorized(): ApiError {

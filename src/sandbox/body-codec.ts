@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { ApiError, apiErrors } from './api-error.js';
 import { decodeProtobuf, PROTOBUF } from './protobuf.js';
 import type { PatchType } from './resource-service.js';
+import { duplicateFields, goJsonSyntaxError, jsonKindOf } from './validation/go-json.js';
 
 /** Request bodies in (JSON, YAML, the protobuf kubectl sends) and JSON responses out. */
 
@@ -50,24 +51,83 @@ function nestingError(text: string): string | undefined {
   return undefined;
 }
 
-function parseJson(text: string): unknown {
-  const deep = nestingError(text);
-  if (deep) throw apiErrors.badRequest(`the request body could not be decoded: ${deep}`);
+/** encoding/json's wording of a syntax error (go-json.ts), JavaScript's when the scan itself cannot run */
+function goSyntaxError(text: string, err: unknown): string {
   try {
-    // a `__proto__` key would become the object's prototype the moment a body is copied or merged; no Go type
-    // has such a field, so it is dropped like any unknown field (and never reaches a stored map)
-    // (JSON.parse makes `__proto__` an own data property; it is removed iteratively, as a reviver would recurse
-    // once per level and overflow the stack on a body nested 10000 deep, which Go decodes)
-    return dropProtoKeys(JSON.parse(text));
-  } catch (err) {
-    throw apiErrors.badRequest(`the request body could not be decoded: ${(err as Error).message}`);
+    return goJsonSyntaxError(text) ?? (err as Error).message;
+  } catch {
+    return (err as Error).message;
   }
 }
 
-/** The body of a create/update/delete: JSON, YAML or Kubernetes protobuf; empty → undefined. */
-export function decodeObjectBody(req: IncomingMessage, body: Buffer): unknown {
-  if (body.length === 0) return undefined;
+/** Parses JSON; a syntax error is handed to `onError` in Go's words (which throws the request's error). */
+function parseJson(text: string, onError?: (goMessage: string) => never): unknown {
+  const deep = nestingError(text);
+  if (deep) throw apiErrors.badRequest(`the request body could not be decoded: ${deep}`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    if (onError) onError(goSyntaxError(text, err));
+    throw apiErrors.badRequest(`the request body could not be decoded: ${(err as Error).message}`);
+  }
+  // a `__proto__` key would become the object's prototype the moment a body is copied or merged; no Go type
+  // has such a field, so it is dropped like any unknown field (and never reaches a stored map)
+  // (JSON.parse makes `__proto__` an own data property; it is removed iteratively, as a reviver would recurse
+  // once per level and overflow the stack on a body nested 10000 deep, which Go decodes)
+  return dropProtoKeys(parsed);
+}
+
+/** handlers/rest.go summarizeData: the body as the decode error quotes it */
+function summarizeData(body: Buffer, max = 30): string {
+  if (body.length === 0) return '<empty>';
+  if (body[0] === 0x7b)
+    return body.length > max ? `${body.subarray(0, max).toString('utf8')} ...` : body.toString('utf8');
+  return body.length > max ? `${body.subarray(0, max).toString('hex')} ...` : body.toString('hex');
+}
+
+const TYPE_META_STRUCT =
+  'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }';
+
+/**
+ * What a body is decoded for: an object of `kind` (create, update: a failure is "the object provided is
+ * unrecognized", handlers/rest.go transformDecodeError) or DeleteOptions (the decoder's error as it is).
+ */
+export type BodyFor = { kind: string } | 'options';
+
+/**
+ * The JSON decoder's first step (runtime/serializer/json Decode → meta.Interpret): the apiVersion/kind of the body,
+ * which fails for a body that is not JSON or not an object.
+ */
+function versionKindError(bytes: Buffer, forWhat: BodyFor): (goMessage: string) => never {
+  return (goMessage) => {
+    const base = `couldn't get version/kind; json parse error: ${goMessage}`;
+    if (forWhat === 'options') throw apiErrors.badRequest(base);
+    throw apiErrors.badRequest(
+      `the object provided is unrecognized (must be of type ${forWhat.kind}): ${base} (${summarizeData(bytes)})`,
+    );
+  };
+}
+
+const bodyDuplicates = new WeakMap<object, string[]>();
+
+/** The fields a decoded JSON body set twice (`duplicate field "x"` of fieldValidation Strict/Warn); [] for none. */
+export function duplicatesOf(body: object): string[] {
+  return bodyDuplicates.get(body) ?? [];
+}
+
+/**
+ * The body of a create/update/delete: JSON, YAML or Kubernetes protobuf; empty → undefined for DeleteOptions (a
+ * DELETE may have none), an error for an object.
+ */
+export function decodeObjectBody(req: IncomingMessage, body: Buffer, forWhat: BodyFor = 'options'): unknown {
   const type = mediaType(req);
+  if (body.length === 0) {
+    if (forWhat === 'options') return undefined;
+    if (type === 'application/json' || type === '*/*')
+      versionKindError(body, forWhat)('unexpected end of JSON input');
+    return undefined;
+  }
   if (type === PROTOBUF) return decodeProtobuf(body);
   if (type === 'application/yaml') {
     const out = parseYamlBody(body);
@@ -75,23 +135,46 @@ export function decodeObjectBody(req: IncomingMessage, body: Buffer): unknown {
     return out;
   }
   if (type === 'application/json' || type === '*/*') {
-    const out = parseJson(body.toString('utf8'));
+    const text = body.toString('utf8');
+    const fail = versionKindError(body, forWhat);
+    const out = parseJson(text, fail);
+    if (out === null || typeof out !== 'object' || Array.isArray(out))
+      fail(`json: cannot unmarshal ${jsonKindOf(out)} into Go value of type ${TYPE_META_STRUCT}`);
     bodyDepths.set(req, lastDepth);
+    // JSON.parse keeps the last of a field set twice; the strict decoder reports it (see duplicatesOf)
+    if (forWhat !== 'options' && lastDepth < 200) {
+      const duplicates = duplicateFields(text);
+      if (duplicates.length > 0) bodyDuplicates.set(out as object, duplicates);
+    }
     return out;
   }
-  throw apiErrors.unsupportedMediaType(type);
+  throw apiErrors.unsupportedMediaType();
 }
 
-function parseYamlBody(body: Buffer): unknown {
+function parseYamlBody(body: Buffer, errorPrefix = 'the request body could not be decoded'): unknown {
   const text = body.toString('utf8');
   // flow-style YAML nests like JSON (sigs.k8s.io/yaml converts YAML to JSON and decodes that)
   const deep = nestingError(text);
-  if (deep) throw apiErrors.badRequest(`the request body could not be decoded: ${deep}`);
+  if (deep) throw apiErrors.badRequest(`${errorPrefix}: ${deep}`);
   try {
     return dropProtoKeys(parseYaml(text));
   } catch (err) {
-    throw apiErrors.badRequest(`the request body could not be decoded: ${(err as Error).message}`);
+    throw apiErrors.badRequest(`${errorPrefix}: ${yamlErrorText(err)}`);
   }
+}
+
+/**
+ * go-yaml's wording where the YAML library's error says the same thing (`yaml: line N: …`); the library's own
+ * message otherwise. Go reports lines 1-based, like the library's linePos.
+ */
+function yamlErrorText(err: unknown): string {
+  const e = err as { message?: string; code?: string; linePos?: { line: number }[] };
+  const line = e.linePos?.[0]?.line;
+  if (line !== undefined && e.code === 'BAD_INDENT' && /Flow sequence/.test(e.message ?? ''))
+    return `yaml: line ${line}: did not find expected ',' or ']'`;
+  if (line !== undefined && /Flow map/.test(e.message ?? ''))
+    return `yaml: line ${line}: did not find expected ',' or '}'`;
+  return e.message ?? String(err);
 }
 
 const PATCH_TYPES: Record<string, PatchType> = {
@@ -101,19 +184,74 @@ const PATCH_TYPES: Record<string, PatchType> = {
   'application/apply-patch+yaml': 'apply',
 };
 
-export function decodePatchBody(req: IncomingMessage, body: Buffer): { type: PatchType; patch: unknown } {
+/**
+ * A patch body (handlers/patch.go): another Content-Type is go-restful's bare 415; a JSON or merge patch that is not
+ * valid JSON is "invalid JSON patch" (validateAndTranscodePatch); with fieldValidation Strict or Warn (the default)
+ * the patch is first strictly decoded into the type it must have ([]jsonPatchOp, map[string]interface {}), whose
+ * failure is "error decoding patch: …"; a merge patch `null` is the merge library's "Invalid JSON Patch".
+ */
+export function decodePatchBody(
+  req: IncomingMessage,
+  body: Buffer,
+  fieldValidation: 'Ignore' | 'Warn' | 'Strict' = 'Warn',
+  custom = false,
+): { type: PatchType; patch: unknown } {
   const ct = mediaType(req);
   const type = PATCH_TYPES[ct];
-  if (!type) {
-    throw new ApiError(
-      415,
-      'UnsupportedMediaType',
-      `the body of the request was in an unknown format - accepted media types include: ${Object.keys(PATCH_TYPES).join(', ')}`,
+  // a custom resource's handler lists the patch types it takes; a built-in's route is go-restful's bare 415
+  if (!type && custom)
+    throw apiErrors.unsupportedMediaType(
+      'application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
     );
+  if (!type) throw new ApiError(415, 'UnsupportedMediaType', '415: Unsupported Media Type', {});
+  if (type === 'apply') {
+    const patch = parseYamlBody(body, 'error encoding patch');
+    bodyDepths.set(req, lastDepth);
+    return { type, patch };
   }
-  const patch = type === 'apply' ? parseYamlBody(body) : parseJson(body.toString('utf8'));
+  const patch = parseJson(body.toString('utf8'), () => {
+    throw apiErrors.badRequest('invalid JSON patch');
+  });
   bodyDepths.set(req, lastDepth);
+  const strict = fieldValidation !== 'Ignore';
+  if (type === 'json' && strict) {
+    const err = jsonPatchOpsError(patch);
+    if (err) throw apiErrors.badRequest(`error decoding patch: ${err}`);
+  }
+  if (type === 'merge') {
+    if (strict && patch !== null && (typeof patch !== 'object' || Array.isArray(patch)))
+      throw apiErrors.badRequest(
+        `error decoding patch: json: cannot unmarshal ${jsonKindOf(patch)} into Go value of type map[string]interface {}`,
+      );
+    if (patch === null || typeof patch !== 'object' || Array.isArray(patch))
+      throw apiErrors.badRequest('Invalid JSON Patch');
+  }
   return { type, patch };
+}
+
+/** json.Unmarshal into []handlers.jsonPatchOp {op, path, from string; value any}: its first type error */
+function jsonPatchOpsError(patch: unknown): string | undefined {
+  if (patch === null) return undefined;
+  if (!Array.isArray(patch))
+    return `json: cannot unmarshal ${jsonKindOf(patch)} into Go value of type []handlers.jsonPatchOp`;
+  for (const op of patch) {
+    if (op === null) continue;
+    if (typeof op !== 'object' || Array.isArray(op))
+      return `json: cannot unmarshal ${jsonKindOf(op)} into Go value of type handlers.jsonPatchOp`;
+    for (const field of ['op', 'path', 'from']) {
+      const v = (op as Record<string, unknown>)[field];
+      if (v !== undefined && v !== null && typeof v !== 'string')
+        return `json: cannot unmarshal ${jsonKindOf(v)} into Go struct field jsonPatchOp.${field} of type string`;
+    }
+  }
+  return undefined;
+}
+
+/** answers the client asked to have as YAML (request-info.ts negotiateMediaType), errors included */
+const yamlAnswers = new WeakSet<ServerResponse>();
+
+export function answerInYaml(res: ServerResponse): void {
+  yamlAnswers.add(res);
 }
 
 export function sendJson(
@@ -122,11 +260,12 @@ export function sendJson(
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
+  const yaml = yamlAnswers.has(res);
   // a Buffer, so Node writes the header block as latin1 (byte for byte): a header value given as the latin1 form of
   // UTF-8 bytes (warnings naming non-ASCII fields) reaches the client as those UTF-8 bytes, as Go sends them
-  const bytes = Buffer.from(JSON.stringify(body), 'utf8');
+  const bytes = Buffer.from(yaml ? toYaml(body) : JSON.stringify(body), 'utf8');
   res.writeHead(code, {
-    'Content-Type': 'application/json',
+    'Content-Type': yaml ? 'application/yaml' : 'application/json',
     'Content-Length': bytes.length,
     ...headers,
   });

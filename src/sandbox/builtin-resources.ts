@@ -1,5 +1,6 @@
 import type { KubeObject } from '../core/types.js';
 import type { ResourceDef } from './resource-def.js';
+import { SCALABLE_KINDS } from './scale-subresource.js';
 
 interface Spec {
   group: string;
@@ -34,6 +35,7 @@ const WITH_STATUS = new Set([
   'networking.k8s.io/Ingress',
   'autoscaling/HorizontalPodAutoscaler',
   'apiextensions.k8s.io/CustomResourceDefinition',
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicy',
 ]);
 
 function builtin(s: Spec): ResourceDef {
@@ -51,6 +53,7 @@ function builtin(s: Spec): ResourceDef {
     strategicMerge: true,
     nameRule: s.nameRule ?? 'subdomain',
     statusSubresource: WITH_STATUS.has(`${s.group}/${s.kind}`),
+    ...(SCALABLE_KINDS.has(`${s.group}/${s.kind}`) ? { scaleSubresource: true } : {}),
   };
 }
 
@@ -113,14 +116,17 @@ export const BUILTIN_RESOURCES: readonly ResourceDef[] = [
     namespaced: true,
     shortNames: ['ep'],
   }),
-  builtin({
-    group: 'events.k8s.io',
-    version: 'v1',
-    kind: 'Event',
-    plural: 'events',
-    namespaced: true,
-    shortNames: ['ev'],
-  }),
+  {
+    ...builtin({
+      group: 'events.k8s.io',
+      version: 'v1',
+      kind: 'Event',
+      plural: 'events',
+      namespaced: true,
+      shortNames: ['ev'],
+    }),
+    storedAs: '/events',
+  },
   builtin({ group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', plural: 'leases', namespaced: true }),
   builtin({
     group: 'apps',
@@ -256,6 +262,7 @@ export const BUILTIN_RESOURCES: readonly ResourceDef[] = [
     kind: 'EndpointSlice',
     plural: 'endpointslices',
     namespaced: true,
+    generation: true,
   }),
   builtin({
     group: 'autoscaling',
@@ -273,6 +280,7 @@ export const BUILTIN_RESOURCES: readonly ResourceDef[] = [
     plural: 'priorityclasses',
     namespaced: false,
     shortNames: ['pc'],
+    generation: true,
   }),
   builtin({
     group: 'admissionregistration.k8s.io',
@@ -287,6 +295,23 @@ export const BUILTIN_RESOURCES: readonly ResourceDef[] = [
     version: 'v1',
     kind: 'MutatingWebhookConfiguration',
     plural: 'mutatingwebhookconfigurations',
+    namespaced: false,
+    generation: true,
+  }),
+  // stored and served, never evaluated: the sandbox runs no admission (docs/sandbox.md)
+  builtin({
+    group: 'admissionregistration.k8s.io',
+    version: 'v1',
+    kind: 'ValidatingAdmissionPolicy',
+    plural: 'validatingadmissionpolicies',
+    namespaced: false,
+    generation: true,
+  }),
+  builtin({
+    group: 'admissionregistration.k8s.io',
+    version: 'v1',
+    kind: 'ValidatingAdmissionPolicyBinding',
+    plural: 'validatingadmissionpolicybindings',
     namespaced: false,
     generation: true,
   }),

@@ -189,6 +189,13 @@ function validateValue(v: unknown, s: JsonSchema, path: string, root: boolean, o
     out.push(
       invalid(name, got, `${name} in body must be of type ${want}: "${got}"`, 'FieldValueTypeInvalid'),
     );
+    // kube-openapi's type validator also reports a fraction for an integer as a pathless error
+    if (s.type === 'integer' && got === 'number')
+      out.push({
+        field: '<nil>',
+        message: `Invalid value: "": Checked value must be of type integer (${s.format ? `format ${s.format}` : 'default format'}) in ${name}`,
+        type: 'FieldValueInvalid',
+      });
     return;
   }
   if (v === null) return;
@@ -238,6 +245,7 @@ function validateValue(v: unknown, s: JsonSchema, path: string, root: boolean, o
       out.push(invalid(name, v.length, `${name} in body should have at least ${s.minItems} items`));
     if (s.items)
       for (const [i, item] of v.entries()) validateValue(item, s.items, `${path}[${i}]`, false, out);
+    out.push(...listTypeCauses(v, s, path));
   }
   if (isObj(v)) {
     const keys = Object.keys(v);
@@ -267,10 +275,38 @@ function validateValue(v: unknown, s: JsonSchema, path: string, root: boolean, o
 }
 
 /**
+ * x-kubernetes-list-type invariants (apiextensions-apiserver validation listtype): a set holds no value twice, a map
+ * no two items with the same keys; each repeat is a Duplicate on its index, quoting the value or the keys.
+ */
+function listTypeCauses(v: unknown[], s: JsonSchema, path: string): Cause[] {
+  const type = s['x-kubernetes-list-type'];
+  const keys = s['x-kubernetes-list-map-keys'];
+  const causes: Cause[] = [];
+  const seen = new Set<string>();
+  v.forEach((item, i) => {
+    let id: string;
+    let shown: unknown;
+    if (type === 'set') [id, shown] = [JSON.stringify(item), item];
+    else if (type === 'map' && Array.isArray(keys) && isObj(item)) {
+      const picked = Object.fromEntries(keys.map((k) => [String(k), item[String(k)]]));
+      [id, shown] = [JSON.stringify(picked), picked];
+    } else return;
+    if (seen.has(id))
+      causes.push({
+        field: `${path}[${i}]`,
+        message: `Duplicate value: ${goValue(shown)}`,
+        type: 'FieldValueDuplicate',
+      });
+    seen.add(id);
+  });
+  return causes;
+}
+
+/**
  * The schema's causes against a (pruned and defaulted) custom resource, with the real server's field paths
  * and messages (`spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer:
  * "string"`); the server answers them as one 422 Invalid (api-error.ts apiErrors.invalid).
- * Not checked: `format`, `anyOf`/`oneOf`/`not`, `x-kubernetes-validations` (CEL), list-type map/set invariants.
+ * Not checked: `format`, `anyOf`/`oneOf`/`not`, `x-kubernetes-validations` (CEL).
  */
 export function customResourceCauses(schema: JsonSchema, obj: Obj): Cause[] {
   const out: Cause[] = [];

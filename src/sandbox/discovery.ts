@@ -4,6 +4,7 @@ import {
   type ResourceRegistry,
   STANDARD_VERBS,
 } from './resource-registry.js';
+import { SCALE_KIND } from './scale-subresource.js';
 
 /** Discovery documents: legacy lists (client-node) and aggregated v2 (kubectl). */
 
@@ -94,6 +95,19 @@ export function apiResourceList(
             },
           ]
         : []),
+      ...(d.scaleSubresource
+        ? [
+            {
+              name: `${d.plural}/scale`,
+              singularName: '',
+              namespaced: d.namespaced,
+              group: SCALE_KIND.group,
+              version: SCALE_KIND.version,
+              kind: SCALE_KIND.kind,
+              verbs: STATUS_VERBS,
+            },
+          ]
+        : []),
     ]),
   };
 }
@@ -108,14 +122,21 @@ function discoveryResource(d: ResourceDef, version: string): object {
     scope: d.namespaced ? 'Namespaced' : 'Cluster',
     singularResource: d.singular,
     verbs: STANDARD_VERBS,
-    ...(d.statusSubresource
+    ...(d.statusSubresource || d.scaleSubresource
       ? {
           subresources: [
-            {
-              subresource: 'status',
-              responseKind: { group: d.group, version, kind: d.kind },
-              verbs: STATUS_VERBS,
-            },
+            ...(d.scaleSubresource
+              ? [{ subresource: 'scale', responseKind: { ...SCALE_KIND }, verbs: STATUS_VERBS }]
+              : []),
+            ...(d.statusSubresource
+              ? [
+                  {
+                    subresource: 'status',
+                    responseKind: { group: d.group, version, kind: d.kind },
+                    verbs: STATUS_VERBS,
+                  },
+                ]
+              : []),
           ],
         }
       : {}),

@@ -1,4 +1,4 @@
-import { apiErrors } from './api-error.js';
+import { ApiError, apiErrors } from './api-error.js';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export type JsonObject = { [k: string]: Json };
@@ -74,11 +74,13 @@ function parentOf(doc: Json, tokens: string[], path: string): { parent: JsonObje
   return { parent: cur, last: tokens[tokens.length - 1]! };
 }
 
-function unprocessable(message: string) {
-  const err = apiErrors.invalid('', 'JSONPatch', '', [{ field: 'patch', message }]);
-  return Object.assign(err, {
-    message: `the server rejected our request due to an error in our request: ${message}`,
-  });
+/**
+ * A JSON patch that fails to apply: handlers/patch.go answers errors.NewGenericServerResponse(422, …) with the apply
+ * error as the server message, which that constructor drops: the client gets the generic sentence and empty details.
+ * (`_why` is kept for a reader of this code.)
+ */
+function unprocessable(_why: string) {
+  return new ApiError(422, 'Invalid', 'the server rejected our request due to an error in our request', {});
 }
 
 function getAt(doc: Json, path: string): Json {

@@ -3,6 +3,7 @@ import { ApiError, apiErrors } from './api-error.js';
 import type { ObjectStore } from './object-store.js';
 import { type ResourceDef, storageKey } from './resource-registry.js';
 import type { ObjectFilter } from './selectors.js';
+import { goJsonSyntaxError } from './validation/go-json.js';
 
 export interface ListPage {
   items: KubeObject[];
@@ -23,16 +24,41 @@ function keyOf(o: KubeObject): string {
   return `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 }
 
-function decodeToken(token: string): ContinueToken {
-  try {
-    const t = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as ContinueToken;
-    if (typeof t.rv === 'number' && typeof t.start === 'string') return t;
-  } catch {
-    // fall through
-  }
-  throw apiErrors.badRequest(
-    'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
+/**
+ * etcd3 continue tokens (storage/etcd3 EncodeContinue / DecodeContinue): base64url (no padding) of
+ * `{"v":"meta.k8s.io/v1","rv":N,"start":"<key after the list prefix>\u0000"}`; a token that does not decode is the
+ * 400 `invalid continue token: continue key is not valid: …`. The sandbox's keys are `namespace/name`.
+ */
+function encodeToken(t: ContinueToken): string {
+  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: t.rv, start: `/${t.start}\u0000` })).toString(
+    'base64url',
   );
+}
+
+function decodeToken(token: string): ContinueToken {
+  const invalid = (why: string) =>
+    apiErrors.badRequest(`invalid continue token: continue key is not valid: ${why}`);
+  if (!/^[A-Za-z0-9_-]*$/.test(token) || token.length % 4 === 1) {
+    const at = token.search(/[^A-Za-z0-9_-]/);
+    throw invalid(`illegal base64 data at input byte ${at >= 0 ? at : token.length - 1}`);
+  }
+  // Go decodes bytes: each byte a character for the JSON scanner's messages
+  const text = Buffer.from(token, 'base64url').toString('latin1');
+  let t: { v?: unknown; rv?: unknown; start?: unknown };
+  try {
+    t = JSON.parse(text) as typeof t;
+  } catch {
+    throw invalid(goJsonSyntaxError(text) ?? 'unexpected end of JSON input');
+  }
+  if (t === null || typeof t !== 'object')
+    throw invalid('incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+  if (t.v !== 'meta.k8s.io/v1')
+    throw invalid(`server does not recognize this encoded version ${String(t.v ?? '')}`);
+  if (typeof t.rv !== 'number' || t.rv === 0)
+    throw invalid('incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+  if (typeof t.start !== 'string' || t.start === '') throw invalid('encoded continue key has no start key');
+  const start = t.start.replace(/^\//, '');
+  return { rv: t.rv, start: start.endsWith('\u0000') ? start.slice(0, -1) : start };
 }
 
 const TOO_OLD_LIST = 'The resourceVersion for the provided list is too old.';
@@ -106,29 +132,40 @@ export function listObjects(
     if (token.rv < store.oldestWatchable) throw apiErrors.expired(EXPIRED_CONTINUE);
     rv = token.rv;
     start = token.start;
+    // every page shows the snapshot of the first (etcd reads at the token's revision)
+    if (token.rv < store.resourceVersion) source = stateAt(store, storageKey(def), namespace, token.rv);
   }
   const limit = opts.limit && opts.limit > 0 ? opts.limit : undefined;
-  const matches = (o: KubeObject) =>
-    (namespace === undefined || o.metadata.namespace === namespace) && filter(o);
   let items: KubeObject[];
   let more = false;
   let remaining = 0;
+  // a full page has a continue token when any key follows it, selected or not (etcd3 GetList and the watch cache
+  // both stop at the first key after a full page), so the last page of a selected list can carry a token
   if (source) {
-    const all = source.filter((o) => keyOf(o) > start && filter(o));
+    const after = source.filter((o) => keyOf(o) > start);
+    const all = after.filter(filter);
     items = limit === undefined ? all : all.slice(0, limit);
-    more = items.length < all.length;
+    const last = items[items.length - 1];
+    more =
+      limit !== undefined &&
+      items.length === limit &&
+      last !== undefined &&
+      after.some((o) => keyOf(o) > keyOf(last));
     remaining = all.length - items.length;
   } else {
     // from the store's ordered keys: a page costs its own items (plus the count, when one is owed)
     items = [];
     store.scan(storageKey(def), start, (o) => {
-      if (!matches(o)) return true;
+      // keys are `namespace/name`: the namespace's keys are one range
+      if (namespace !== undefined && o.metadata.namespace !== namespace)
+        return `${o.metadata.namespace ?? ''}/` < `${namespace}/`;
+      const selected = filter(o);
       if (limit === undefined || items.length < limit) {
-        items.push(o);
+        if (selected) items.push(o);
         return true;
       }
       more = true;
-      remaining++;
+      if (selected) remaining++;
       return opts.countRemaining === true;
     });
   }
@@ -137,7 +174,7 @@ export function listObjects(
   return {
     items,
     resourceVersion: String(rv),
-    continue: Buffer.from(JSON.stringify(token)).toString('base64url'),
+    continue: encodeToken(token),
     ...(opts.countRemaining ? { remainingItemCount: remaining } : {}),
   };
 }

@@ -1,5 +1,29 @@
 import type { KubeObject } from '../core/types.js';
+import {
+  builtinListKeys,
+  type Comparison,
+  compare,
+  decode,
+  difference,
+  encode,
+  type FieldSet,
+  fieldPe,
+  has,
+  hasUnder,
+  intersection,
+  isEmpty,
+  itemPe,
+  type ListKeys,
+  members,
+  pathString,
+  setOf,
+  toFieldSet,
+  union,
+} from './field-sets.js';
 import { clone, deepEqual, isObject, type Json, type JsonObject } from './json-patches.js';
+import { goZero } from './schema/go-shape.js';
+
+export { builtinListKeys, type ListKeys, pathString, schemaListKeys } from './field-sets.js';
 
 /**
  * managedFields and server-side apply ownership, as kube-apiserver's field manager computes them. Pure: no clock,
@@ -28,351 +52,15 @@ export interface ManagedFieldsEntry {
   subresource?: string;
 }
 
-/** How a list at a path (field names only, list items skipped) merges and is keyed in fieldsV1. */
-export type ListKeys = (
-  path: string[],
-) => { type: 'map'; keys: string[]; defaults?: JsonObject } | { type: 'set' } | { type: 'atomic' };
-
-/** A fieldsV1 tree: keys are serialised path elements, "." marks the path itself as a member. */
-type FieldSet = { [pe: string]: FieldSet };
-
 /**
- * The list types of the built-in kinds that matter here (from the `+listType`/`+listMapKey`/patchMergeKey tags of
- * k8s.io/api): containers, env, volumes… by name; container ports by containerPort+protocol; Service ports by
- * port+protocol; finalizers a set; everything else atomic.
- */
-export const builtinListKeys: ListKeys = (path) => {
-  const last = path[path.length - 1];
-  const parent = path[path.length - 2];
-  switch (last) {
-    case 'containers':
-    case 'initContainers':
-    case 'ephemeralContainers':
-    case 'env':
-    case 'volumes':
-    case 'imagePullSecrets':
-    case 'resourceClaims':
-      return { type: 'map', keys: ['name'] };
-    case 'volumeMounts':
-      return { type: 'map', keys: ['mountPath'] };
-    case 'volumeDevices':
-      return { type: 'map', keys: ['devicePath'] };
-    case 'hostAliases':
-      return { type: 'map', keys: ['ip'] };
-    case 'conditions':
-      return { type: 'map', keys: ['type'] };
-    case 'ownerReferences':
-      return { type: 'map', keys: ['uid'] };
-    case 'topologySpreadConstraints':
-      return { type: 'map', keys: ['topologyKey', 'whenUnsatisfiable'] };
-    case 'finalizers':
-      return parent === 'metadata' ? { type: 'set' } : { type: 'atomic' };
-    case 'ports':
-      // protocol has `default: TCP` in the OpenAPI, and SMD keys an item that omits a defaulted key field by
-      // the default (typed/helpers.go keyedAssociativeListItemToPathElement), so `{port: 80}` is
-      // `k:{"port":80,"protocol":"TCP"}` and merges with the live, defaulted item
-      if (parent === 'spec')
-        return { type: 'map', keys: ['port', 'protocol'], defaults: { protocol: 'TCP' } };
-      return { type: 'map', keys: ['containerPort', 'protocol'], defaults: { protocol: 'TCP' } };
-    default:
-      return { type: 'atomic' };
-  }
-};
-
-/** Custom resources: x-kubernetes-list-type / x-kubernetes-list-map-keys from the structural schema; atomic otherwise. */
-export function schemaListKeys(schema: unknown): ListKeys {
-  return (path) => {
-    let s: unknown = schema;
-    for (const name of path) {
-      if (!isObject(s)) return { type: 'atomic' };
-      if (s.type === 'array') s = s.items;
-      if (!isObject(s)) return { type: 'atomic' };
-      const props = s.properties;
-      s = isObject(props) && name in props ? props[name] : s.additionalProperties;
-    }
-    if (!isObject(s)) return { type: 'atomic' };
-    const lt = s['x-kubernetes-list-type'];
-    if (lt === 'set') return { type: 'set' };
-    const keys = s['x-kubernetes-list-map-keys'];
-    if (lt === 'map' && Array.isArray(keys)) {
-      // key fields with a `default:` key an item that omits them by the default (as for built-ins above)
-      const itemProps = isObject(s.items) && isObject(s.items.properties) ? s.items.properties : {};
-      const defaults: JsonObject = {};
-      for (const k of keys.map(String)) {
-        const p = itemProps[k];
-        if (isObject(p) && p.default !== undefined) defaults[k] = p.default;
-      }
-      return { type: 'map', keys: keys.map(String), defaults };
-    }
-    return { type: 'atomic' };
-  };
-}
-
-/**
- * The zero value kube-apiserver's objectCreater.New gives for a kind, serialised: non-pointer structs are present
- * (so a create does not mark `.spec` itself as added, only pointer structs, maps and lists), custom resources are
- * empty. Used as the "old" object of a create and of before-first-apply.
+ * The zero value kube-apiserver's objectCreater.New gives for a kind, serialised (schema/go-shape.ts goZero):
+ * non-pointer structs and fields without omitempty are present (so a create does not mark `.spec` itself as added,
+ * only pointer structs, maps and lists), custom resources are empty. Used as the "old" object of a create and of
+ * before-first-apply.
  */
 export function zeroObject(apiVersion: string, kind: string): JsonObject {
-  const builtin =
-    !apiVersion.includes('/') ||
-    /^(apps|batch|policy|networking\.k8s\.io|rbac\.authorization\.k8s\.io)\//.test(apiVersion);
-  if (!builtin) return {};
-  const podTemplate = { metadata: {}, spec: {} };
-  switch (kind) {
-    case 'Deployment':
-      return { metadata: {}, spec: { template: podTemplate, strategy: {} }, status: {} };
-    case 'StatefulSet':
-    case 'DaemonSet':
-      return { metadata: {}, spec: { template: podTemplate, updateStrategy: {} }, status: {} };
-    case 'ReplicaSet':
-    case 'Job':
-      return { metadata: {}, spec: { template: podTemplate }, status: {} };
-    case 'CronJob':
-      return {
-        metadata: {},
-        spec: { jobTemplate: { metadata: {}, spec: { template: podTemplate } } },
-        status: {},
-      };
-    case 'Service':
-      return { metadata: {}, spec: {}, status: { loadBalancer: {} } };
-    case 'Pod':
-    case 'Namespace':
-    case 'PersistentVolumeClaim':
-    case 'Ingress':
-      return { metadata: {}, spec: {}, status: {} };
-    default:
-      return { metadata: {} };
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// field sets (fieldpath.Set) on fieldsV1 trees
-
-function fieldPe(name: string): string {
-  return `f:${name}`;
-}
-
-function itemPe(item: Json, lt: ReturnType<ListKeys>): string | undefined {
-  if (lt.type === 'set') return `v:${JSON.stringify(item)}`;
-  if (lt.type !== 'map' || !isObject(item)) return undefined;
-  // serialize-pe.go writes the key fields sorted by name
-  const key: JsonObject = {};
-  for (const k of [...lt.keys].sort()) {
-    const v = item[k] ?? lt.defaults?.[k];
-    if (v !== undefined) key[k] = v;
-  }
-  return `k:${JSON.stringify(key)}`;
-}
-
-function insert(set: FieldSet, path: string[]): void {
-  let node = set;
-  for (const pe of path) {
-    node[pe] ??= {};
-    node = node[pe]!;
-  }
-  node['.'] = {};
-}
-
-function has(set: FieldSet, path: string[]): boolean {
-  let node: FieldSet | undefined = set;
-  for (const pe of path) node = node?.[pe];
-  return node?.['.'] !== undefined;
-}
-
-/** true when `path` or anything under it is in `set` */
-function hasUnder(set: FieldSet, path: string[]): boolean {
-  let node: FieldSet | undefined = set;
-  for (const pe of path) node = node?.[pe];
-  return node !== undefined && !isEmpty(node);
-}
-
-function isEmpty(set: FieldSet): boolean {
-  for (const [k, v] of Object.entries(set)) if (k === '.' || !isEmpty(v)) return false;
-  return true;
-}
-
-function members(set: FieldSet, prefix: string[] = []): string[][] {
-  const out: string[][] = [];
-  if (set['.']) out.push(prefix);
-  for (const k of sortedPes(set)) out.push(...members(set[k]!, [...prefix, k]));
-  return out;
-}
-
-function setOf(paths: string[][]): FieldSet {
-  const s: FieldSet = {};
-  for (const p of paths) insert(s, p);
-  return s;
-}
-
-function union(a: FieldSet, b: FieldSet): FieldSet {
-  return setOf([...members(a), ...members(b)]);
-}
-
-function difference(a: FieldSet, b: FieldSet): FieldSet {
-  return setOf(members(a).filter((p) => !has(b, p)));
-}
-
-function intersection(a: FieldSet, b: FieldSet): FieldSet {
-  return setOf(members(a).filter((p) => has(b, p)));
-}
-
-/** fieldpath.PathElement order (element.go Compare): field names, then keys, then values, then indexes. */
-function sortedPes(set: FieldSet): string[] {
-  const rank = (pe: string) => ({ f: 0, k: 1, v: 2, i: 3 })[pe[0] as 'f'] ?? 4;
-  return Object.keys(set)
-    .filter((k) => k !== '.')
-    .sort((x, y) => rank(x) - rank(y) || (x < y ? -1 : x > y ? 1 : 0));
-}
-
-/** serialize.go: "." first, then children in path element order; the wire form of fieldsV1. */
-function encode(set: FieldSet): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const children = sortedPes(set).filter((k) => !isEmpty(set[k]!));
-  // a member without children is written as `{}`; "." only when the member also has children
-  if (set['.'] && children.length > 0) out['.'] = {};
-  for (const k of children) out[k] = encode(set[k]!);
-  return out;
-}
-
-function decode(fields: unknown): FieldSet {
-  const out: FieldSet = {};
-  if (!isObject(fields)) return out;
-  for (const [k, v] of Object.entries(fields)) {
-    if (k === '.') out['.'] = {};
-    else out[k] = isObject(v) && Object.keys(v).length === 0 ? { '.': {} } : decode(v);
-  }
-  return out;
-}
-
-/** fieldpath.Path.String(): `.spec.containers[name="c"].image`, `[=x]` for set items. */
-export function pathString(path: string[]): string {
-  return path
-    .map((pe) => {
-      const body = pe.slice(2);
-      if (pe.startsWith('f:')) return `.${body}`;
-      if (pe.startsWith('v:')) return `[=${body}]`;
-      if (pe.startsWith('i:')) return `[${body}]`;
-      const key = JSON.parse(body) as JsonObject;
-      return `[${Object.entries(key)
-        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-        .join(',')}]`;
-    })
-    .join('');
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// object → set (typed/tofieldset.go) and object vs object (typed/compare.go)
-
-function toFieldSet(
-  v: Json,
-  listKeys: ListKeys,
-  out: FieldSet,
-  pe: string[] = [],
-  fp: string[] = [],
-): FieldSet {
-  if (!isObject(v)) return out;
-  for (const [k, child] of Object.entries(v)) {
-    if (child === undefined) continue;
-    const cpe = [...pe, fieldPe(k)];
-    const cfp = [...fp, k];
-    if (Array.isArray(child)) {
-      const lt = listKeys(cfp);
-      if (lt.type === 'atomic') insert(out, cpe);
-      else
-        for (const item of child) {
-          const ipe = itemPe(item, lt);
-          if (ipe === undefined) continue;
-          insert(out, [...cpe, ipe]);
-          if (lt.type === 'map') toFieldSet(item, listKeys, out, [...cpe, ipe], cfp);
-        }
-    } else if (isObject(child) && Object.keys(child).length > 0) {
-      toFieldSet(child, listKeys, out, cpe, cfp);
-    } else {
-      insert(out, cpe); // scalars, null and empty maps are leaves
-    }
-  }
-  return out;
-}
-
-interface Comparison {
-  added: FieldSet;
-  removed: FieldSet;
-  modified: FieldSet;
-}
-
-function compare(l: Json | undefined, r: Json | undefined, listKeys: ListKeys): Comparison {
-  const c: Comparison = { added: {}, removed: {}, modified: {} };
-  walkCompare(l, r, [], [], listKeys, c);
-  return c;
-}
-
-function isNode(v: Json | undefined, fp: string[], listKeys: ListKeys): boolean {
-  if (isObject(v)) return Object.keys(v).length > 0;
-  return Array.isArray(v) && fp.length > 0 && listKeys(fp).type !== 'atomic';
-}
-
-function walkCompare(
-  l: Json | undefined,
-  r: Json | undefined,
-  pe: string[],
-  fp: string[],
-  lk: ListKeys,
-  c: Comparison,
-) {
-  const lNode = isNode(l, fp, lk);
-  const rNode = isNode(r, fp, lk);
-  if (!lNode && !rNode) {
-    // a leaf: scalar, null, empty map, atomic list
-    if (l === undefined && r !== undefined) insert(c.added, pe);
-    else if (r === undefined && l !== undefined) insert(c.removed, pe);
-    else if (!deepEqual(l, r)) insert(c.modified, pe);
-    return;
-  }
-  if (pe.length > 0) {
-    // postItemHook: a map or list node itself is added / removed; a leaf turning into a node is modified
-    if (l === undefined) insert(c.added, pe);
-    else if (r === undefined) insert(c.removed, pe);
-    else if (lNode !== rNode) insert(c.modified, pe);
-  }
-  const lt = fp.length > 0 ? lk(fp) : ({ type: 'atomic' } as const);
-  if (Array.isArray(l) || Array.isArray(r)) {
-    const items = new Map<string, [Json | undefined, Json | undefined]>();
-    for (const x of lNode && Array.isArray(l) ? l : []) {
-      const k = itemPe(x, lt);
-      if (k !== undefined) items.set(k, [x, undefined]);
-    }
-    for (const x of rNode && Array.isArray(r) ? r : []) {
-      const k = itemPe(x, lt);
-      if (k !== undefined) items.set(k, [items.get(k)?.[0], x]);
-    }
-    for (const [k, [li, ri]] of items) {
-      if (lt.type === 'set') walkCompare(li, ri, [...pe, k], fp, () => ({ type: 'atomic' }), c);
-      else walkItem(li, ri, [...pe, k], fp, lk, c);
-    }
-    return;
-  }
-  const lo = lNode && isObject(l) ? l : {};
-  const ro = rNode && isObject(r) ? r : {};
-  for (const k of new Set([...Object.keys(lo), ...Object.keys(ro)]))
-    walkCompare(lo[k], ro[k], [...pe, fieldPe(k)], [...fp, k], lk, c);
-}
-
-/** an associative list item is always a node: its own path is a member, then its fields */
-function walkItem(
-  l: Json | undefined,
-  r: Json | undefined,
-  pe: string[],
-  fp: string[],
-  lk: ListKeys,
-  c: Comparison,
-) {
-  if (l === undefined) insert(c.added, pe);
-  else if (r === undefined) insert(c.removed, pe);
-  const lo = isObject(l) ? l : {};
-  const ro = isObject(r) ? r : {};
-  for (const k of new Set([...Object.keys(lo), ...Object.keys(ro)]))
-    walkCompare(lo[k], ro[k], [...pe, fieldPe(k)], [...fp, k], lk, c);
+  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+  return (goZero({ group, kind }) ?? {}) as JsonObject;
 }
 
 /** The fieldsV1 of an object as an Apply would own it: every leaf, every associative/set list item. */
@@ -401,18 +89,30 @@ const STRIPPED: string[][] = [
 ];
 
 interface Scope {
-  /** the write is on /status: only `.status` is tracked */
+  /** the write is on /status: what the status strategy resets is not tracked (statusResets) */
   subresource?: string;
   /** the type has a /status subresource, so main-resource writes do not track `.status` (its strategy resets it) */
   statusSubresource: boolean;
+  /** the fields a /status write cannot set (the status strategy's GetResetFields); default everything but status */
+  statusResets?: string[][];
 }
 
 function strip(set: FieldSet, scope: Scope): FieldSet {
   let out = setOf(
     members(set).filter((p) => !STRIPPED.some((s) => s.length === p.length && s.every((x, i) => x === p[i]))),
   );
-  if (scope.subresource === 'status') out = out['f:status'] ? { 'f:status': out['f:status'] } : {};
-  else if (scope.statusSubresource) delete out['f:status'];
+  // a write through /scale changes the replicas only (the Scale's spec.replicas is the object's)
+  if (scope.subresource === 'scale') {
+    const replicas = ['f:spec', 'f:replicas'];
+    return has(out, replicas) ? setOf([replicas]) : {};
+  }
+  if (scope.subresource === 'status') {
+    if (!scope.statusResets) out = out['f:status'] ? { 'f:status': out['f:status'] } : {};
+    else
+      out = setOf(
+        members(out).filter((p) => !scope.statusResets!.some((r) => r.every((x, i) => p[i] === fieldPe(x)))),
+      );
+  } else if (scope.statusSubresource) delete out['f:status'];
   return out;
 }
 
@@ -630,6 +330,8 @@ interface WriteArgs {
   listKeys?: ListKeys;
   /** the type serves /status, so a main-resource write does not own `.status`; default true */
   statusSubresource?: boolean;
+  /** the field paths (names) a /status write resets: the status strategy's GetResetFields */
+  statusResets?: string[][];
 }
 
 /** SMD Updater.update: fields changed by this write leave other managers (all of them when forced). */
@@ -664,15 +366,35 @@ function takeChanged(
   return undefined;
 }
 
+const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
+
+/**
+ * SMD Updater.update: a manager whose apiVersion the object cannot be converted to (another group sharing the
+ * storage: core and events.k8s.io Events) is dropped on every write.
+ */
+function dropOtherGroups(managed: Map<string, Managed>, apiVersion: string): void {
+  const group = groupOf(apiVersion);
+  for (const m of [...managed.values()]) if (groupOf(m.apiVersion) !== group) managed.delete(m.id);
+}
+
 /** managedfieldsupdater.go + SMD Update: the manager keeps what it had ∪ what this write changed or added. */
 function update(managed: Map<string, Managed>, old: Json, next: Json, a: WriteArgs & { scope: Scope }): void {
   const lk = a.listKeys ?? builtinListKeys;
+  dropOtherGroups(managed, a.apiVersion);
   const raw = compare(old, next, lk);
-  const c: Comparison = {
+  let c: Comparison = {
     added: strip(raw.added, a.scope),
     removed: strip(raw.removed, a.scope),
     modified: strip(raw.modified, a.scope),
   };
+  // the scale handler's field manager compares Scales, where 0 replicas is no field (`replicas,omitempty`)
+  const replicas = ['f:spec', 'f:replicas'];
+  if (
+    a.subresource === 'scale' &&
+    (next as { spec?: { replicas?: unknown } }).spec?.replicas === 0 &&
+    !isEmpty(c.modified)
+  )
+    c = { added: {}, modified: {}, removed: setOf([replicas]) };
   takeChanged(managed, '', c, true);
   const taken = union(c.modified, c.added);
   if (isEmpty(taken)) return;
@@ -684,14 +406,19 @@ function update(managed: Map<string, Managed>, old: Json, next: Json, a: WriteAr
     operation: 'Update',
     apiVersion: a.apiVersion,
     subresource: a.subresource,
-    time: a.time,
+    // the scale handler converts the Scale's entries back to the object's and their time is lost
+    ...(a.subresource === 'scale' ? {} : { time: a.time }),
     set: prev ? union(taken, prev.set) : taken,
   });
   capUpdateManagers(managed);
 }
 
 function scopeOf(a: WriteArgs): Scope {
-  return { subresource: a.subresource, statusSubresource: a.statusSubresource ?? true };
+  return {
+    subresource: a.subresource,
+    statusSubresource: a.statusSubresource ?? true,
+    ...(a.statusResets ? { statusResets: a.statusResets } : {}),
+  };
 }
 
 function withoutManagedFields(o: KubeObject | undefined): Json {
@@ -830,6 +557,7 @@ export function applyWithOwnership(
     set,
   });
   if (lastSet) merged = prune(merged, difference(lastSet, set), managed) as JsonObject;
+  dropOtherGroups(managed, a.apiVersion);
   const conflict = takeChanged(managed, id, mapComparison(compare(live, merged, lk), scope), a.force);
   if (conflict) throw conflict;
   const changed = !deepEqual(live, merged);
@@ -853,7 +581,7 @@ function mapComparison(c: Comparison, scope: Scope): Comparison {
 
 /** typed.Merge: the applied configuration over the live object. */
 function mergeValue(l: Json | undefined, r: Json, fp: string[], lk: ListKeys): Json {
-  if (isObject(r)) {
+  if (isObject(r) && !(fp.length > 0 && lk.atomicObject?.(fp))) {
     const out: JsonObject = isObject(l) ? { ...l } : {};
     for (const [k, v] of Object.entries(r)) {
       if (v === undefined) continue;

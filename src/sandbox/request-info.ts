@@ -1,3 +1,4 @@
+import { ApiError } from './api-error.js';
 /** What a resource URL addresses, like the apiserver's RequestInfo. */
 export interface ResourceRequest {
   group: string;
@@ -161,4 +162,53 @@ export function negotiateConversion(accept: string | undefined): ConversionTarge
     }
   }
   return undefined;
+}
+
+export type MediaType = 'json' | 'yaml' | 'protobuf';
+
+/**
+ * The media type an answer is written in (handlers/negotiation NegotiateOutputMediaType): the first Accept clause, by
+ * q, that a served type matches; none (e.g. `text/html`) is 406. Custom resources are not served as protobuf, and a
+ * watch is not served as YAML. The sandbox writes a protobuf answer as JSON (the clients that ask for protobuf,
+ * kubectl and client-go, also accept JSON); `protobuf` tells the caller it was asked for.
+ */
+export function negotiateMediaType(
+  accept: string | undefined,
+  opts: { custom: boolean; watch: boolean },
+): MediaType {
+  if (!accept || accept.trim() === '') return 'json';
+  const served: [string, MediaType][] = [['json', 'json']];
+  if (!opts.watch) served.push(['yaml', 'yaml']);
+  if (!opts.custom) served.push(['vnd.kubernetes.protobuf', 'protobuf']);
+  for (const c of parseAccept(accept)) {
+    if (c.q <= 0) continue;
+    for (const [subType, media] of served) {
+      if (
+        (c.type === 'application' && (c.subType === subType || c.subType === '*')) ||
+        (c.type === '*' && c.subType === '*')
+      )
+        return media;
+    }
+  }
+  // a custom resource's handler negotiates itself (negotiation.NewNotAcceptableError: no details); a built-in
+  // route is refused by go-restful, which lists what the route produces
+  if (opts.custom) {
+    const accepted = [
+      'application/json',
+      ...(opts.watch ? [] : ['application/yaml']),
+      'application/vnd.kubernetes.protobuf',
+    ];
+    throw new ApiError(
+      406,
+      'NotAcceptable',
+      `only the following media types are accepted: ${accepted.join(', ')}`,
+    );
+  }
+  const available = served.map(([t]) => `application/${t}`).join(', ');
+  throw new ApiError(
+    406,
+    'NotAcceptable',
+    `406: Not Acceptable\n\nAvailable representations: ${available}`,
+    {},
+  );
 }

@@ -143,10 +143,11 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: RouterDeps
   }
   const injected = deps.faults.failureFor(r.verb, r.plural);
   if (injected) throw injected;
-  // only the subresources the kind's registry serves (namespaces/finalize; <kind>/status where it has one)
+  // only the subresources the kind's registry serves (namespaces/finalize; <kind>/status, <kind>/scale where it has them)
   if (
     r.subresource !== undefined &&
     !(r.subresource === 'status' && def.statusSubresource) &&
+    !(r.subresource === 'scale' && def.scaleSubresource) &&
     !(r.subresource === 'finalize' && def.group === '' && def.kind === 'Namespace')
   )
     throw apiErrors.pathNotFound();

@@ -23,4 +23,11 @@ export interface ResourceDef {
    * status (each registry's strategy and status strategy PrepareForUpdate)
    */
   statusSubresource: boolean;
+  /** served with /scale (an autoscaling/v1 Scale of `spec.replicas`: scale-subresource.ts) */
+  scaleSubresource?: boolean;
+  /**
+   * the storage of another resource this one is a view of (events.k8s.io/v1 events are core/v1 events in etcd,
+   * converted on the way in and out: shared-storage.ts); its own `group/plural` when absent
+   */
+  storedAs?: string;
 }

@@ -1,20 +1,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../core/types.js';
 import { ApiError, apiErrors } from './api-error.js';
-import { decodeObjectBody, decodePatchBody, readBody, sendJson } from './body-codec.js';
+import { answerInYaml, decodeObjectBody, decodePatchBody, readBody, sendJson } from './body-codec.js';
 import { listObjects } from './list-objects.js';
 import type { ObjectStore } from './object-store.js';
-import { type ConversionTarget, negotiateConversion, type ResourceRequest } from './request-info.js';
-import { groupVersion, type ResourceDef } from './resource-registry.js';
+import {
+  type ConversionTarget,
+  negotiateConversion,
+  negotiateMediaType,
+  type ResourceRequest,
+} from './request-info.js';
+import { groupVersion, type ResourceDef, storageKey } from './resource-registry.js';
 import type { ResourceService, WriteOptions } from './resource-service.js';
+import { serveScale } from './scale-subresource.js';
 import { objectFilter } from './selectors.js';
 import { type IncludeObject, toTable } from './table.js';
-import {
-  parseDeleteOptions,
-  parseDryRun,
-  parseFieldValidation,
-  parseListOptions,
-} from './validation/request-options.js';
+import { parseDeleteOptions, parseListOptions, parseWriteOptions } from './validation/request-options.js';
 import { serveWatch, type WatchHub } from './watch-stream.js';
 
 export interface ResourceHandlerDeps {
@@ -40,6 +41,8 @@ function storageType(def: ResourceDef, list: boolean): string {
  */
 function partialMetadata(def: ResourceDef, o: KubeObject, target: ConversionTarget): object {
   if (target.kind === 'PartialObjectMetadataList') {
+    // the custom resource handler's converter fails on its own unstructured object: a 500 without reason
+    if (def.crdName !== undefined) throw new ApiError(500, '', 'content is not a list');
     throw new ApiError(
       406,
       'NotAcceptable',
@@ -91,6 +94,8 @@ function warningHeader(text: string): string {
   return Buffer.from(value, 'utf8').toString('latin1');
 }
 
+const RETURNS_DELETED_OBJECT = new Set(['/Service', '/ServiceAccount', '/Pod', '/Namespace']);
+
 /** Serves one request on a resource (verb already known); throws ApiError for failures. */
 export async function handleResource(
   req: IncomingMessage,
@@ -106,7 +111,17 @@ export async function handleResource(
   if (!def.namespaced && r.namespace !== undefined) throw apiErrors.pathNotFound();
   if (def.namespaced && ns === undefined && !['list', 'watch'].includes(r.verb))
     throw apiErrors.pathNotFound();
+  const media = negotiateMediaType(accept, { custom: def.crdName !== undefined, watch: r.verb === 'watch' });
+  if (media === 'yaml') answerInYaml(res);
   const present = (o: KubeObject) => service.present(def, r.version, o);
+  // a built-in list's items are typed and carry no apiVersion/kind of their own (their Go list type omits them);
+  // a custom resource list is unstructured and every item keeps its own
+  const listItem = (o: KubeObject): unknown => {
+    const shown = present(o);
+    if (def.crdName !== undefined) return shown;
+    const { apiVersion: _a, kind: _k, ...rest } = shown;
+    return rest;
+  };
   const target = negotiateConversion(accept);
   const include = (query.get('includeObject') ?? 'Metadata') as IncludeObject;
   const encodeOne = (o: KubeObject): unknown => {
@@ -119,25 +134,63 @@ export async function handleResource(
     if (target) return partialMetadata(def, o, target);
     return present(o);
   };
-  // watch events go through the same transform, but a failed one sends the object untransformed
-  // (handlers/response.go watchEmbeddedEncoder.doEncode), so PartialObjectMetadataList on a watch is the full object
-  const encodeEvent = (o: KubeObject): unknown =>
-    target?.kind === 'PartialObjectMetadataList' ? present(o) : encodeOne(o);
-  const writeOptions = (verb: 'create' | 'update' | 'patch'): WriteOptions => ({
-    dryRun: parseDryRun(verb, query),
-    version: r.version,
-    ...(query.get('fieldManager') ? { fieldManager: query.get('fieldManager')! } : {}),
-    force: query.get('force') === 'true',
-    ...(r.subresource ? { subresource: r.subresource } : {}),
-    userAgent: req.headers['user-agent'] ?? '',
-    fieldValidation: parseFieldValidation(verb, query),
-    warnings: [],
-  });
+  // watch events go through the same transform; PartialObjectMetadataList fails it for every object, and
+  // kube-apiserver sends no event at all (the watch stays open and times out empty); a Table carries its column
+  // definitions in the first event only (later ones null)
+  let tableColumnsSent = false;
+  const encodeEvent = (o: KubeObject): unknown => {
+    if (target?.kind === 'PartialObjectMetadataList') return undefined;
+    const out = encodeOne(o);
+    if (target?.kind !== 'Table') return out;
+    if (!tableColumnsSent) {
+      tableColumnsSent = true;
+      return out;
+    }
+    return { ...(out as object), columnDefinitions: null };
+  };
+  const writeOptions = (verb: 'create' | 'update' | 'patch'): WriteOptions => {
+    const isApply =
+      verb === 'patch' && /^application\/apply-patch\+yaml/i.test(req.headers['content-type'] ?? '');
+    const parsed = parseWriteOptions(verb, query, isApply);
+    return {
+      dryRun: parsed.dryRun,
+      version: r.version,
+      ...(query.get('fieldManager') ? { fieldManager: query.get('fieldManager')! } : {}),
+      force: query.get('force') === 'true',
+      ...(r.subresource ? { subresource: r.subresource } : {}),
+      userAgent: req.headers['user-agent'] ?? '',
+      fieldValidation: parsed.fieldValidation,
+      warnings: [],
+    };
+  };
   /** the response's `Warning` headers (RFC 7234 style, code 299, as the apiserver's warning recorder writes) */
   const warn = (opts: WriteOptions) => {
     if (opts.warnings?.length) res.setHeader('Warning', opts.warnings.map(warningHeader));
   };
 
+  if (r.subresource === 'scale') {
+    if (r.verb === 'get')
+      return sendJson(
+        res,
+        200,
+        serveScale(service, def, ns, r.name!, { verb: 'get' }, writeOptions('update')),
+      );
+    if (r.verb === 'update') {
+      const body = decodeObjectBody(req, await readBody(req), { kind: 'Scale' });
+      const opts = writeOptions('update');
+      const answer = serveScale(service, def, ns, r.name!, { verb: 'update', body }, opts);
+      warn(opts);
+      return sendJson(res, 200, answer);
+    }
+    if (r.verb === 'patch') {
+      const opts = writeOptions('patch');
+      const { type, patch } = decodePatchBody(req, await readBody(req), opts.fieldValidation);
+      const answer = serveScale(service, def, ns, r.name!, { verb: 'patch', type, patch }, opts);
+      warn(opts);
+      return sendJson(res, 200, answer);
+    }
+    throw apiErrors.methodNotAllowed();
+  }
   switch (r.verb) {
     case 'get':
       return sendJson(res, 200, encodeOne(service.get(def, ns, r.name!)));
@@ -145,7 +198,7 @@ export async function handleResource(
     case 'watch': {
       let fieldSelector = query.get('fieldSelector');
       if (r.name) fieldSelector = [fieldSelector, `metadata.name=${r.name}`].filter(Boolean).join(',');
-      const filter = objectFilter(query.get('labelSelector'), fieldSelector, def.kind);
+      const filter = objectFilter(query.get('labelSelector'), fieldSelector, def);
       const list = parseListOptions(query, r.verb === 'watch');
       if (r.verb === 'watch') {
         return serveWatch(
@@ -159,12 +212,15 @@ export async function handleResource(
             resourceVersion: list.resourceVersion,
             allowBookmarks: list.allowWatchBookmarks,
             sendInitialEvents: list.sendInitialEvents === true,
+            noInitialEvents: list.sendInitialEvents === false,
             timeoutSeconds: list.timeoutSeconds,
             encode: encodeEvent,
             // handlers/response.go watchEmbeddedEncoder transforms bookmarks like any event object
             ...(target?.kind === 'PartialObjectMetadata'
               ? { encodeBookmark: (o: KubeObject) => partialMetadata(def, o, target) }
-              : {}),
+              : target?.kind === 'PartialObjectMetadataList'
+                ? { encodeBookmark: () => undefined }
+                : {}),
           },
           deps,
         );
@@ -190,7 +246,12 @@ export async function handleResource(
       }
       const meta = {
         resourceVersion: page.resourceVersion,
-        ...(page.continue ? { continue: page.continue } : {}),
+        // an unstructured (custom resource) list always writes its continue token, "" on the last page
+        ...(page.continue
+          ? { continue: page.continue }
+          : def.crdName !== undefined && !target
+            ? { continue: '' }
+            : {}),
         ...(page.remainingItemCount !== undefined ? { remainingItemCount: page.remainingItemCount } : {}),
       };
       if (target) return sendJson(res, 200, partialMetadataList(def, page.items, meta, target));
@@ -198,28 +259,34 @@ export async function handleResource(
         kind: def.listKind,
         apiVersion: groupVersion(def.group, r.version),
         metadata: meta,
-        items: page.items.map(present),
+        items: page.items.map(listItem),
       });
     }
     case 'create': {
-      const body = decodeObjectBody(req, await readBody(req));
+      const body = decodeObjectBody(req, await readBody(req), { kind: def.kind });
       const opts = writeOptions('create');
       const created = service.create(def, ns, body, opts);
       warn(opts);
       return sendJson(res, 201, encodeOne(created));
     }
     case 'update': {
-      const body = decodeObjectBody(req, await readBody(req));
+      const body = decodeObjectBody(req, await readBody(req), { kind: def.kind });
       const opts = writeOptions('update');
+      // a PUT that created the object (create on update) is 201
+      const existed = deps.store.get(storageKey(def), ns, r.name!) !== undefined;
       const updated = service.update(def, ns, r.name!, body, opts);
       warn(opts);
-      return sendJson(res, 200, encodeOne(updated));
+      return sendJson(res, existed ? 200 : 201, encodeOne(updated));
     }
     case 'patch': {
-      const { type, patch } = decodePatchBody(req, await readBody(req));
       const opts = writeOptions('patch');
-      const existed =
-        type !== 'apply' || deps.store.get(`${def.group}/${def.plural}`, ns, r.name!) !== undefined;
+      const { type, patch } = decodePatchBody(
+        req,
+        await readBody(req),
+        opts.fieldValidation,
+        def.crdName !== undefined,
+      );
+      const existed = type !== 'apply' || deps.store.get(storageKey(def), ns, r.name!) !== undefined;
       const patched = service.patch(def, ns, r.name!, type, patch, opts);
       warn(opts);
       return sendJson(res, existed ? 200 : 201, encodeOne(patched));
@@ -231,28 +298,41 @@ export async function handleResource(
       // orphanDependents=false (kept for old clients; other not-yet-deleted answers stay 200)
       if (!result.gone)
         return sendJson(res, options.orphanDependents === false ? 202 : 200, encodeOne(result.object));
+      // registries with ReturnDeletedObject (services, serviceaccounts, pods, namespaces) answer the object as deleted
+      if (RETURNS_DELETED_OBJECT.has(`${def.group}/${def.kind}`))
+        return sendJson(res, 200, encodeOne(result.object));
       return sendJson(res, 200, {
         kind: 'Status',
         apiVersion: 'v1',
         metadata: {},
         status: 'Success',
-        details: { name: r.name, group: def.group, kind: def.plural, uid: result.object.metadata.uid },
+        details: {
+          name: r.name,
+          ...(def.group ? { group: def.group } : {}),
+          kind: def.plural,
+          uid: result.object.metadata.uid,
+        },
       });
     }
     case 'deletecollection': {
       const options = parseDeleteOptions(decodeObjectBody(req, await readBody(req)), query);
-      const filter = objectFilter(query.get('labelSelector'), query.get('fieldSelector'), def.kind);
+      const filter = objectFilter(query.get('labelSelector'), query.get('fieldSelector'), def);
       const victims = listObjects(deps.store, def, ns, filter, {}).items;
-      const items = victims.map((o) =>
-        present(
-          service.delete(def, o.metadata.namespace, o.metadata.name, { ...options, preconditions: {} })
-            .object,
-        ),
-      );
+      // store.go DeleteCollection: the list it deleted, each item as it was listed
+      const items = victims.map((o) => {
+        const result = service.delete(def, o.metadata.namespace, o.metadata.name, {
+          ...options,
+          preconditions: {},
+        });
+        return listItem(result.gone ? o : result.object);
+      });
       return sendJson(res, 200, {
         kind: def.listKind,
         apiVersion: groupVersion(def.group, r.version),
-        metadata: {},
+        metadata: {
+          resourceVersion: String(deps.store.resourceVersion),
+          ...(def.crdName !== undefined ? { continue: '' } : {}),
+        },
         items,
       });
     }

@@ -14,9 +14,9 @@ export const STANDARD_VERBS = [
   'watch',
 ];
 
-/** Storage identity of a resource: versions share it. */
-export function storageKey(def: Pick<ResourceDef, 'group' | 'plural'>): string {
-  return `${def.group}/${def.plural}`;
+/** Storage identity of a resource: versions share it, and so do resources that are views of another's storage. */
+export function storageKey(def: Pick<ResourceDef, 'group' | 'plural' | 'storedAs'>): string {
+  return def.storedAs ?? `${def.group}/${def.plural}`;
 }
 
 export function groupVersion(group: string, version: string): string {
@@ -40,12 +40,12 @@ export class ResourceRegistry {
   }
 
   add(def: ResourceDef): void {
-    this.defs.set(storageKey(def), def);
+    this.defs.set(`${def.group}/${def.plural}`, def);
     this.generationCounter++;
   }
 
   remove(group: string, plural: string): ResourceDef | undefined {
-    const key = storageKey({ group, plural });
+    const key = `${group}/${plural}`;
     const def = this.defs.get(key);
     this.defs.delete(key);
     this.generationCounter++;
@@ -54,10 +54,11 @@ export class ResourceRegistry {
 
   /** The resource served at /{group}/{version}/{plural}, if that version is served. */
   find(group: string, version: string, plural: string): ResourceDef | undefined {
-    const def = this.defs.get(storageKey({ group, plural }));
+    const def = this.defs.get(`${group}/${plural}`);
     return def?.versions.includes(version) ? def : undefined;
   }
 
+  /** The resource that owns a storage key (not a view of it, like events.k8s.io's of core events). */
   byStorageKey(key: string): ResourceDef | undefined {
     return this.defs.get(key);
   }

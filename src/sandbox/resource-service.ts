@@ -1,17 +1,18 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { KubeObject } from '../core/types.js';
 import { ApiError, apiErrors } from './api-error.js';
+import {
+  customResourceRules,
+  pruneAndDefault,
+  reportUnknownFields,
+  throwIfInvalidCustomResource,
+} from './body-fields.js';
 import { crdStatus } from './crd-controller.js';
 import {
-  customResourceCauses,
   customResourceGenerationBumps,
-  defaultCustomResource,
-  hasStatusSubresource,
-  type JsonSchema,
   prepareCustomResourceCreate,
   prepareCustomResourceUpdate,
   pruneCustomResource,
-  versionSchema,
 } from './crd-schema.js';
 import { applyDefaults } from './defaulting/index.js';
 import { clone, deepEqual, isObject, type JsonObject, jsonPatch, mergePatch } from './json-patches.js';
@@ -27,13 +28,41 @@ import {
   recordUpdate,
   schemaListKeys,
 } from './managed-fields.js';
-import { carryAllocated, normalize, specChanged, validateCreate, validateUpdate } from './object-rules.js';
+import {
+  carryAllocated,
+  dropTypeDependentFields,
+  kindWarnings,
+  normalize,
+  prepareForCreate,
+  specChanged,
+  validateCreate,
+  validateUpdate,
+} from './object-rules.js';
 import type { ObjectStore } from './object-store.js';
+import { mergePatchedText, sortedKeys } from './patch-rendering.js';
 import { groupVersion, type ResourceDef, storageKey } from './resource-registry.js';
+import { goListKeys } from './schema/go-list-keys.js';
+import { goShaped } from './schema/go-shape.js';
+import { fromStorage, toStorage } from './shared-storage.js';
 import { StrategicMergeError, strategicMerge } from './strategic-merge.js';
 import { checkDecodes, nullEntriesToZero, nullItemsToZero } from './validation/decode.js';
 import { dropUnknownFields } from './validation/known-fields.js';
 import type { DeleteOptions } from './validation/request-options.js';
+import { typeMetaError } from './validation/type-meta.js';
+import {
+  allowsCreateOnUpdate,
+  allowsUnconditionalUpdate,
+  errorGroup,
+  etcdKey,
+  isCrdDef,
+  isNamespaceDef,
+  namespacePreconditions,
+  prepareBuiltinUpdate,
+  refuseNamelessService,
+  resetStatusOnCreate,
+  statusResets,
+  timestamp,
+} from './write-strategies.js';
 
 export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
 
@@ -53,21 +82,11 @@ export interface WriteOptions {
   warnings?: string[];
   /** set by patch(): the patched object, which a Strict unknown-field error of a custom resource quotes (422) */
   patchedObject?: unknown;
+  /** set by patch() for a merge patch: the patched object's JSON as the real server quotes it (patch-rendering.ts) */
+  patchedText?: string;
 }
 
 export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
-
-/** The first status of a built-in object whose registry resets it on create (each strategy's PrepareForCreate). */
-const INITIAL_STATUS: Record<string, () => Record<string, unknown>> = {
-  '/Service': () => ({ loadBalancer: {} }),
-  '/Pod': () => ({ phase: 'Pending' }),
-};
-
-/** What a write of a custom resource needs from its CRD: the storage version's schema and subresources. */
-interface CustomResourceRules {
-  schema: JsonSchema | undefined;
-  statusSubresource: boolean;
-}
 
 /** What DELETE answers: the object when it stays (finalizers), a Success Status when it is gone. */
 export type DeleteResult = { gone: false; object: KubeObject } | { gone: true; object: KubeObject };
@@ -83,31 +102,13 @@ export interface ResourceServiceHooks {
   admit?(def: ResourceDef, obj: KubeObject, operation: 'CREATE' | 'UPDATE'): void;
 }
 
-/** The etcd key a storage error names, e.g. /registry/configmaps/ns/name (CRs: /registry/<group>/<plural>/...). */
-function etcdKey(def: ResourceDef, obj: KubeObject): string {
-  const resource =
-    def.crdName !== undefined
-      ? `${def.group}/${def.plural}`
-      : def.kind === 'Service' && def.group === ''
-        ? 'services/specs'
-        : def.plural;
-  return `/registry/${resource}/${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata.name}`;
-}
-
-function timestamp(now: Date): string {
-  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-const isNamespaceDef = (def: ResourceDef) => def.group === '' && def.kind === 'Namespace';
-const isCrdDef = (def: ResourceDef) =>
-  def.group === 'apiextensions.k8s.io' && def.kind === 'CustomResourceDefinition';
-
 /**
  * Create/update/patch/delete with the real API server's semantics (preconditions, no-op updates, generation,
  * finalizers, immutable fields). Used by the HTTP handlers and by in-process seeding alike.
  */
 export class ResourceService {
   private ipCounter = 10;
+  private nodePortCounter = 0;
 
   constructor(
     private readonly store: ObjectStore,
@@ -117,11 +118,16 @@ export class ResourceService {
 
   /** The stored object shown at the requested version (no conversion: versions share one schema). */
   present(def: ResourceDef, version: string, obj: KubeObject): KubeObject {
-    return { ...obj, apiVersion: groupVersion(def.group, version), kind: def.kind };
+    return { ...fromStorage(def, obj), apiVersion: groupVersion(def.group, version), kind: def.kind };
+  }
+
+  /** The stored object in the shape of `def` (shared-storage.ts). */
+  private load(def: ResourceDef, namespace: string | undefined, name: string): KubeObject | undefined {
+    return fromStorage(def, this.store.get(storageKey(def), namespace, name));
   }
 
   get(def: ResourceDef, namespace: string | undefined, name: string): KubeObject {
-    const obj = this.store.get(storageKey(def), namespace, name);
+    const obj = this.load(def, namespace, name);
     if (!obj) throw apiErrors.notFound(def, name);
     return obj;
   }
@@ -133,7 +139,7 @@ export class ResourceService {
     opts: WriteOptions = {},
     applied?: ManagedFieldsEntry[],
   ): KubeObject {
-    const obj = this.coerceBody(def, body, opts, 'body');
+    let obj = this.coerceBody(def, body, opts, 'body');
     if (def.namespaced) {
       if (obj.metadata.namespace && namespace && obj.metadata.namespace !== namespace) {
         throw apiErrors.badRequest(
@@ -142,26 +148,31 @@ export class ResourceService {
       }
       obj.metadata.namespace = namespace ?? obj.metadata.namespace;
     } else delete obj.metadata.namespace;
-    if (!obj.metadata.name && typeof obj.metadata.generateName === 'string') {
-      obj.metadata.name = obj.metadata.generateName + randomBytes(4).toString('hex').slice(0, 5);
-    }
-    const cr = this.customResourceRules(def);
+    const cr = customResourceRules(this.store, def);
     if (cr) {
-      this.pruneAndDefault(def, cr, obj, opts);
+      pruneAndDefault(def, cr, obj, opts);
       prepareCustomResourceCreate(obj, cr.statusSubresource);
     } else {
       applyDefaults(def, obj);
-      this.resetStatusOnCreate(def, obj);
+      resetStatusOnCreate(def, obj);
     }
     // The field manager runs before mutating admission and before the registry allocates (create.go:
     // FieldManager.UpdateNoErrors, then mutatingAdmission.Admit, then r.Create): what a webhook adds or the
     // server allocates is owned by no manager.
     // decoding (Secret stringData folded into data) and defaulting come before the field manager too
     normalize(def, obj);
+    // encoded as its Go type, as the real server holds it (zero fields present, empty omitempty ones gone)
+    obj = goShaped(def, obj);
     const requestedFields = applied ? undefined : this.managedFieldsAfter(def, undefined, obj, opts);
-    this.hooks.admit?.(def, obj, 'CREATE');
-    validateCreate(def, obj);
-    if (cr) this.throwIfInvalidCustomResource(def, cr, obj);
+    // rest.BeforeCreate generates the name after decoding and defaulting, so what depends on the name is no
+    // writer's (a Namespace's kubernetes.io/metadata.name label, set by prepareForCreate then)
+    if (!obj.metadata.name && typeof obj.metadata.generateName === 'string') {
+      obj.metadata.name = obj.metadata.generateName + randomBytes(4).toString('hex').slice(0, 5);
+    }
+    // rest.FillObjectMetaSystemFields: the uid exists before the strategy's PrepareForCreate (a Job selects by it)
+    obj.metadata.uid = randomUUID();
+    prepareForCreate(def, obj);
+    // the NamespaceLifecycle admission plugin runs before the registry validates
     if (def.namespaced) {
       const ns = this.hooks.namespace(obj.metadata.namespace ?? '');
       if (!ns) throw apiErrors.notFound({ group: '', plural: 'namespaces' }, obj.metadata.namespace ?? '');
@@ -173,6 +184,11 @@ export class ResourceService {
         );
       }
     }
+    this.hooks.admit?.(def, obj, 'CREATE');
+    refuseNamelessService(def, obj, opts.dryRun === true, this.allocator.ip);
+    validateCreate(def, obj);
+    if (cr) throwIfInvalidCustomResource(def, cr, obj);
+    opts.warnings?.push(...kindWarnings(def, obj));
     // etcd3 store.go Create refuses a set (non-zero) resourceVersion before it looks for the key; the
     // error is not an API status, so the client gets a 500 with no reason (responsewriters ErrorToAPIStatus)
     const sentRv = obj.metadata.resourceVersion;
@@ -183,22 +199,21 @@ export class ResourceService {
     const meta = obj.metadata;
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
-    meta.uid = randomUUID();
     meta.creationTimestamp = timestamp(this.now());
     if (def.tracksGeneration) meta.generation = 1;
     else delete meta.generation;
-    carryAllocated(def, obj, obj, () => this.allocateIp());
+    carryAllocated(def, obj, obj, this.allocator);
     if (isCrdDef(def)) crdStatus(obj, timestamp(this.now()));
     // an apply brings the entries its field manager computed (Apply operation); other creates record an Update
     meta.managedFields = applied
       ? (applied as unknown as KubeObject['metadata']['managedFields'])
       : requestedFields;
     if (meta.managedFields?.length === 0) delete meta.managedFields;
-    if (opts.dryRun)
-      return { ...obj, metadata: { ...meta, resourceVersion: String(this.store.resourceVersion) } };
+    // a dry-run create is never stored, so it has no resourceVersion (etcd3 store.go Create with dryRun)
+    if (opts.dryRun) return obj;
     const rv = this.store.nextResourceVersion();
     meta.resourceVersion = String(rv);
-    this.store.put('ADDED', storageKey(def), obj, rv);
+    this.store.put('ADDED', storageKey(def), toStorage(def, obj), rv);
     if (isCrdDef(def)) this.hooks.crdWritten(obj);
     return obj;
   }
@@ -212,6 +227,11 @@ export class ResourceService {
     opts: WriteOptions = {},
   ): KubeObject {
     const next = this.coerceBody(def, body, opts, 'body');
+    // rest/update.go: a body without a name cannot say which object it is
+    if (!next.metadata.name)
+      throw apiErrors.badRequest(
+        `the name of the object (${name} based on URL) was undeterminable: name must be provided`,
+      );
     if (next.metadata.name !== name) {
       throw apiErrors.badRequest(
         `the name of the object (${next.metadata.name ?? ''}) does not match the name on the URL (${name})`,
@@ -222,7 +242,14 @@ export class ResourceService {
         'the namespace of the provided object does not match the namespace sent on the request',
       );
     }
-    const old = this.get(def, namespace, name);
+    const old = this.load(def, namespace, name);
+    if (!old) {
+      // store.go Update: the registries that allow create on update (Service, Endpoints, Events, Leases, RBAC)
+      // create what a PUT names; the others answer NotFound
+      if (!allowsCreateOnUpdate(def) || opts.subresource) throw apiErrors.notFound(def, name);
+      const { resourceVersion: _rv, ...metadata } = next.metadata;
+      return this.create(def, namespace, { ...next, metadata }, opts);
+    }
     // a uid in the body is a precondition (registry/rest/update.go defaultUpdatedObjectInfo.Preconditions),
     // checked by the storage's GuaranteedUpdate before the resourceVersion (storage/interfaces.go Check)
     const uid = next.metadata.uid;
@@ -232,6 +259,13 @@ export class ResourceService {
         name,
         `StorageError: invalid object, Code: 4, Key: ${etcdKey(def, old)}, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: ${uid}, UID in object meta: ${old.metadata.uid ?? ''}`,
       );
+    }
+    // store.go Update: a kind that does not allow unconditional updates needs the resourceVersion in a PUT
+    const rv = next.metadata.resourceVersion;
+    if ((rv === undefined || rv === '' || rv === '0') && !allowsUnconditionalUpdate(def)) {
+      throw apiErrors.invalid(def.group, def.plural, name, [
+        { field: 'metadata.resourceVersion', message: 'Invalid value: 0: must be specified for an update' },
+      ]);
     }
     return this.commitUpdate(def, old, next, opts);
   }
@@ -244,7 +278,7 @@ export class ResourceService {
     patch: unknown,
     opts: WriteOptions = {},
   ): KubeObject {
-    const old = this.store.get(storageKey(def), namespace, name);
+    const old = this.load(def, namespace, name);
     if (type === 'apply') return this.apply(def, namespace, name, old, patch, opts);
     if (!old) throw apiErrors.notFound(def, name);
     if (type !== 'json' && !isObject(patch)) throw apiErrors.badRequest('patch body must be a JSON object');
@@ -277,11 +311,20 @@ export class ResourceService {
         throw new ApiError(500, '', err.message);
       }
     }
-    const next = this.coerceBody(def, patched, opts, 'patch');
-    next.metadata.name = name;
+    const encoded = def.crdName !== undefined ? sortedKeys(old) : goShaped(def, old);
+    const patchOpts: WriteOptions =
+      type === 'merge' && isObject(patch)
+        ? { ...opts, patchedText: mergePatchedText(encoded as JsonObject, patch as JsonObject) }
+        : opts;
+    const next = this.coerceBody(def, patched, patchOpts, 'patch');
+    // handlers/patch.go: the patched object still names the object of the URL (rest.go checkName)
+    if ((next.metadata.name ?? '') !== name)
+      throw apiErrors.badRequest(
+        `the name of the object (${next.metadata.name ?? ''}) does not match the name on the URL (${name})`,
+      );
     // a resourceVersion in the patch is a precondition; the live one carried over is not
     if (next.metadata.resourceVersion === old.metadata.resourceVersion) delete next.metadata.resourceVersion;
-    return this.commitUpdate(def, old, next, { ...opts, patchedObject: patched });
+    return this.commitUpdate(def, old, next, { ...patchOpts, patchedObject: patched });
   }
 
   /**
@@ -297,7 +340,8 @@ export class ResourceService {
   ): DeleteResult {
     const obj = this.get(def, namespace, name);
     const pre = options.preconditions;
-    const byKind = { group: def.group, plural: def.kind };
+    const byKind = { group: errorGroup(def), plural: def.kind };
+    if (isNamespaceDef(def)) namespacePreconditions(pre, obj);
     if (pre.uid !== undefined && pre.uid !== obj.metadata.uid) {
       throw apiErrors.conflict(
         byKind,
@@ -322,15 +366,19 @@ export class ResourceService {
     // Namespaces (registry/core/namespace/storage/storage.go shouldHaveDeleteDependentsFinalizer)
     // read orphanDependents=false as foreground; the generic store reads it as background.
     const current = obj.metadata.finalizers ?? [];
+    // Events have no garbage collection policy (event strategy: rest.Unsupported): never orphan, never foreground
+    const gc = !(def.kind === 'Event' && (def.group === '' || def.group === 'events.k8s.io'));
     const policy = options.propagationPolicy;
     const orphan =
-      options.orphanDependents ?? (policy !== undefined ? policy === 'Orphan' : current.includes('orphan'));
+      gc &&
+      (options.orphanDependents ?? (policy !== undefined ? policy === 'Orphan' : current.includes('orphan')));
     const foreground =
-      options.orphanDependents !== undefined
+      gc &&
+      (options.orphanDependents !== undefined
         ? isNamespaceDef(def) && !options.orphanDependents
         : policy !== undefined
           ? policy === 'Foreground'
-          : current.includes('foregroundDeletion');
+          : current.includes('foregroundDeletion'));
     const finalizers = current.filter((f) => f !== 'orphan' && f !== 'foregroundDeletion');
     if (orphan) finalizers.push('orphan');
     if (foreground) finalizers.push('foregroundDeletion');
@@ -364,7 +412,7 @@ export class ResourceService {
   remove(def: ResourceDef, obj: KubeObject): KubeObject {
     const rv = this.store.nextResourceVersion();
     const final = { ...obj, metadata: { ...obj.metadata, resourceVersion: String(rv) } };
-    this.store.remove(storageKey(def), final, rv);
+    this.store.remove(storageKey(def), toStorage(def, final), rv);
     return final;
   }
 
@@ -423,7 +471,15 @@ export class ResourceService {
     }
     // structuredmerge.go Apply: a configuration field the type does not declare fails the typed conversion with a
     // plain error, which the real server answers as a 500 without reason (kubernetes/kubernetes#122480, #139253)
-    const undeclared = dropUnknownFields(def, clone(config) as unknown as JsonObject);
+    const cr = customResourceRules(this.store, def);
+    // a custom resource's type is its structural schema (what pruning keeps; list items are named by index here)
+    const undeclared = cr
+      ? cr.schema
+        ? pruneCustomResource(cr.schema, clone(config) as unknown as JsonObject).map((p) => ({
+            smdPath: `.${p}`,
+          }))
+        : []
+      : dropUnknownFields(def, clone(config) as unknown as JsonObject);
     if (undeclared.length > 0) {
       const errs = undeclared.map((f) => `${f.smdPath}: field not declared in schema`);
       const gvk = `${def.group}/${version}, Kind=${def.kind}`;
@@ -433,7 +489,6 @@ export class ResourceService {
         `failed to create typed patch object (${config.metadata.namespace ?? ''}/${sentName}; ${gvk}): ${errs.length === 1 ? errs[0] : ['errors:', ...errs.map((e) => `  ${e}`)].join('\n')}`,
       );
     }
-    const cr = this.customResourceRules(def);
     let result: { object: KubeObject; managedFields: ManagedFieldsEntry[] };
     try {
       result = applyWithOwnership({
@@ -443,9 +498,9 @@ export class ResourceService {
         manager: opts.fieldManager!,
         apiVersion: groupVersion(def.group, version),
         time: timestamp(this.now()),
-        listKeys: cr ? schemaListKeys(cr.schema) : builtinListKeys,
+        listKeys: cr ? schemaListKeys(cr.schema) : (goListKeys(def) ?? builtinListKeys),
         statusSubresource: cr ? cr.statusSubresource : def.statusSubresource,
-        ...(opts.subresource === 'status' ? { subresource: 'status' } : {}),
+        ...(opts.subresource === 'status' ? { subresource: 'status', statusResets: statusResets(def) } : {}),
       });
     } catch (err) {
       if (err instanceof ApplyConflict) {
@@ -482,9 +537,14 @@ export class ResourceService {
     // (apimachinery api/validation/objectmeta.go ValidateObjectMetaUpdate: uid is immutable)
     const uid = next.metadata.uid;
     if (typeof uid === 'string' && uid !== '' && uid !== old.metadata.uid) {
-      throw apiErrors.invalid(def.group, def.kind, old.metadata.name, [
-        { field: 'metadata.uid', message: `Invalid value: "${uid}": field is immutable` },
-      ]);
+      const cause = { field: 'metadata.uid', message: `Invalid value: "${uid}": field is immutable` };
+      // a custom resource's validator runs ValidateObjectMetaAccessorUpdate after the common one: two causes
+      throw apiErrors.invalid(
+        errorGroup(def),
+        def.kind,
+        old.metadata.name,
+        def.crdName ? [cause, cause] : [cause],
+      );
     }
     next.metadata.uid = old.metadata.uid;
     next.metadata.creationTimestamp = old.metadata.creationTimestamp;
@@ -499,18 +559,24 @@ export class ResourceService {
     }
     if (def.tracksGeneration) next.metadata.generation = old.metadata.generation;
     else delete next.metadata.generation;
-    if (isNamespaceDef(def) && opts.subresource !== 'finalize') next.status = old.status;
-    const cr = this.customResourceRules(def);
-    if (cr) this.pruneAndDefault(def, cr, next, opts);
+    // namespace strategy PrepareForUpdate: spec.finalizers only through /finalize, status only through /status
+    if (isNamespaceDef(def) && opts.subresource !== 'finalize') next.spec = old.spec;
+    if (isNamespaceDef(def) && opts.subresource !== 'status') next.status = old.status;
+    const cr = customResourceRules(this.store, def);
+    if (cr) pruneAndDefault(def, cr, next, opts);
     else applyDefaults(def, next);
-    if (def.statusSubresource && !isNamespaceDef(def) && !isCrdDef(def)) {
+    if (cr && def.statusSubresource) {
       next = prepareCustomResourceUpdate(old, next, {
         statusSubresource: true,
         target: opts.subresource === 'status' ? 'status' : 'main',
       });
+    } else if (def.statusSubresource && !isNamespaceDef(def) && !isCrdDef(def)) {
+      prepareBuiltinUpdate(def, old, next, opts.subresource === 'status');
     }
+    dropTypeDependentFields(def, old, next);
     // as on create: the writer's fields are those of its request, before admission and allocation (update.go)
     normalize(def, next);
+    next = goShaped(def, next);
     const requestedFields = applied
       ? undefined
       : this.managedFieldsAfter(
@@ -520,10 +586,11 @@ export class ResourceService {
           opts,
         );
     this.hooks.admit?.(def, next, 'UPDATE');
-    carryAllocated(def, old, next, () => this.allocateIp());
+    carryAllocated(def, old, next, this.allocator);
     if (isCrdDef(def)) crdStatus(next, timestamp(this.now()));
-    validateUpdate(def, old, next);
-    if (cr) this.throwIfInvalidCustomResource(def, cr, next);
+    validateUpdate(def, old, next, opts.subresource);
+    if (cr) throwIfInvalidCustomResource(def, cr, next);
+    opts.warnings?.push(...kindWarnings(def, next));
     next.metadata.resourceVersion = old.metadata.resourceVersion;
     if (applied) {
       // an apply's entries come from its field manager; a second manager applying the values already there
@@ -540,7 +607,10 @@ export class ResourceService {
     // a /status write never bumps; a custom resource without status subresource bumps on a status change too
     const bumps =
       opts.subresource !== 'status' &&
-      (cr && !cr.statusSubresource ? customResourceGenerationBumps(old, next) : specChanged(old, next));
+      ((cr && !cr.statusSubresource ? customResourceGenerationBumps(old, next) : specChanged(old, next)) ||
+        // the EndpointSlice strategy counts a label change as a change of the slice
+        (def.group === 'discovery.k8s.io' &&
+          !deepEqual(old.metadata.labels ?? {}, next.metadata.labels ?? {})));
     if (def.tracksGeneration && bumps) next.metadata.generation = (old.metadata.generation ?? 0) + 1;
     if (opts.dryRun) return next;
     if (
@@ -549,7 +619,10 @@ export class ResourceService {
       !isNamespaceDef(def)
     ) {
       if (isCrdDef(def)) this.hooks.crdDeleting(next);
-      return this.remove(def, next);
+      // the update that removed the last finalizer answers the object as it was before it went (store.go
+      // deleteWithoutFinalizers hands back the last stored state), not the deletion's resourceVersion
+      this.remove(def, next);
+      return { ...next, metadata: { ...next.metadata, resourceVersion: old.metadata.resourceVersion } };
     }
     const stored = this.commit(def, next);
     if (isCrdDef(def)) this.hooks.crdWritten(stored);
@@ -561,7 +634,7 @@ export class ResourceService {
   private commit(def: ResourceDef, next: KubeObject): KubeObject {
     const rv = this.store.nextResourceVersion();
     next.metadata.resourceVersion = String(rv);
-    this.store.put('MODIFIED', storageKey(def), next, rv);
+    this.store.put('MODIFIED', storageKey(def), toStorage(def, next), rv);
     return next;
   }
 
@@ -577,13 +650,20 @@ export class ResourceService {
     from: 'body' | 'patch',
   ): KubeObject {
     if (!isObject(body)) throw apiErrors.badRequest('the request body must be a JSON object');
+    if (from === 'body') {
+      const typeError = typeMetaError(def, opts.version ?? def.versions[0]!, body);
+      if (typeError) throw typeError;
+    }
     try {
       checkDecodes(def, opts.version ?? def.versions[0]!, body);
     } catch (err) {
       if (from === 'body' || !(err instanceof ApiError)) throw err;
       const decodeError = err.message.replace(/^.*? cannot be handled as a \S+: /, '');
       throw apiErrors.invalid('', '', '', [
-        { field: 'patch', message: `Invalid value: ${JSON.stringify(JSON.stringify(body))}: ${decodeError}` },
+        {
+          field: 'patch',
+          message: `Invalid value: ${JSON.stringify(opts.patchedText ?? JSON.stringify(body))}: ${decodeError}`,
+        },
       ]);
     }
     for (const field of ['apiVersion', 'kind'] as const) {
@@ -597,7 +677,7 @@ export class ResourceService {
       }
     }
     const obj = clone(body) as unknown as KubeObject;
-    this.reportUnknownFields(def, obj, body, opts, from);
+    reportUnknownFields(def, obj, body, opts, from);
     if (obj.kind !== undefined && obj.kind !== def.kind) {
       throw apiErrors.badRequest(
         `the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${groupVersion(def.group, def.versions[0]!)}) or kind ${String(obj.kind)} is not ${def.kind}`,
@@ -628,107 +708,29 @@ export class ResourceService {
     opts: WriteOptions,
   ): KubeObject['metadata']['managedFields'] {
     const manager = managerFor(opts.fieldManager, opts.userAgent ?? '') || 'kube-apiserver';
+    const cr = customResourceRules(this.store, def);
     return recordUpdate({
+      listKeys: cr ? schemaListKeys(cr.schema) : (goListKeys(def) ?? builtinListKeys),
       old,
       next,
       manager,
       apiVersion: groupVersion(def.group, opts.version ?? def.versions[0]!),
       time: timestamp(this.now()),
       statusSubresource: def.statusSubresource,
-      ...(opts.subresource === 'status' ? { subresource: 'status' } : {}),
+      ...(opts.subresource === 'status' ? { subresource: 'status', statusResets: statusResets(def) } : {}),
+      ...(opts.subresource === 'scale' ? { subresource: 'scale' } : {}),
     }) as unknown as KubeObject['metadata']['managedFields'];
   }
 
-  /**
-   * Unknown fields of a built-in kind (validation/known-fields.ts; kinds it does not describe keep every field): the
-   * decoder drops them, and fieldValidation says what the client hears (handlers/rest.go, create.go, update.go,
-   * patch.go): Warn (the default) a `unknown field "<path>"` warning each, Ignore nothing, Strict a 400
-   * `strict decoding error` for a body, the 422 `patch: Invalid value` of handlers/patch.go for a patch result.
-   */
-  private reportUnknownFields(
-    def: ResourceDef,
-    obj: KubeObject,
-    body: JsonObject,
-    opts: WriteOptions,
-    from: 'body' | 'patch',
-  ): void {
-    const unknown = dropUnknownFields(def, obj as unknown as JsonObject);
-    if (unknown.length === 0) return;
-    const mode = opts.fieldValidation ?? 'Warn';
-    const texts = unknown.map((f) => `unknown field ${JSON.stringify(f.path)}`);
-    if (mode === 'Warn') opts.warnings?.push(...texts);
-    if (mode !== 'Strict') return;
-    const strict = `strict decoding error: ${texts.join(', ')}`;
-    if (from === 'body') {
-      const version = opts.version ?? def.versions[0]!;
-      throw apiErrors.badRequest(
-        `${def.kind} in version "${version}" cannot be handled as a ${def.kind}: ${strict}`,
-      );
-    }
-    throw apiErrors.invalid('', '', '', [
-      { field: 'patch', message: `Invalid value: ${JSON.stringify(JSON.stringify(body))}: ${strict}` },
-    ]);
-  }
-
-  /** The CRD's rules for a custom resource's writes; undefined for built-ins. */
-  private customResourceRules(def: ResourceDef): CustomResourceRules | undefined {
-    if (def.crdName === undefined) return undefined;
-    const crd = this.store.get('apiextensions.k8s.io/customresourcedefinitions', undefined, def.crdName);
-    const version = def.versions[0]!;
-    if (!crd) return { schema: undefined, statusSubresource: def.statusSubresource };
-    return { schema: versionSchema(crd, version), statusSubresource: hasStatusSubresource(crd, version) };
-  }
-
-  /**
-   * Structural pruning and `default:` of a custom resource (apiextensions-apiserver customresource_handler.go:
-   * the unstructured decoder prunes, then defaults). Pruned fields are what fieldValidation reports: a warning
-   * per field (Warn, the default), nothing (Ignore), or a 400 strict decoding error (Strict).
-   */
-  private pruneAndDefault(
-    def: ResourceDef,
-    cr: CustomResourceRules,
-    obj: KubeObject,
-    opts: WriteOptions,
-  ): void {
-    if (!cr.schema) return;
-    const pruned = pruneCustomResource(cr.schema, obj as unknown as JsonObject);
-    if (pruned.length > 0) {
-      const mode = opts.fieldValidation ?? 'Warn';
-      if (mode === 'Strict') {
-        const fields = pruned.map((f) => `unknown field "${f}"`).join(', ');
-        // a patch result is decoded by handlers/patch.go, which answers a strict error as 422 `patch: Invalid value`
-        if (opts.patchedObject !== undefined)
-          throw apiErrors.invalid('', '', '', [
-            {
-              field: 'patch',
-              message: `Invalid value: ${JSON.stringify(JSON.stringify(opts.patchedObject))}: strict decoding error: ${fields}`,
-            },
-          ]);
-        throw apiErrors.badRequest(
-          `${def.kind} in version "${opts.version ?? def.versions[0]!}" cannot be handled as a ${def.kind}: strict decoding error: ${fields}`,
-        );
-      }
-      if (mode === 'Warn') opts.warnings?.push(...pruned.map((f) => `unknown field "${f}"`));
-    }
-    defaultCustomResource(cr.schema, obj as unknown as JsonObject);
-  }
-
-  private throwIfInvalidCustomResource(def: ResourceDef, cr: CustomResourceRules, obj: KubeObject): void {
-    if (!cr.schema) return;
-    const causes = customResourceCauses(cr.schema, obj as unknown as JsonObject);
-    if (causes.length > 0) throw apiErrors.invalid(def.group, def.kind, obj.metadata.name ?? '', causes);
-  }
-
-  /** A create cannot set the status of a kind with a /status subresource: the registry starts it afresh. */
-  private resetStatusOnCreate(def: ResourceDef, obj: KubeObject): void {
-    if (!def.statusSubresource || isNamespaceDef(def) || isCrdDef(def)) return;
-    const initial = INITIAL_STATUS[`${def.group}/${def.kind}`];
-    if (initial) obj.status = initial();
-    else obj.status = {};
-  }
-
-  private allocateIp(): string {
-    this.ipCounter += 1;
-    return `10.96.${Math.floor(this.ipCounter / 250) % 250}.${(this.ipCounter % 250) + 1}`;
-  }
+  /** service cluster IPs from 10.96.0.0/16 and node ports from 30000-32767, in turn (the real allocators pick at random) */
+  private readonly allocator = {
+    ip: (): string => {
+      this.ipCounter += 1;
+      return `10.96.${Math.floor(this.ipCounter / 250) % 250}.${(this.ipCounter % 250) + 1}`;
+    },
+    nodePort: (): number => {
+      this.nodePortCounter = (this.nodePortCounter + 7919) % 2768;
+      return 30000 + this.nodePortCounter;
+    },
+  };
 }

@@ -61,11 +61,11 @@ function requirementErrors(key: string, op: Op, values: string[]): string[] {
     errs.push(
       `values[0]: Invalid value: ${goValue(values[0])}: for 'Gt', 'Lt' operators, the value must be an integer`,
     );
+  // labels.validateLabelValue names the value by its index and the requirement's key
   values.forEach((v, i) => {
     const msgs = isValidLabelValue(v);
-    if (msgs.length > 0) errs.push(`values[${i}]: Invalid value: ${goValue(v)}: ${msgs.join('; ')}`);
+    if (msgs.length > 0) errs.push(`values[${i}][${key}]: Invalid value: ${goValue(v)}: ${msgs.join('; ')}`);
   });
-  void key;
   return errs;
 }
 
@@ -93,7 +93,8 @@ export function parseLabelSelector(text: string): Requirement[] {
     if (t.tok !== 'id') throw new Error(`found '${t.lit}', expected: identifier`);
     const key = t.lit;
     const keyErrs = isQualifiedName(key);
-    if (keyErrs.length > 0) throw new Error(`key: Invalid value: ${goValue(key)}: ${keyErrs.join('; ')}`);
+    // the requirement's key is validated with a nil field path, printed as <nil>
+    if (keyErrs.length > 0) throw new Error(`<nil>: Invalid value: ${goValue(key)}: ${keyErrs.join('; ')}`);
     const after = peek(false).tok;
     if (op === '!' || after === 'eos' || after === ',') return { key, op: op ?? 'exists', values: [] };
     const o = next(true);
@@ -174,8 +175,7 @@ export function parseLabelSelector(text: string): Requirement[] {
     if (sep.tok === 'eos') return reqs;
     if (sep.tok !== ',') fail(`found '${sep.lit}', expected: ',' or 'end of string'`);
     const after = peek(false);
-    if (after.tok !== 'id' && after.tok !== '!')
-      fail(`found '${after.lit}', expected: identifier or '!' after ','`);
+    if (after.tok !== 'id' && after.tok !== '!') fail(`found '${after.lit}', expected: identifier after ','`);
   }
 }
 
@@ -205,40 +205,157 @@ function labelsMatch(reqs: Requirement[], labels: Record<string, string>): boole
   });
 }
 
-/** fields.ParseSelector splits on commas (no set syntax in field selectors). */
-function splitTopLevel(text: string): string[] {
-  return text
-    .split(',')
-    .map((p) => p.trim())
-    .filter((p) => p !== '');
+/** fields.splitTerms: commas split, except escaped ones */
+function splitTerms(text: string): string[] {
+  const terms: string[] = [];
+  let start = 0;
+  let inSlash = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inSlash) inSlash = false;
+    else if (c === '\\') inSlash = true;
+    else if (c === ',') {
+      terms.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  terms.push(text.slice(start));
+  return terms;
 }
 
-const FIELD_GETTERS: Record<string, (o: KubeObject) => string> = {
+/** fields.UnescapeValue: `\\`, `\,` and `\=` are the only escapes; a bare `,` or `=` is refused */
+function unescapeValue(v: string): string {
+  let out = '';
+  let inSlash = false;
+  for (const c of v) {
+    if (inSlash) {
+      if (c !== '\\' && c !== ',' && c !== '=')
+        fail(`invalid field selector: invalid escape sequence: \\${c}`);
+      out += c;
+      inSlash = false;
+    } else if (c === '\\') inSlash = true;
+    else if (c === ',' || c === '=')
+      fail(`invalid field selector: unescaped character in value: ${c.charCodeAt(0)}`);
+    else out += c;
+  }
+  if (inSlash) fail('invalid field selector: invalid escape sequence: \\');
+  return out;
+}
+
+type Getter = (o: KubeObject) => unknown;
+const at =
+  (...path: string[]): Getter =>
+  (o) =>
+    path.reduce<unknown>(
+      (v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined),
+      o,
+    );
+const META: Record<string, Getter> = {
   'metadata.name': (o) => o.metadata.name,
-  'metadata.namespace': (o) => o.metadata.namespace ?? '',
+  'metadata.namespace': (o) => o.metadata.namespace,
+};
+const EVENT_FIELDS: Record<string, Getter> = {
+  ...META,
+  'involvedObject.kind': at('involvedObject', 'kind'),
+  'involvedObject.namespace': at('involvedObject', 'namespace'),
+  'involvedObject.name': at('involvedObject', 'name'),
+  'involvedObject.uid': at('involvedObject', 'uid'),
+  'involvedObject.apiVersion': at('involvedObject', 'apiVersion'),
+  'involvedObject.resourceVersion': at('involvedObject', 'resourceVersion'),
+  'involvedObject.fieldPath': at('involvedObject', 'fieldPath'),
+  reason: at('reason'),
+  reportingComponent: at('reportingComponent'),
+  source: at('source', 'component'),
+  type: at('type'),
 };
 
-function fieldFilter(text: string, kind: string): ObjectFilter {
-  const reqs = splitTopLevel(text).map((part) => {
-    const m = /^([^=!]+)(==|=|!=)(.*)$/.exec(part);
-    if (!m) throw apiErrors.badRequest(`invalid selector: '${text}'; can't understand '${part}'`);
-    const field = m[1]!.trim();
-    const getter =
-      FIELD_GETTERS[field] ??
-      (kind === 'Secret' && field === 'type' ? (o: KubeObject) => String(o.type ?? '') : undefined);
-    if (!getter) throw apiErrors.badRequest(`field label not supported: ${field}`);
-    return { getter, negate: m[2] === '!=', value: m[3]!.trim() };
+/**
+ * The field labels each kind's scheme conversion accepts (pkg/apis/<group>/<version>/conversion.go
+ * AddFieldLabelConversionFunc), read from the stored object (core Events for both Event APIs); the kinds without one
+ * accept metadata.name and metadata.namespace (runtime.DefaultMetaV1FieldSelectorConversion).
+ */
+const FIELD_LABELS: Record<
+  string,
+  { fields: Record<string, Getter>; unsupported: (label: string) => string }
+> = {
+  '/Event': { fields: EVENT_FIELDS, unsupported: (l) => `field label not supported: ${l}` },
+  'events.k8s.io/Event': {
+    fields: {
+      ...META,
+      reason: EVENT_FIELDS.reason!,
+      type: EVENT_FIELDS.type!,
+      reportingController: EVENT_FIELDS.reportingComponent!,
+      ...Object.fromEntries(
+        ['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath'].map((f) => [
+          `regarding.${f}`,
+          at('involvedObject', f),
+        ]),
+      ),
+    },
+    unsupported: (l) => `field label not supported: ${l}`,
+  },
+  '/Namespace': {
+    fields: { 'metadata.name': META['metadata.name']!, 'status.phase': at('status', 'phase') },
+    unsupported: (l) => `field label not supported: ${l}`,
+  },
+  '/Secret': { fields: { ...META, type: at('type') }, unsupported: (l) => `field label not supported: ${l}` },
+  '/Service': {
+    fields: { ...META, 'spec.clusterIP': at('spec', 'clusterIP'), 'spec.type': at('spec', 'type') },
+    unsupported: (l) => `field label not supported: ${l}`,
+  },
+  '/Pod': {
+    fields: {
+      ...META,
+      'spec.nodeName': at('spec', 'nodeName'),
+      'spec.host': at('spec', 'nodeName'),
+      'spec.restartPolicy': at('spec', 'restartPolicy'),
+      'spec.schedulerName': at('spec', 'schedulerName'),
+      'spec.serviceAccountName': at('spec', 'serviceAccountName'),
+      'spec.hostNetwork': (o) => String(at('spec', 'hostNetwork')(o) ?? false),
+      'status.phase': at('status', 'phase'),
+      'status.podIP': at('status', 'podIP'),
+      'status.nominatedNodeName': at('status', 'nominatedNodeName'),
+    },
+    unsupported: (l) => `field label not supported: ${l}`,
+  },
+  'batch/Job': {
+    fields: { ...META, 'status.successful': (o) => String(at('status', 'succeeded')(o) ?? 0) },
+    unsupported: (l) => `field label ${JSON.stringify(l)} not supported for Job`,
+  },
+};
+const DEFAULT_LABELS = {
+  fields: META,
+  unsupported: (l: string) =>
+    `${JSON.stringify(l)} is not a known field selector: only "metadata.name", "metadata.namespace"`,
+};
+
+/** fields.ParseSelector (terms sorted, `!=`, `==`, `=`, values unescaped), then the kind's field label conversion. */
+function fieldFilter(text: string, kindKey: string): ObjectFilter {
+  const labels = FIELD_LABELS[kindKey] ?? DEFAULT_LABELS;
+  const parts = splitTerms(text).sort();
+  const reqs = parts
+    .filter((p) => p !== '')
+    .map((part) => {
+      const m = /^(.*?)(!=|==|=)(.*)$/s.exec(part);
+      if (!m) fail(`invalid selector: '${text}'; can't understand '${part}'`);
+      const value = unescapeValue(m[3]!);
+      return { field: m[1]!, negate: m[2] === '!=', value };
+    });
+  const getters = reqs.map((r) => {
+    const getter = Object.hasOwn(labels.fields, r.field) ? labels.fields[r.field] : undefined;
+    if (!getter) fail(labels.unsupported(r.field));
+    return { ...r, getter };
   });
-  return (o) => reqs.every((r) => (r.getter(o) === r.value) !== r.negate);
+  return (o) => getters.every((r) => (String(r.getter(o) ?? '') === r.value) !== r.negate);
 }
 
 /** One predicate for `labelSelector` + `fieldSelector`; a bad selector throws a 400 ApiError. */
 export function objectFilter(
   labelSelector: string | null,
   fieldSelector: string | null,
-  kind: string,
+  kind: { group: string; kind: string },
 ): ObjectFilter {
   const labels = labelSelector ? parseLabelSelector(labelSelector) : [];
-  const fields = fieldSelector ? fieldFilter(fieldSelector, kind) : () => true;
+  const fields = fieldSelector ? fieldFilter(fieldSelector, `${kind.group}/${kind.kind}`) : () => true;
   return (o) => labelsMatch(labels, o.metadata.labels ?? {}) && fields(o);
 }

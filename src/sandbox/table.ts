@@ -1,5 +1,7 @@
 import type { KubeObject } from '../core/types.js';
+import { coreEventFromEventsV1 } from './builtin-resources.js';
 import type { ResourceDef } from './resource-registry.js';
+import { TABLE_COLUMNS } from './schema/server-answers.generated.js';
 
 /** `meta.k8s.io/v1` Table output, which `kubectl get` asks for with `Accept: ...;as=Table`. */
 
@@ -34,6 +36,11 @@ export function humanAge(from: string | undefined, now: Date): string {
   if (hours < 192)
     return hours % 24 === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${hours % 24}h`;
   if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`;
+  if (hours < 24 * 365 * 8) {
+    const days = Math.floor(hours / 24) % 365;
+    const years = Math.floor(hours / 24 / 365);
+    return days === 0 ? `${years}y` : `${years}y${days}d`;
+  }
   return `${Math.floor(hours / 24 / 365)}y`;
 }
 
@@ -286,8 +293,74 @@ function groupColumns(def: ResourceDef): Column[] | undefined {
   }
 }
 
+/**
+ * The columns of a kind: the real server's definitions (schema/table-columns.generated.ts: names, types, descriptions,
+ * priorities, in its order), each with the cell the sandbox computes for it (the printers of
+ * pkg/printers/internalversion/printers.go); a column the sandbox does not compute is empty.
+ */
 function columnsFor(def: ResourceDef): Column[] {
-  const known = def.crdName === undefined ? groupColumns(def) : undefined;
+  const real =
+    (def.crdName === undefined ? TABLE_COLUMNS[`${def.group}/${def.kind}`] : undefined) ??
+    TABLE_COLUMNS['*custom']!;
+  const cells = new Map<string, Column['cell']>(localColumns(def).map((c) => [c.name, c.cell]));
+  return real.map((d) => ({ ...d, cell: cells.get(d.name) ?? COMMON_CELLS[d.name] ?? (() => '') }));
+}
+
+/** cells every kind's table may have */
+const COMMON_CELLS: Record<string, Column['cell']> = {
+  Name: (o) => o.metadata.name,
+  Age: (o, now) => humanAge(o.metadata.creationTimestamp, now),
+  // a date column holds the timestamp itself (CustomResourceDefinition, Role, ClusterRole, custom resources' Age)
+  'Created At': (o) => o.metadata.creationTimestamp ?? '',
+};
+
+/** the age of a timestamp, `<unknown>` when it is not set (translateTimestampSince) */
+const since = (t: unknown, now: Date) => (typeof t === 'string' && t !== '' ? humanAge(t, now) : '<unknown>');
+
+/** printEvent (wide, as the server prints), on the core form of either Event API */
+function eventColumns(): Column[] {
+  const core = (o: KubeObject) => (o.apiVersion === 'events.k8s.io/v1' ? coreEventFromEventsV1(o) : o);
+  const first = (o: KubeObject, now: Date) =>
+    field(o, 'firstTimestamp') ? since(field(o, 'firstTimestamp'), now) : since(field(o, 'eventTime'), now);
+  const lastSeen = (o: KubeObject, now: Date) => {
+    if (field(o, 'series')) return since(field(o, 'series', 'lastObservedTime'), now);
+    return field(o, 'lastTimestamp') ? since(field(o, 'lastTimestamp'), now) : first(o, now);
+  };
+  const count = (o: KubeObject) => {
+    if (field(o, 'series')) return num(o, 'series', 'count');
+    return num(o, 'count') || 1;
+  };
+  const firstNonEmpty = (...v: unknown[]) =>
+    (v.find((x) => typeof x === 'string' && x !== '') as string | undefined) ?? '';
+  const c = (name: string, cell: (o: KubeObject, now: Date) => string | number): Column =>
+    col(name, (o, now) => cell(core(o), now));
+  return [
+    c('Last Seen', lastSeen),
+    c('Type', (o) => String(field(o, 'type') ?? '')),
+    c('Reason', (o) => String(field(o, 'reason') ?? '')),
+    c('Object', (o) => {
+      const kind = String(field(o, 'involvedObject', 'kind') ?? '').toLowerCase();
+      const name = field(o, 'involvedObject', 'name');
+      return name ? `${kind}/${String(name)}` : kind;
+    }),
+    c('Subobject', (o) => String(field(o, 'involvedObject', 'fieldPath') ?? '')),
+    c('Source', (o) => {
+      const component = firstNonEmpty(field(o, 'source', 'component'), field(o, 'reportingComponent'));
+      const instance = firstNonEmpty(field(o, 'source', 'host'), field(o, 'reportingInstance'));
+      if (!component) return '<unknown>';
+      return instance ? `${component}, ${instance}` : component;
+    }),
+    c('Message', (o) => String(field(o, 'message') ?? '').trim()),
+    c('First Seen', first),
+    c('Count', count),
+    c('Name', (o) => o.metadata.name),
+  ];
+}
+
+function localColumns(def: ResourceDef): Column[] {
+  if (def.crdName !== undefined) return [ageCol];
+  if (def.kind === 'Event' && (def.group === '' || def.group === 'events.k8s.io')) return eventColumns();
+  const known = groupColumns(def);
   if (known) return known;
   if (def.group !== '') return [nameCol, ageCol];
   switch (def.kind) {

@@ -114,8 +114,10 @@ export class TestDoubles {
   }
 
   private matcher(scope: DoubleScope): (obj: KubeObject) => boolean {
-    const own = objectFilter(scope.labelSelector ?? null, null, '');
-    const ns = scope.namespaceSelector ? objectFilter(scope.namespaceSelector, null, 'Namespace') : undefined;
+    const own = objectFilter(scope.labelSelector ?? null, null, { group: '', kind: '' });
+    const ns = scope.namespaceSelector
+      ? objectFilter(scope.namespaceSelector, null, { group: '', kind: 'Namespace' })
+      : undefined;
     return (obj) => {
       if (!own(obj)) return false;
       if (!ns) return true;

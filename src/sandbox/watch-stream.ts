@@ -3,6 +3,7 @@ import type { KubeObject } from '../core/types.js';
 import { apiErrors } from './api-error.js';
 import type { ObjectStore, StoreEvent } from './object-store.js';
 import { groupVersion, type ResourceDef, storageKey } from './resource-registry.js';
+import { BOOKMARK_OBJECTS } from './schema/server-answers.generated.js';
 import type { ObjectFilter } from './selectors.js';
 
 export interface WatchRequest {
@@ -13,6 +14,8 @@ export interface WatchRequest {
   resourceVersion: string;
   allowBookmarks: boolean;
   sendInitialEvents: boolean;
+  /** sendInitialEvents=false: no initial state even from resourceVersion "" (start at the most recent) */
+  noInitialEvents?: boolean;
   timeoutSeconds: number | undefined;
   /** object → what goes on the wire (the object at the requested version, or a Table) */
   encode: (o: KubeObject) => unknown;
@@ -70,11 +73,17 @@ export function serveWatch(
     'Transfer-Encoding': 'chunked',
   });
   res.flushHeaders();
+  // an object the encoder could not transform (undefined) is not sent
   const send = (type: string, object: unknown) => {
-    if (!res.writableEnded) res.write(`${JSON.stringify({ type, object })}\n`);
+    if (object !== undefined && !res.writableEnded) res.write(`${JSON.stringify({ type, object })}\n`);
   };
+  // the watch cache's bookmark is the kind's empty object (its internal zero value, as kube-apiserver encodes it)
+  const template = BOOKMARK_OBJECTS[
+    w.def.crdName === undefined ? `${w.def.group}/${w.def.kind}` : '*custom'
+  ] ?? { metadata: {} };
   const bookmark = (annotations?: Record<string, string>) => {
     const object = {
+      ...template,
       kind: w.def.kind,
       apiVersion: groupVersion(w.def.group, w.version),
       metadata: { resourceVersion: String(store.resourceVersion), ...(annotations ? { annotations } : {}) },
@@ -107,7 +116,9 @@ export function serveWatch(
     }
   };
 
-  if (w.sendInitialEvents || fromRv === 0) {
+  if (w.noInitialEvents && fromRv === 0) {
+    // nothing but what comes next
+  } else if (w.sendInitialEvents || fromRv === 0) {
     for (const o of store.list(key, w.namespace)) if (w.filter(o)) send('ADDED', w.encode(o));
     if (w.sendInitialEvents) bookmark({ 'k8s.io/initial-events-end': 'true' });
   } else {

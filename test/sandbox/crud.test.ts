@@ -274,7 +274,8 @@ describe('objects and resourceVersion', () => {
       {
         apiVersion: 'v1',
         kind: 'Event',
-        involvedObject: { kind: 'Secret', name: 's' },
+        // an Event without eventTime names the namespace it is in (legacy event validation)
+        involvedObject: { kind: 'Secret', name: 's', namespace: ns },
         reason: 'Test',
         message: 'm',
       },
@@ -286,7 +287,9 @@ describe('objects and resourceVersion', () => {
         reportingInstance: 'y',
         action: 'A',
         reason: 'R',
-        regarding: { kind: 'Secret', name: 's' },
+        // events.k8s.io/v1 validation is strict: the type, and the namespace of what it is about
+        type: 'Normal',
+        regarding: { kind: 'Secret', name: 's', namespace: ns },
       },
       { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', spec: { holderIdentity: 'me' } },
       { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', spec: { rules: [] } },

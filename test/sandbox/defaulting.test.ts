@@ -5,6 +5,7 @@ import {
   coreEventFromEventsV1,
   eventsV1FromCoreEvent,
 } from '../../src/sandbox/builtin-resources.js';
+import { ipFamilyDefaults } from '../../src/sandbox/defaulting/core.js';
 import { applyDefaults } from '../../src/sandbox/defaulting/index.js';
 import { imageTag } from '../../src/sandbox/defaulting/pod.js';
 import type { ResourceDef } from '../../src/sandbox/resource-registry.js';
@@ -123,9 +124,10 @@ describe('Service (core/v1 SetDefaults_Service, registry alloc.go initIPFamilyFi
       sessionAffinity: 'None',
       type: 'ClusterIP',
       internalTrafficPolicy: 'Cluster',
-      ipFamilyPolicy: 'SingleStack',
-      ipFamilies: ['IPv4'],
     });
+    // the IP families are the registry's, set with the allocation after the field manager (alloc.go)
+    ipFamilyDefaults(spec as J);
+    expect(spec).toMatchObject({ ipFamilyPolicy: 'SingleStack', ipFamilies: ['IPv4'] });
   });
 
   it('adds externalTrafficPolicy and allocateLoadBalancerNodePorts for LoadBalancer, externalTrafficPolicy for NodePort', () => {
@@ -146,6 +148,7 @@ describe('Service (core/v1 SetDefaults_Service, registry alloc.go initIPFamilyFi
   it('gives a headless service without selector RequireDualStack, ClientIP affinity its 10800s timeout', () => {
     const headless = defaulted('', 'Service', { spec: { clusterIP: 'None', sessionAffinity: 'ClientIP' } })
       .spec as J;
+    ipFamilyDefaults(headless);
     expect(headless.ipFamilyPolicy).toBe('RequireDualStack');
     expect(headless.sessionAffinityConfig).toEqual({ clientIP: { timeoutSeconds: 10800 } });
   });

@@ -51,6 +51,8 @@ function watch(path: string, accept: string) {
   })().catch(() => undefined);
   return {
     events,
+    /** the stream's end (the server's timeout) */
+    done,
     stop: async () => {
       controller.abort();
       await done;
@@ -121,13 +123,16 @@ describe('PartialObjectMetadata on get', () => {
       'application/json;as=Foo;g=meta.k8s.io;v=v1',
       'application/json;as=PartialObjectMetadata;g=example.com;v=v1',
       'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v2',
-      'text/html',
     ]) {
       const { status, body } = await get(`/api/v1/namespaces/${ns}/configmaps/c`, accept);
       expect(status, accept).toBe(200);
       expect(body.kind, accept).toBe('ConfigMap');
       expect(body.data, accept).toEqual({ k: 'v' });
     }
+    // a media type the server does not serve at all is 406 (kube-apiserver answers so, see test/fidelity)
+    const html = await get(`/api/v1/namespaces/${ns}/configmaps/c`, 'text/html');
+    expect(html.status).toBe(406);
+    expect(html.body).toMatchObject({ reason: 'NotAcceptable', code: 406 });
     // the first acceptable clause wins; a skipped one does not stop the next
     const { body } = await get(
       `/api/v1/namespaces/${ns}/configmaps/c`,
@@ -231,9 +236,13 @@ describe('PartialObjectMetadataList on list', () => {
     expect((await get(path, POM())).body.message).toBe(
       'you requested PartialObjectMetadata, but the requested object is a list (*unstructured.UnstructuredList)',
     );
-    expect((await get(`${path}/t`, POML())).body.message).toBe(
-      'you requested PartialObjectMetadataList, but the requested object is not a list (*unstructured.Unstructured)',
-    );
+    // kube-apiserver v1.37: the custom resource handler's converter fails on a single object, a 500 without reason
+    const one = await get(`${path}/t`, POML());
+    expect([one.status, one.body.reason, one.body.message]).toEqual([
+      500,
+      undefined,
+      'content is not a list',
+    ]);
   });
 });
 
@@ -268,21 +277,15 @@ describe('PartialObjectMetadata on watch', () => {
     ]);
   });
 
-  it('sends the full objects when asked for PartialObjectMetadataList (the failed transform is skipped)', async () => {
+  it('sends no event when asked for PartialObjectMetadataList (the transform fails for every object)', async () => {
     const ns = await freshNamespace();
-    const w = watch(`/api/v1/namespaces/${ns}/configmaps?watch=1`, POML());
-    let n = 0;
-    // the watch starts at "now" once connected: write until one event arrives
-    await waitFor(
-      async () => {
-        await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: `c${++n}` } } });
-        return w.events.length > 0;
-      },
-      5000,
-      'an event',
-    );
-    await w.stop();
-    expect(w.events[0]!.object.kind).toBe('ConfigMap');
+    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'before' } } });
+    // the initial state of resourceVersion "" and what happens while the watch is open: kube-apiserver sends
+    // none of it (test/fidelity's catalogue compares this), and the watch ends at its timeout
+    const w = watch(`/api/v1/namespaces/${ns}/configmaps?watch=1&timeoutSeconds=1`, POML());
+    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'during' } } });
+    await w.done;
+    expect(w.events).toEqual([]);
   });
 
   it('sends BOOKMARKs as PartialObjectMetadata too (the bookmark goes through the same transform)', async () => {

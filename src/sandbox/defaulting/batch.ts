@@ -16,6 +16,7 @@ function jobSpecDefaults(spec: Obj): void {
   if (unset(spec.backoffLimit)) spec.backoffLimit = 6;
   setIfUnset(spec, 'completionMode', 'NonIndexed');
   if (unset(spec.suspend)) spec.suspend = false;
+  if (unset(spec.manualSelector)) spec.manualSelector = false;
   setIfUnset(spec, 'podReplacementPolicy', isObj(spec.podFailurePolicy) ? 'Failed' : 'TerminatingOrFailed');
   podTemplateDefaults(child(spec, 'template'));
 }

@@ -3,9 +3,10 @@ import { child, isObj, type Obj, setIfUnset } from './pod.js';
 /**
  * core/v1 defaults the real server applies to a write:
  * - Service: pkg/apis/core/v1/defaults.go SetDefaults_Service (sessionAffinity, type, ports[].protocol and
- *   targetPort, externalTrafficPolicy, internalTrafficPolicy, allocateLoadBalancerNodePorts) and the registry's
+ *   targetPort, externalTrafficPolicy, internalTrafficPolicy, allocateLoadBalancerNodePorts); the registry's
  *   pkg/registry/core/service/storage/alloc.go initIPFamilyFields (ipFamilyPolicy, ipFamilies) for a
- *   single-stack IPv4 cluster. The clusterIP itself is allocated by object-rules.ts carryAllocated.
+ *   single-stack IPv4 cluster is ipFamilyDefaults, run with the clusterIP allocation by object-rules.ts
+ *   carryAllocated.
  * - Endpoints: SetDefaults_Endpoints (subsets[].ports[].protocol).
  */
 
@@ -24,8 +25,12 @@ function familyOf(ip: string): 'IPv4' | 'IPv6' {
   return ip.includes(':') ? 'IPv6' : 'IPv4';
 }
 
-/** initIPFamilyFields on a single-stack IPv4 cluster (the sandbox's). */
-function ipFamilyDefaults(spec: Obj): void {
+/**
+ * initIPFamilyFields on a single-stack IPv4 cluster (the sandbox's). The registry runs it when it allocates
+ * (storage/alloc.go, after the field manager and admission), so it is called with the allocation
+ * (object-rules.ts carryAllocated), not with the defaults: the writer does not own what it sets.
+ */
+export function ipFamilyDefaults(spec: Obj): void {
   if (spec.type === 'ExternalName') return;
   const headless = spec.clusterIP === 'None';
   const selectorless = !isObj(spec.selector) || Object.keys(spec.selector).length === 0;
@@ -74,7 +79,6 @@ export function serviceDefaults(obj: Obj): void {
     setIfUnset(spec, 'internalTrafficPolicy', 'Cluster');
   if (spec.type === 'LoadBalancer' && typeof spec.allocateLoadBalancerNodePorts !== 'boolean')
     spec.allocateLoadBalancerNodePorts = true;
-  ipFamilyDefaults(spec);
 }
 
 export function endpointsDefaults(obj: Obj): void {

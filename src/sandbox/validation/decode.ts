@@ -1,5 +1,6 @@
 import { apiErrors } from '../api-error.js';
 import type { ResourceDef } from '../resource-registry.js';
+import { type GoType, goTypeName, jsonFields, kindStruct } from '../schema/go-types.js';
 
 /**
  * The typed JSON decoding a built-in kind goes through before anything else (sigs.k8s.io/json, a fork of
@@ -10,103 +11,6 @@ import type { ResourceDef } from '../resource-registry.js';
  * MicroTime's `parsing time ... as "2006-01-02T15:04:05.000000Z07:00"`. Custom resources are unstructured
  * and not checked here (their schema is).
  */
-type GoType =
-  | { t: 'string' | 'bool' | 'bytes' | 'microtime' | 'intOrString' }
-  | { t: 'int'; bits: 32 | 64 }
-  | { t: 'map'; of: GoType }
-  | { t: 'array'; of: GoType }
-  | { t: 'struct'; name: string; fields: Record<string, GoType> };
-
-const str: GoType = { t: 'string' };
-const bool: GoType = { t: 'bool' };
-const bytes: GoType = { t: 'bytes' };
-const int32: GoType = { t: 'int', bits: 32 };
-const int64: GoType = { t: 'int', bits: 64 };
-const microtime: GoType = { t: 'microtime' };
-const mapOf = (of: GoType): GoType => ({ t: 'map', of });
-const arrayOf = (of: GoType): GoType => ({ t: 'array', of });
-const struct = (name: string, fields: Record<string, GoType>) => ({ t: 'struct' as const, name, fields });
-
-const OBJECT_META: { t: 'struct'; name: string; fields: Record<string, GoType> } = struct('ObjectMeta', {
-  name: str,
-  generateName: str,
-  namespace: str,
-  selfLink: str,
-  uid: str,
-  resourceVersion: str,
-  generation: int64,
-  deletionGracePeriodSeconds: int64,
-  labels: mapOf(str),
-  annotations: mapOf(str),
-  finalizers: arrayOf(str),
-  ownerReferences: arrayOf(
-    struct('OwnerReference', {
-      apiVersion: str,
-      kind: str,
-      name: str,
-      uid: str,
-      controller: bool,
-      blockOwnerDeletion: bool,
-    }),
-  ),
-});
-
-const KINDS: Record<string, Record<string, GoType>> = {
-  '/ConfigMap': { data: mapOf(str), binaryData: mapOf(bytes), immutable: bool },
-  '/Secret': { data: mapOf(bytes), stringData: mapOf(str), type: str, immutable: bool },
-  '/Service': {
-    spec: struct('ServiceSpec', {
-      type: str,
-      clusterIP: str,
-      clusterIPs: arrayOf(str),
-      externalName: str,
-      sessionAffinity: str,
-      selector: mapOf(str),
-      ports: arrayOf(
-        struct('ServicePort', {
-          name: str,
-          protocol: str,
-          appProtocol: str,
-          port: int32,
-          targetPort: { t: 'intOrString' },
-          nodePort: int32,
-        }),
-      ),
-    }),
-  },
-  'coordination.k8s.io/Lease': {
-    spec: struct('LeaseSpec', {
-      holderIdentity: str,
-      leaseDurationSeconds: int32,
-      acquireTime: microtime,
-      renewTime: microtime,
-      leaseTransitions: int32,
-    }),
-  },
-};
-
-function goTypeName(t: GoType): string {
-  switch (t.t) {
-    case 'string':
-    case 'bool':
-      return t.t;
-    case 'bytes':
-      return '[]uint8';
-    case 'int':
-      return `int${t.bits}`;
-    case 'microtime':
-      return 'v1.MicroTime';
-    case 'intOrString':
-      return 'intstr.IntOrString';
-    case 'map':
-      return `map[string]${goTypeName(t.of)}`;
-    case 'array':
-      return `[]${goTypeName(t.of)}`;
-    default:
-      return `v1.${t.name}`;
-  }
-}
-
 function jsonKind(v: unknown): string {
   if (typeof v === 'string') return 'string';
   if (typeof v === 'number') return 'number';
@@ -150,7 +54,8 @@ export function microTimeError(v: string): string | undefined {
   if (/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}(Z|[+-]\d\d:\d\d)$/.test(v)) return undefined;
   const head = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/.exec(v);
   let bad = v;
-  let elem = RFC3339_MICRO;
+  // time.Parse names the first element of the layout it could not match: the year, for a value that is no date
+  let elem = '2006';
   if (head) {
     const rest = v.slice(head[0].length);
     if (!/^\.\d{6}/.test(rest)) [bad, elem] = [rest, '.000000'];
@@ -159,33 +64,28 @@ export function microTimeError(v: string): string | undefined {
   return `parsing time ${JSON.stringify(v)} as ${JSON.stringify(RFC3339_MICRO)}: cannot parse ${JSON.stringify(bad)} as ${JSON.stringify(elem)}`;
 }
 
-/** First decode error in document order (Go keeps the first), as Go words it. */
+const RFC3339 = '2006-01-02T15:04:05Z07:00';
+
+/** metav1.Time's time.Parse(RFC3339) error, or undefined when it parses. */
+function timeError(v: string): string | undefined {
+  if (v === '' || /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/i.test(v)) return undefined;
+  const head = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/.exec(v);
+  let bad = v;
+  let elem = '2006';
+  if (head) [bad, elem] = [v.slice(head[0].length), 'Z07:00'];
+  return `parsing time ${JSON.stringify(v)} as ${JSON.stringify(RFC3339)}: cannot parse ${JSON.stringify(bad)} as ${JSON.stringify(elem)}`;
+}
+
+const QUANTITY = /^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$/;
+
+/** First decode error in document order (Go keeps the first), as Go words it; `structName` is the innermost struct. */
 function check(v: unknown, t: GoType, structName: string, path: string): string | undefined {
   if (v === null || v === undefined) return undefined;
   const mismatch = (value = jsonKind(v)) =>
     `json: cannot unmarshal ${value} into Go struct field ${structName}.${path} of type ${goTypeName(t)}`;
-  switch (t.t) {
-    case 'string':
-      return typeof v === 'string' ? undefined : mismatch();
-    case 'bool':
-      return typeof v === 'boolean' ? undefined : mismatch();
-    case 'int': {
-      if (typeof v !== 'number') return mismatch();
-      const limit = 2 ** (t.bits - 1);
-      return Number.isInteger(v) && v >= -limit && v < limit ? undefined : mismatch(`number ${v}`);
-    }
-    case 'bytes': {
-      if (typeof v !== 'string') return mismatch();
-      const at = base64ErrorOffset(v);
-      return at === undefined ? undefined : `illegal base64 data at input byte ${at}`;
-    }
-    case 'microtime':
-      if (typeof v !== 'string') return `json: cannot unmarshal ${jsonKind(v)} into Go value of type string`;
-      return microTimeError(v);
-    case 'intOrString':
-      if (typeof v === 'string') return undefined;
-      if (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < 2 ** 31) return undefined;
-      return `json: cannot unmarshal ${typeof v === 'number' ? `number ${v}` : jsonKind(v)} into Go value of type int32`;
+  switch (t.k) {
+    case 'ptr':
+      return check(v, t.of, structName, path);
     case 'map':
       if (jsonKind(v) !== 'object') return mismatch();
       for (const item of Object.values(v as object)) {
@@ -193,57 +93,111 @@ function check(v: unknown, t: GoType, structName: string, path: string): string 
         if (err) return err;
       }
       return undefined;
-    case 'array':
+    case 'list':
       if (!Array.isArray(v)) return mismatch();
       for (const item of v) {
         const err = check(item, t.of, structName, path);
         if (err) return err;
       }
       return undefined;
-    default:
+    case 'struct': {
       if (jsonKind(v) !== 'object') return mismatch();
+      const fields = jsonFields(t.name);
+      const name = t.name.slice(t.name.lastIndexOf('.') + 1);
       for (const [k, item] of Object.entries(v as object)) {
         // own keys only: a body key `constructor` or `toString` is not a field of the struct
-        const ft = Object.hasOwn(t.fields, k) ? t.fields[k] : undefined;
-        if (!ft) continue;
-        const err = check(item, ft, t.name, `${path}.${k}`);
+        const f = fields.get(k);
+        if (!f) continue;
+        const err = check(item, f.type, name, `${path}.${k}`);
         if (err) return err;
       }
       return undefined;
+    }
+    default:
+      switch (t.name) {
+        case 'string':
+          return typeof v === 'string' ? undefined : mismatch();
+        case 'bool':
+          return typeof v === 'boolean' ? undefined : mismatch();
+        case 'int32':
+        case 'int64': {
+          if (typeof v !== 'number') return mismatch();
+          const limit = 2 ** (t.name === 'int32' ? 31 : 63);
+          return Number.isInteger(v) && v >= -limit && v < limit ? undefined : mismatch(`number ${v}`);
+        }
+        case 'float64':
+          return typeof v === 'number' ? undefined : mismatch();
+        case 'bytes': {
+          if (typeof v !== 'string') return mismatch();
+          const at = base64ErrorOffset(v);
+          return at === undefined ? undefined : `illegal base64 data at input byte ${at}`;
+        }
+        case 'microtime':
+          if (typeof v !== 'string')
+            return `json: cannot unmarshal ${jsonKind(v)} into Go value of type string`;
+          return v === '' ? undefined : microTimeError(v);
+        case 'time':
+          if (typeof v !== 'string')
+            return `json: cannot unmarshal ${jsonKind(v)} into Go value of type string`;
+          return timeError(v);
+        case 'duration':
+          if (typeof v !== 'string')
+            return `json: cannot unmarshal ${jsonKind(v)} into Go value of type string`;
+          return /^([-+]?([0-9]*(\.[0-9]*)?[a-zµμ]+)+|0)$/.test(v)
+            ? undefined
+            : `time: invalid duration ${JSON.stringify(v)}`;
+        case 'quantity':
+          if (typeof v === 'number') return undefined;
+          if (typeof v !== 'string')
+            return `json: cannot unmarshal ${jsonKind(v)} into Go value of type string`;
+          return QUANTITY.test(v.trim())
+            ? undefined
+            : "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+        case 'intstr':
+          if (typeof v === 'string') return undefined;
+          if (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < 2 ** 31) return undefined;
+          // IntOrString.UnmarshalJSON decodes into its int32; the decoder names the field
+          return `json: cannot unmarshal ${typeof v === 'number' ? `number ${v}` : jsonKind(v)} into Go struct field ${structName}.${path} of type int32`;
+        default:
+          return undefined;
+      }
   }
 }
 
 /** Throws the real server's 400 when a built-in object's body does not decode into its Go type. */
 export function checkDecodes(def: ResourceDef, version: string, body: Record<string, unknown>): void {
-  if (def.crdName !== undefined) {
-    // a custom resource is unstructured, but its metadata is still decoded into ObjectMeta
-    // (apiextensions-apiserver schema/objectmeta GetObjectMetaWithOptions: json.Unmarshal of .metadata alone)
-    const meta = body.metadata;
-    if (meta === undefined || meta === null || typeof meta !== 'object' || Array.isArray(meta)) return;
-    for (const [k, v] of Object.entries(meta)) {
-      const t = Object.hasOwn(OBJECT_META.fields, k) ? OBJECT_META.fields[k] : undefined;
-      const err = t ? check(v, t, 'ObjectMeta', k) : undefined;
-      if (err)
-        throw apiErrors.badRequest(
-          `${def.kind} in version "${version}" cannot be handled as a ${def.kind}: ${err}`,
-        );
-    }
-    return;
-  }
-  const fields: Record<string, GoType> = {
-    metadata: OBJECT_META,
-    ...(KINDS[`${def.group}/${def.kind}`] ?? {}),
-  };
+  const root = kindStruct(def);
+  // a custom resource is unstructured, but its metadata is still decoded into ObjectMeta
+  // (apiextensions-apiserver schema/objectmeta GetObjectMetaWithOptions: json.Unmarshal of .metadata alone)
+  const fields = root
+    ? jsonFields(root)
+    : new Map([['metadata', { type: { k: 'struct', name: 'meta.v1.ObjectMeta' } }]]);
+  const name = root ? root.slice(root.lastIndexOf('.') + 1) : 'ObjectMeta';
   for (const [k, v] of Object.entries(body)) {
-    const t = Object.hasOwn(fields, k) ? fields[k] : undefined;
-    if (!t) continue;
-    const err = check(v, t, def.kind, k);
-    if (err) {
+    const f = fields.get(k);
+    if (!f) continue;
+    const err =
+      root || f.type.k !== 'struct'
+        ? check(v, f.type as GoType, name, k)
+        : v !== null && typeof v === 'object' && !Array.isArray(v)
+          ? firstMetaError(v as Record<string, unknown>)
+          : undefined;
+    if (err)
       throw apiErrors.badRequest(
         `${def.kind} in version "${version}" cannot be handled as a ${def.kind}: ${err}`,
       );
-    }
   }
+}
+
+/** a custom resource's metadata, decoded alone into ObjectMeta: the field path starts at the field */
+function firstMetaError(meta: Record<string, unknown>): string | undefined {
+  const fields = jsonFields('meta.v1.ObjectMeta');
+  for (const [k, v] of Object.entries(meta)) {
+    const f = fields.get(k);
+    const err = f ? check(v, f.type, 'ObjectMeta', k) : undefined;
+    if (err) return err;
+  }
+  return undefined;
 }
 
 /** Go's zero value for a null map entry: `{"a": null}` in map[string]string decodes to "a": "". */

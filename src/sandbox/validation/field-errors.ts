@@ -8,12 +8,14 @@ export interface Cause {
   type?: string;
 }
 
-/** Go's rendering of a bad value: strings quoted, numbers/bools bare, []string as `[]string{"a"}`. */
+/**
+ * field.Error's rendering of a bad value (ErrorBody): strings quoted, numbers/bools bare, anything else as its JSON
+ * (json.Marshal, so `["a"]` for a []string).
+ */
 export function goValue(v: unknown): string {
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (Array.isArray(v)) return `[]string{${v.map((x) => JSON.stringify(String(x))).join(', ')}}`;
   return JSON.stringify(v);
 }
 
@@ -57,6 +59,8 @@ export function regexError(msg: string, fmt: string, ...examples: string[]): str
 }
 
 const maxLen = (n: number) => `must be no more than ${n} characters`;
+/** apimachinery api/validate/content (label keys and values since 1.35) counts bytes */
+const maxBytes = (n: number) => `must be no more than ${n} bytes`;
 
 const DNS1123_LABEL_FMT = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const DNS1123_SUBDOMAIN_FMT = `${DNS1123_LABEL_FMT}(\\.${DNS1123_LABEL_FMT})*`;
@@ -69,7 +73,10 @@ const whole = (fmt: string) => new RegExp(`^${fmt}$`);
 export function isDns1123Label(v: string): string[] {
   const errs: string[] = [];
   if (v.length > 63) errs.push(maxLen(63));
-  if (!whole(DNS1123_LABEL_FMT).test(v))
+  // a valid subdomain that is no valid label (length already checked): it has dots
+  if (!whole(DNS1123_LABEL_FMT).test(v) && whole(DNS1123_SUBDOMAIN_FMT).test(v))
+    errs.push('must not contain dots');
+  else if (!whole(DNS1123_LABEL_FMT).test(v))
     errs.push(
       regexError(
         "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
@@ -110,46 +117,44 @@ export function isDns1035Label(v: string): string[] {
   return errs;
 }
 
-/** validation.IsQualifiedName: label keys and (lower-cased) annotation keys. */
+/** content.IsLabelKey (validation.IsQualifiedName): label keys and (lower-cased) annotation keys. */
 export function isQualifiedName(v: string): string[] {
   const errs: string[] = [];
   const parts = v.split('/');
   let name: string;
+  const keyRegex = () =>
+    regexError(
+      "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+      QUALIFIED_NAME_FMT,
+      'MyName',
+      'my.name',
+      '123-abc',
+    );
   if (parts.length === 1) name = parts[0]!;
   else if (parts.length === 2) {
     const prefix = parts[0]!;
     name = parts[1]!;
     if (prefix.length === 0) errs.push('prefix part must be non-empty');
-    else errs.push(...isDns1123Subdomain(prefix).map((m) => `prefix part ${m}`));
+    else errs.push(...isDns1123SubdomainContent(prefix).map((m) => `prefix part ${m}`));
   } else {
     return [
-      `a qualified name ${regexError(
-        "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
-        QUALIFIED_NAME_FMT,
-        'MyName',
-        'my.name',
-        '123-abc',
-      )} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
+      `a valid label key ${keyRegex()} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
     ];
   }
   if (name.length === 0) errs.push('name part must be non-empty');
-  else if (name.length > 63) errs.push(`name part ${maxLen(63)}`);
-  if (!whole(QUALIFIED_NAME_FMT).test(name))
-    errs.push(
-      `name part ${regexError(
-        "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
-        QUALIFIED_NAME_FMT,
-        'MyName',
-        'my.name',
-        '123-abc',
-      )}`,
-    );
+  else if (Buffer.byteLength(name) > 63) errs.push(`name part ${maxBytes(63)}`);
+  if (!whole(QUALIFIED_NAME_FMT).test(name)) errs.push(`name part ${keyRegex()}`);
   return errs;
+}
+
+/** content.IsDNS1123Subdomain: the label key prefix's rule (bytes in its length message) */
+function isDns1123SubdomainContent(v: string): string[] {
+  return isDns1123Subdomain(v).map((m) => (m === maxLen(253) ? maxBytes(253) : m));
 }
 
 export function isValidLabelValue(v: string): string[] {
   const errs: string[] = [];
-  if (v.length > 63) errs.push(maxLen(63));
+  if (Buffer.byteLength(v) > 63) errs.push(maxBytes(63));
   if (!whole(LABEL_VALUE_FMT).test(v))
     errs.push(
       regexError(

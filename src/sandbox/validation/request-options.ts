@@ -1,5 +1,6 @@
-import { type ApiError, apiErrors } from '../api-error.js';
+import { ApiError, apiErrors } from '../api-error.js';
 import { isObject } from '../json-patches.js';
+import { fieldManagerErrors } from '../managed-fields.js';
 import { type Cause, fieldErrors } from './field-errors.js';
 
 /**
@@ -17,30 +18,40 @@ function dryRunCauses(values: string[]): Cause[] {
   return values.every((v) => v === 'All') ? [] : [fieldErrors.notSupported('dryRun', values, ['All'])];
 }
 
-/** dryRun of create/update/patch from the query; throws 422 for anything but `All`. */
-export function parseDryRun(verb: 'create' | 'update' | 'patch', query: URLSearchParams): boolean {
-  const values = query.getAll('dryRun');
-  const causes = dryRunCauses(values);
-  const kind = verb === 'create' ? 'CreateOptions' : verb === 'update' ? 'UpdateOptions' : 'PatchOptions';
-  if (causes.length > 0) throw invalidOptions(kind, causes);
-  return values.length > 0;
-}
-
 /**
- * fieldValidation of create/update/patch (apimachinery apis/meta/v1/validation ValidateFieldValidation; an empty
- * directive is Warn, handlers/rest.go fieldValidation): anything else is a 422 on the kind's options.
+ * ValidateCreateOptions / ValidateUpdateOptions / ValidatePatchOptions (apimachinery meta/v1/validation): fieldManager,
+ * dryRun, fieldValidation, and for a patch `force` only with apply and a fieldManager required by apply; every
+ * failure in one 422 `XOptions.meta.k8s.io "" is invalid`.
  */
-export function parseFieldValidation(
+export function parseWriteOptions(
   verb: 'create' | 'update' | 'patch',
   query: URLSearchParams,
-): 'Ignore' | 'Warn' | 'Strict' {
+  isApply = false,
+): { dryRun: boolean; fieldValidation: 'Ignore' | 'Warn' | 'Strict' } {
+  const causes: Cause[] = [];
+  if (verb === 'patch' && !isApply && query.has('force'))
+    causes.push(fieldErrors.forbidden('force', 'may not be specified for non-apply patch'));
+  for (const e of fieldManagerErrors(query.get('fieldManager') ?? undefined, isApply)) {
+    const [field, ...rest] = e.split(': ');
+    const message = rest.join(': ');
+    const type = message.startsWith('Required value')
+      ? 'FieldValueRequired'
+      : message.startsWith('Too long')
+        ? 'FieldValueTooLong'
+        : 'FieldValueInvalid';
+    causes.push({ field: field!, message, type });
+  }
+  const dryRun = query.getAll('dryRun');
+  causes.push(...dryRunCauses(dryRun));
   const raw = query.get('fieldValidation') ?? '';
-  if (raw === '') return 'Warn';
-  if (raw === 'Ignore' || raw === 'Warn' || raw === 'Strict') return raw;
+  if (raw !== '' && raw !== 'Ignore' && raw !== 'Warn' && raw !== 'Strict')
+    causes.push(fieldErrors.notSupported('fieldValidation', raw, ['', 'Ignore', 'Strict', 'Warn']));
   const kind = verb === 'create' ? 'CreateOptions' : verb === 'update' ? 'UpdateOptions' : 'PatchOptions';
-  throw invalidOptions(kind, [
-    fieldErrors.notSupported('fieldValidation', raw, ['Ignore', 'Strict', 'Warn']),
-  ]);
+  if (causes.length > 0) throw invalidOptions(kind, causes);
+  return {
+    dryRun: dryRun.length > 0,
+    fieldValidation: raw === '' ? 'Warn' : (raw as 'Ignore' | 'Warn' | 'Strict'),
+  };
 }
 
 /** strconv.ParseInt's error text, as DecodeParameters returns it (400 BadRequest). */
@@ -222,9 +233,17 @@ export function parseListOptions(query: URLSearchParams, watch: boolean): ListOp
     }
   }
   if (causes.length > 0) throw invalidOptions('ListOptions', causes);
-  if (o.resourceVersion !== '' && !/^\d+$/.test(o.resourceVersion))
+  if (o.resourceVersion !== '' && !/^\d+$/.test(o.resourceVersion)) {
+    // a watch's resourceVersion is parsed by the storage, whose plain error is a 500 without reason
+    if (watch)
+      throw new ApiError(
+        500,
+        '',
+        `resourceVersion: Invalid value: ${JSON.stringify(o.resourceVersion)}: strconv.ParseUint: parsing ${JSON.stringify(o.resourceVersion)}: invalid syntax`,
+      );
     throw apiErrors.badRequest(
-      `resourceVersion: Invalid value: "${o.resourceVersion}": invalid resource version`,
+      `invalid resource version: resourceVersion: Invalid value: ${JSON.stringify(o.resourceVersion)}: strconv.ParseUint: parsing ${JSON.stringify(o.resourceVersion)}: invalid syntax`,
     );
+  }
   return o;
 }
