@@ -1,3 +1,4 @@
+// Sandbox-only (SPEC §10): drops, refuses and fails requests with the sandbox's fault injection; a canary round on kube-apiserver runs in test/real/rbac.test.ts.
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningController, startController } from '../../src/cli/start-controller.js';

@@ -1,3 +1,4 @@
+// Sandbox-only (SPEC §10): uses the sandbox's test doubles (a field owner that fights, request accounting); convergence on kube-apiserver with its real defaulting, Deployment controller and a MutatingAdmissionPolicy is test/real/convergence.test.ts.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+// Sandbox-only (SPEC §10): three clusters per file with hand-made EndpointSlices; two real control planes run test/real/cross-cluster.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/core/types.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox.js';

@@ -1,3 +1,4 @@
+// Sandbox-only (SPEC §10): injects faults per cluster and counts requests with the sandbox; two real control planes run test/real/cross-cluster.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { microTime } from '../../src/controllers/stale-endpoints.js';
 import type { KubeObject } from '../../src/core/types.js';

@@ -1,3 +1,4 @@
+// Sandbox-only (SPEC §10): not yet ported (it starts sandboxes of its own); CRDs created at run time on kube-apiserver are covered by test/real/convergence.test.ts and test/real/examples.test.ts.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

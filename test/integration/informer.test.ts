@@ -1,3 +1,4 @@
+// Sandbox-only (SPEC §10): drops and refuses watches and compacts history on demand with the sandbox's fault injection; a real 410 after an etcd compaction is test/real/outages.test.ts.
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject, ResourceType } from '../../src/core/types.js';

@@ -1,3 +1,4 @@
+// Sandbox-only (SPEC §10): counts requests per verb with the sandbox's request accounting.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/core/types.js';
 import { Harness } from '../helpers/harness.js';

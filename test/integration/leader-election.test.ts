@@ -1,3 +1,4 @@
+// Sandbox-only (SPEC §10): fails Lease requests with the sandbox's fault injection.
 import { CoordinationV1Api, KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/kube/kube-client.js';

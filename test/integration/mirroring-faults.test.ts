@@ -1,3 +1,4 @@
+// Sandbox-only (SPEC §10): the behaviour table under the sandbox's injected 500s/429s/409s (the plain table runs on kube-apiserver in test/real/mirroring.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mirrorKeys } from '../../src/core/keys.js';
 import { readSourceSpec } from '../../src/core/source-spec.js';

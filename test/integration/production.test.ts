@@ -1,3 +1,4 @@
+// Sandbox-only (SPEC §10): injects latency, dropped watches and failures, and counts requests, with the sandbox; kube-apiserver restarts and cut connections are test/real/outages.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/core/types.js';
 import { Harness } from '../helpers/harness.js';

@@ -1,3 +1,4 @@
+// Sandbox-only (SPEC §10): adds latency with the sandbox's fault injection.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SourceStatusStore } from '../../src/controllers/source-status.js';
 import { sourceContentHash } from '../../src/controllers/type-watcher.js';

@@ -1,3 +1,4 @@
+// Sandbox-only (SPEC §10): not yet ported (it starts a sandbox of its own); the refused-write and immutable-field paths it checks also run on kube-apiserver in test/real/mirroring.test.ts (Secret type change) and test/real/convergence.test.ts.
 import { randomBytes } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
