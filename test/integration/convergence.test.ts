@@ -298,7 +298,7 @@ describe('a body the API server refuses is not sent again', () => {
       },
     });
     const line = await h.expectStatus('v1', 'Service', 'cv-src', 'odd', (l) => l.startsWith('Partial 0/1'));
-    expect(line).toMatch(/1 error \(cv-bad: invalid spec\.ports\[0\]\.port\)/);
+    expect(line).toMatch(/1 error \(cv-bad: refused by the API server: invalid spec\.ports\[0\]\.port/);
     await twoResyncs(SOURCES + 1);
     // one `create services` is the test's own (the source), one is the controller's single attempt
     expect(creates() - before).toBe(2);
