@@ -597,7 +597,9 @@ export class ResourceService {
       // changes only managedFields, and that is a change (a new resourceVersion), as on a real server
       next.metadata.managedFields = applied as unknown as KubeObject['metadata']['managedFields'];
       if (applied.length === 0) delete next.metadata.managedFields;
-      if (deepEqual(next, old)) return old;
+      // a change of managedFields timestamps alone is no change (IgnoreManagedFieldsTimestampsTransformer): an
+      // apply repeated in a later second stores nothing
+      if (deepEqual(withoutFieldTimes(next), withoutFieldTimes(old))) return old;
     } else {
       // a write that changes nothing else changes no managedFields either: the stored object stays as it is
       next.metadata.managedFields = old.metadata.managedFields;
@@ -731,6 +733,19 @@ export class ResourceService {
     nodePort: (): number => {
       this.nodePortCounter = (this.nodePortCounter + 7919) % 2768;
       return 30000 + this.nodePortCounter;
+    },
+  };
+}
+
+/** `obj` with the `time` of each managedFields entry left out, to tell a real change from a re-stamped one */
+function withoutFieldTimes(obj: KubeObject): KubeObject {
+  const entries = obj.metadata.managedFields as Array<Record<string, unknown>> | undefined;
+  if (!entries) return obj;
+  return {
+    ...obj,
+    metadata: {
+      ...obj.metadata,
+      managedFields: entries.map(({ time: _t, ...rest }) => rest) as KubeObject['metadata']['managedFields'],
     },
   };
 }
