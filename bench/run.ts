@@ -1,6 +1,7 @@
-import { BenchCluster } from './lib/bench-cluster.js';
+import { BenchCluster, type BenchServer } from './lib/bench-cluster.js';
 import { InProcessController, type Launch } from './lib/in-process-controller.js';
 import { unlimitedRateFlags } from './lib/rate-limit-flags.js';
+import { RealBenchCluster } from './lib/real-bench-cluster.js';
 import { progress } from './lib/report.js';
 import { convergenceScenario } from './scenarios/convergence.js';
 import { crossClusterScenario } from './scenarios/cross-cluster.js';
@@ -13,9 +14,11 @@ import { transformScenario } from './scenarios/transform.js';
 import { warmRestartScenario } from './scenarios/warm-restart.js';
 
 /**
- * `npm run bench`: kubemirror's API load, latency and memory on the sandbox API server. A benchmark, not a
- * test: it prints every figure with its ratio to the minimum possible, then one `BENCH_JSON {...}` line so
- * runs can be compared. Nothing here asserts; a figure off its goal is reported, not failed.
+ * `npm run bench`: kubemirror's API load, latency and memory, on the sandbox API server and then on the pinned
+ * kube-apiserver (test/control-plane; built on first use, cached after). A benchmark, not a test: it prints
+ * every figure with its ratio to the minimum possible, then one `BENCH_JSON {...}` line so runs can be
+ * compared, the real server's figures under `real.`. Nothing here asserts; a figure off its goal is reported,
+ * not failed.
  */
 const NAMESPACES = 200;
 const SOURCES = ['app-0', 'app-1', 'app-2', 'app-3', 'app-4'];
@@ -32,24 +35,60 @@ const FLAGS = [
 const LAUNCH: Launch = { flags: [...FLAGS, '--resync-period=10m'], unlimitRate: RATE.unlimitAfterStart };
 const RESYNCING: Launch = { ...LAUNCH, flags: [...FLAGS, `--resync-period=${RESYNC_MS}ms`] };
 
+/** `npm run bench -- --sandbox-only` / `-- --real-only`: one of the two servers. */
+const ARGS = new Set(process.argv.slice(2));
+
 async function main(): Promise<void> {
   const t0 = performance.now();
+  for (const a of ARGS)
+    if (a !== '--sandbox-only' && a !== '--real-only')
+      throw new Error(`unknown flag ${a} (--sandbox-only, --real-only)`);
   progress(`node ${process.version}, ${FLAGS.join(' ')}, --resync-period 10m (2s after the warm restart)`);
   if (RATE.note) progress(`NOTE: ${RATE.note}`);
   const results: Record<string, number> = {};
-  const put = (r: object) => {
-    for (const [k, v] of Object.entries(r)) if (typeof v === 'number') results[k] = round(v);
+  const put = (r: object, prefix = '') => {
+    for (const [k, v] of Object.entries(r)) if (typeof v === 'number') results[prefix + k] = round(v);
   };
 
-  put(transformScenario());
+  if (!ARGS.has('--real-only')) {
+    progress('== sandbox API server (in this process)');
+    put(transformScenario());
+    put(await serverScenarios(await BenchCluster.start()));
+    put(await memoryScenario(LAUNCH, { server: BenchCluster.start, largePayload: true }));
+    put(await restartPayloadScenario());
+    put(await convergenceScenario({ ...LAUNCH, flags: FLAGS }));
+    put(await crossClusterScenario(LAUNCH));
+  }
+  if (!ARGS.has('--sandbox-only')) {
+    const startReal = () => RealBenchCluster.start((line) => progress(`control plane: ${line}`));
+    const real = await startReal();
+    progress(
+      `== ${real.serverName} on loopback (SPEC §10), the controller's requests counted from its audit log`,
+    );
+    put(await serverScenarios(real), 'real.');
+    put(await memoryScenario(LAUNCH, { server: startReal, largePayload: false }), 'real.');
+  }
 
-  const cluster = await BenchCluster.start();
+  progress(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  process.stdout.write(`BENCH_JSON ${JSON.stringify(results)}\n`);
+}
+
+/**
+ * What is measured on both servers: one change fanned out to 200 namespaces (writes, propagation), 1,000
+ * mirrors beside a raw PUT loop on the same server, a warm restart and the steady state. Stops the server.
+ */
+async function serverScenarios(cluster: BenchServer): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  const put = (r: object) => {
+    for (const [k, v] of Object.entries(r)) if (typeof v === 'number') out[k] = v;
+  };
+  let ctl: InProcessController | undefined;
   try {
     await cluster.seedNamespaces('t-', NAMESPACES);
     progress(
       `setup: ${SOURCES.length} sources × ${NAMESPACES} namespaces, first controller creates the mirrors`,
     );
-    let ctl = await InProcessController.start(cluster.kubeconfigPath, LAUNCH.flags, LAUNCH);
+    ctl = await InProcessController.start(cluster.kubeconfigPath, LAUNCH.flags, LAUNCH);
     const created = performance.now();
     for (const s of SOURCES) await cluster.applySource(s, 't-*', 'v0');
     await ctl.settled(SOURCES.length, NAMESPACES);
@@ -61,22 +100,16 @@ async function main(): Promise<void> {
     put(await fanoutVsRawPutsScenario(cluster, ctl, SOURCES, NAMESPACES, WORKER_THREADS));
 
     await ctl.stop();
+    ctl = undefined;
     const warm = await warmRestartScenario(cluster, RESYNCING, SOURCES.length, NAMESPACES);
     ctl = warm.controller;
     put(warm);
     put(await steadyStateScenario(cluster, ctl, RESYNC_MS, SOURCES.length, NAMESPACES));
-    await ctl.stop();
+    return out;
   } finally {
+    await ctl?.stop();
     await cluster.stop();
   }
-
-  put(await memoryScenario(LAUNCH));
-  put(await restartPayloadScenario());
-  put(await convergenceScenario({ ...LAUNCH, flags: FLAGS }));
-  put(await crossClusterScenario(LAUNCH));
-
-  progress(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  process.stdout.write(`BENCH_JSON ${JSON.stringify(results)}\n`);
 }
 
 function round(n: number): number {

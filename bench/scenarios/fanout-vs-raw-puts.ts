@@ -1,5 +1,5 @@
 import type { KubeObject } from '../../src/core/types.js';
-import { type BenchCluster, PREFIX } from '../lib/bench-cluster.js';
+import { type BenchServer, inParallel, PREFIX } from '../lib/bench-cluster.js';
 import type { InProcessController } from '../lib/in-process-controller.js';
 import { pollUntil } from '../lib/poll.js';
 import { rawPuts } from '../lib/raw-puts.js';
@@ -24,13 +24,13 @@ export interface FanoutTimingResult {
 
 /**
  * Time from changing every source at once to all their mirrors updated, beside a plain loop of as many PUTs
- * of same-sized ConfigMaps against the same sandbox, sequential and with the controller's write concurrency.
+ * of same-sized ConfigMaps against the same server, sequential and with the controller's write concurrency.
  * Best of ROUNDS for each, after warm-up, so JIT and connection set-up weigh the same on both sides. The
  * ratio is taken with the write limiter off; one more round with a high but finite limit shows what the
  * limiter itself costs. The raw objects carry no mirror label: the controller never reacts to them.
  */
 export async function fanoutVsRawPutsScenario(
-  cluster: BenchCluster,
+  cluster: BenchServer,
   ctl: InProcessController,
   sources: string[],
   targets: number,
@@ -47,7 +47,7 @@ export async function fanoutVsRawPutsScenario(
     const live = await Promise.all(sources.map((s) => cluster.getConfigMap('src', s)));
     const start = await ctl.probe(targets);
     const before = start.writesOk['update configmaps'] ?? 0;
-    cluster.sandbox.requests.reset();
+    await cluster.requests.reset();
     const t0 = performance.now();
     await cluster.changeSources(live, `timing-${round}-${Date.now()}`);
     await pollUntil(
@@ -58,7 +58,7 @@ export async function fanoutVsRawPutsScenario(
     );
     const ms = performance.now() - t0;
     const end = await ctl.settled(sources.length, targets);
-    const writes = cluster.sandbox.requests.total({ verbs: WRITE_VERBS, resources: ['configmaps'] });
+    const writes = await cluster.requests.total({ verbs: WRITE_VERBS, resources: ['configmaps'] });
     const failed = Object.entries(end.failed)
       .map(([k, n]) => [k, n - (start.failed[k] ?? 0)] as const)
       .filter(([, n]) => n > 0)
@@ -125,16 +125,16 @@ export async function fanoutVsRawPutsScenario(
 
 /**
  * One unlabelled twin per mirror, same size and shape (labels and annotations re-keyed away from the
- * controller's prefix), created in-process, then read back once for their resourceVersions.
+ * controller's prefix), created outside the counted windows, then read back once for their resourceVersions.
  */
-async function rawObjects(cluster: BenchCluster, sources: string[]): Promise<KubeObject[]> {
+async function rawObjects(cluster: BenchServer, sources: string[]): Promise<KubeObject[]> {
   const mirrors = (await cluster.listConfigMaps(`${PREFIX}/mirror=true`)).filter((m) =>
     sources.includes(m.metadata.annotations?.[`${PREFIX}/source-name`] ?? ''),
   );
   const rekey = (m: Record<string, string> | undefined) =>
     Object.fromEntries(Object.entries(m ?? {}).map(([k, v]) => [k.replace(PREFIX, 'bench.example'), v]));
-  for (const m of mirrors) {
-    await cluster.sandbox.applyManifest({
+  await inParallel(mirrors, (m) =>
+    cluster.apply({
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: {
@@ -144,7 +144,7 @@ async function rawObjects(cluster: BenchCluster, sources: string[]): Promise<Kub
         annotations: rekey(m.metadata.annotations),
       },
       data: m.data,
-    });
-  }
+    }),
+  );
   return cluster.listConfigMaps('bench.example/raw=true');
 }

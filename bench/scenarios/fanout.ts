@@ -1,4 +1,4 @@
-import type { BenchCluster } from '../lib/bench-cluster.js';
+import type { BenchServer } from '../lib/bench-cluster.js';
 import type { InProcessController } from '../lib/in-process-controller.js';
 import { pollUntil } from '../lib/poll.js';
 import { detail, figure, formatCounts, progress, READ_VERBS, WRITE_VERBS } from '../lib/report.js';
@@ -16,12 +16,13 @@ export interface FanoutResult {
 const PROPAGATION_ROUNDS = 20;
 
 /**
- * One source change fanned out to `targets` namespaces. The change is made in-process after a count reset, so
- * every request counted is the controller's; completion is read from the controller's own metrics and work
+ * One source change fanned out to `targets` namespaces. The change is made after a count reset and outside the
+ * count (in-process on the sandbox, by another user than the controller's on kube-apiserver), so every request
+ * counted is the controller's; completion is read from the controller's own metrics and work
  * queues in-process, so waiting adds no request either.
  */
 export async function fanoutScenario(
-  cluster: BenchCluster,
+  cluster: BenchServer,
   ctl: InProcessController,
   source: string,
   totalSources: number,
@@ -31,8 +32,8 @@ export async function fanoutScenario(
   const live = await cluster.getConfigMap('src', source);
   const start = await ctl.probe(targets);
   const before = start.writesOk['update configmaps'] ?? 0;
-  const { requests } = cluster.sandbox;
-  requests.reset();
+  const { requests } = cluster;
+  await requests.reset();
   const t0 = performance.now();
   await cluster.changeSources([live], `fanout-${Date.now()}`);
   await pollUntil(
@@ -45,9 +46,9 @@ export async function fanoutScenario(
   const end = await ctl.settled(totalSources, targets);
   // every source reconcile is one full decision (core/decide.ts): our own echoes must not add any
   const plans = (end.reconciles.source ?? 0) - (start.reconciles.source ?? 0);
-  const counts = requests.counts();
-  const writes = requests.total({ verbs: WRITE_VERBS, resources: ['configmaps'] });
-  const reads = requests.total({ verbs: READ_VERBS, resources: ['configmaps'] });
+  const counts = await requests.counts();
+  const writes = await requests.total({ verbs: WRITE_VERBS, resources: ['configmaps'] });
+  const reads = await requests.total({ verbs: READ_VERBS, resources: ['configmaps'] });
 
   // Checked after counting: every mirror carries the new data.
   const version = (await cluster.getConfigMap('src', source)).data as Record<string, string>;

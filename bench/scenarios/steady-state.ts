@@ -1,4 +1,4 @@
-import type { BenchCluster } from '../lib/bench-cluster.js';
+import type { BenchServer } from '../lib/bench-cluster.js';
 import type { InProcessController } from '../lib/in-process-controller.js';
 import { period } from '../lib/poll.js';
 import { detail, figure, formatCounts, progress, WRITE_VERBS } from '../lib/report.js';
@@ -9,7 +9,7 @@ import { detail, figure, formatCounts, progress, WRITE_VERBS } from '../lib/repo
  * reconcile counts show the resyncs really happened.
  */
 export async function steadyStateScenario(
-  cluster: BenchCluster,
+  cluster: BenchServer,
   ctl: InProcessController,
   resyncMs: number,
   sources: number,
@@ -19,12 +19,12 @@ export async function steadyStateScenario(
   progress(`steady state: ${windowMs} ms (2 resync periods of ${resyncMs} ms + jitter), nothing changing`);
   await ctl.settled(sources, targets);
   const before = await ctl.probe(targets);
-  cluster.sandbox.requests.reset();
+  await cluster.requests.reset();
   await period(windowMs);
   await ctl.settled(sources, targets);
   const after = await ctl.probe(targets);
-  const counts = cluster.sandbox.requests.counts();
-  const writes = cluster.sandbox.requests.total({ verbs: WRITE_VERBS });
+  const counts = await cluster.requests.counts();
+  const writes = await cluster.requests.total({ verbs: WRITE_VERBS });
   const ran = (c: string) => (after.reconciles[c] ?? 0) - (before.reconciles[c] ?? 0);
   figure('steadyStateWrites', writes, 'writes (any resource)', 0, '0');
   detail(`reconciles in the window: source=${ran('source')}, target=${ran('target')} (resyncs ran)`);
