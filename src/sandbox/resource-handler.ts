@@ -94,6 +94,12 @@ function warningHeader(text: string): string {
   return Buffer.from(value, 'utf8').toString('latin1');
 }
 
+/** the CustomResourceDefinition that serves a custom resource; undefined for built-ins */
+function customResourceDefinition(store: ObjectStore, def: ResourceDef): KubeObject | undefined {
+  if (def.crdName === undefined) return undefined;
+  return store.get('apiextensions.k8s.io/customresourcedefinitions', undefined, def.crdName);
+}
+
 const RETURNS_DELETED_OBJECT = new Set(['/Service', '/ServiceAccount', '/Pod', '/Namespace']);
 
 /** Serves one request on a resource (verb already known); throws ApiError for failures. */
@@ -124,10 +130,12 @@ export async function handleResource(
   };
   const target = negotiateConversion(accept);
   const include = (query.get('includeObject') ?? 'Metadata') as IncludeObject;
+  // a custom resource's table shows the printer columns of the version asked for, read from its CRD
+  const tableOf = { include, version: r.version, crd: customResourceDefinition(deps.store, def) };
   const encodeOne = (o: KubeObject): unknown => {
     if (target?.kind === 'Table')
       return toTable(def, [present(o)], {
-        include,
+        ...tableOf,
         resourceVersion: o.metadata.resourceVersion ?? '',
         now: deps.now(),
       });
@@ -237,7 +245,7 @@ export async function handleResource(
           res,
           200,
           toTable(def, page.items.map(present), {
-            include,
+            ...tableOf,
             resourceVersion: page.resourceVersion,
             ...(page.continue ? { continue: page.continue } : {}),
             now: deps.now(),

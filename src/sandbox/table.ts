@@ -1,5 +1,6 @@
 import type { KubeObject } from '../core/types.js';
 import { coreEventFromEventsV1 } from './builtin-resources.js';
+import { type JsonPath, parseJsonPath, printJsonPathValue } from './jsonpath.js';
 import type { ResourceDef } from './resource-registry.js';
 import { TABLE_COLUMNS } from './schema/server-answers.generated.js';
 
@@ -11,8 +12,10 @@ interface Column {
   format: string;
   description: string;
   priority: number;
-  cell: (o: KubeObject, now: Date) => string | number;
+  cell: (o: KubeObject, now: Date) => Cell;
 }
+
+type Cell = string | number | boolean | null;
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
@@ -296,21 +299,103 @@ function groupColumns(def: ResourceDef): Column[] | undefined {
 /**
  * The columns of a kind: the real server's definitions (schema/table-columns.generated.ts: names, types, descriptions,
  * priorities, in its order), each with the cell the sandbox computes for it (the printers of
- * pkg/printers/internalversion/printers.go); a column the sandbox does not compute is empty.
+ * pkg/printers/internalversion/printers.go); a column the sandbox does not compute is empty. A custom resource's are
+ * its CRD version's (customResourceColumns).
  */
-function columnsFor(def: ResourceDef): Column[] {
-  const real =
-    (def.crdName === undefined ? TABLE_COLUMNS[`${def.group}/${def.kind}`] : undefined) ??
-    TABLE_COLUMNS['*custom']!;
+function columnsFor(def: ResourceDef, crd: KubeObject | undefined, version: string): Column[] {
+  if (def.crdName !== undefined) return customResourceColumns(crd, version);
+  const real = TABLE_COLUMNS[`${def.group}/${def.kind}`] ?? TABLE_COLUMNS['*custom']!;
   const cells = new Map<string, Column['cell']>(localColumns(def).map((c) => [c.name, c.cell]));
   return real.map((d) => ({ ...d, cell: cells.get(d.name) ?? COMMON_CELLS[d.name] ?? (() => '') }));
 }
+
+interface PrinterColumn {
+  name: string;
+  type: string;
+  format?: string;
+  description?: string;
+  priority?: number;
+  jsonPath: string;
+}
+
+/**
+ * A custom resource's columns, as apiextensions-apiserver builds them (pkg/apiserver/helpers.go getColumnsForVersion,
+ * pkg/registry/customresource/tableconvertor/tableconvertor.go New): Name, then the requested version's
+ * additionalPrinterColumns in order, or Age alone when it has none (the server adds no Age to a CRD's own list).
+ * A column whose JSONPath does not parse ends the list there, as New returns the columns it built so far.
+ */
+function customResourceColumns(crd: KubeObject | undefined, version: string): Column[] {
+  const [name, age] = [TABLE_COLUMNS['*custom']![0]!, TABLE_COLUMNS['*custom']![1]!];
+  const versions = (
+    crd?.spec as { versions?: { name: string; additionalPrinterColumns?: PrinterColumn[] }[] }
+  )?.versions;
+  const own = versions?.find((v) => v.name === version)?.additionalPrinterColumns ?? [];
+  const specs: PrinterColumn[] = own.length ? own : [{ ...age, jsonPath: '.metadata.creationTimestamp' }];
+  const columns: Column[] = [{ ...name, cell: (o) => o.metadata.name }];
+  for (const spec of specs) {
+    let path: JsonPath;
+    try {
+      path = parseJsonPath(`{${spec.jsonPath}}`);
+    } catch {
+      break;
+    }
+    columns.push({
+      name: spec.name,
+      type: spec.type,
+      format: spec.format ?? '',
+      description:
+        spec.description || `Custom resource definition column (in JSONPath format): ${spec.jsonPath}`,
+      priority: spec.priority ?? 0,
+      cell: (o, now) => customCell(path, spec.type, o, now),
+    });
+  }
+  return columns;
+}
+
+/**
+ * ConvertToTable's cell: the first value the path finds (null when none or on an error); a string column prints it
+ * (PrintResults), the others keep it when its JSON type fits the column's (cellForJSONValue).
+ */
+function customCell(path: JsonPath, type: string, o: KubeObject, now: Date): Cell {
+  let value: unknown;
+  try {
+    const results = path.findResults(o);
+    if (!results[0]?.length) return null;
+    value = results[0][0];
+  } catch {
+    return null;
+  }
+  switch (type) {
+    case 'string':
+      return printJsonPathValue(value);
+    case 'integer':
+      return typeof value === 'number' ? Math.trunc(value) : null;
+    case 'number':
+      return typeof value === 'number' ? value : null;
+    case 'boolean':
+      return typeof value === 'boolean' ? value : null;
+    case 'date':
+      return typeof value === 'string' ? dateCell(value, now) : null;
+    default:
+      return null;
+  }
+}
+
+/** metav1.Time's UnmarshalQueryParameter (RFC 3339; empty or `null` is the zero time), then its age */
+function dateCell(text: string, now: Date): string {
+  if (text === '' || text === 'null') return '<unknown>';
+  const t = Date.parse(text);
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(text) || Number.isNaN(t))
+    return '<invalid>';
+  return t === GO_ZERO_TIME ? '<unknown>' : humanAge(text, now);
+}
+const GO_ZERO_TIME = Date.parse('0001-01-01T00:00:00Z');
 
 /** cells every kind's table may have */
 const COMMON_CELLS: Record<string, Column['cell']> = {
   Name: (o) => o.metadata.name,
   Age: (o, now) => humanAge(o.metadata.creationTimestamp, now),
-  // a date column holds the timestamp itself (CustomResourceDefinition, Role, ClusterRole, custom resources' Age)
+  // a date column holds the timestamp itself (CustomResourceDefinition, Role, ClusterRole)
   'Created At': (o) => o.metadata.creationTimestamp ?? '',
 };
 
@@ -358,7 +443,6 @@ function eventColumns(): Column[] {
 }
 
 function localColumns(def: ResourceDef): Column[] {
-  if (def.crdName !== undefined) return [ageCol];
   if (def.kind === 'Event' && (def.group === '' || def.group === 'events.k8s.io')) return eventColumns();
   const known = groupColumns(def);
   if (known) return known;
@@ -422,9 +506,18 @@ function rowObject(o: KubeObject, include: IncludeObject): object | undefined {
 export function toTable(
   def: ResourceDef,
   objects: KubeObject[],
-  opts: { include: IncludeObject; resourceVersion: string; continue?: string; now: Date },
+  opts: {
+    include: IncludeObject;
+    resourceVersion: string;
+    continue?: string;
+    now: Date;
+    /** the version asked for, whose printer columns a custom resource's table shows */
+    version: string;
+    /** a custom resource's CustomResourceDefinition */
+    crd?: KubeObject | undefined;
+  },
 ): object {
-  const cols = columnsFor(def);
+  const cols = columnsFor(def, opts.crd, opts.version);
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',
