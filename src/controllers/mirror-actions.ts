@@ -5,7 +5,7 @@ import type { FightPolicy } from '../core/fights.js';
 import { mirrorContentHash } from '../core/hash.js';
 import type { MirrorKeys } from '../core/keys.js';
 import { classifyExisting } from '../core/ownership.js';
-import type { Action } from '../core/plan.js';
+import { type Action, refusedReason } from '../core/plan.js';
 import type { KubeObject } from '../core/types.js';
 import { ApiError, classifyApiError } from '../kube/api-errors.js';
 import type { EventRecorder } from '../kube/event-recorder.js';
@@ -126,11 +126,11 @@ export class MirrorActions {
         const e = classifyApiError(err);
         const retrying = e.reason !== 'Forbidden' && e.reason !== 'Invalid';
         // A refused body is refused again: not written again until the desired mirror or the namespace changes
-        if (e.reason === 'Invalid' && 'hash' in a && a.hash)
-          this.d.memory.refuse(w.id, a.namespace, source.metadata.name, a.hash, shortReason(e));
+        const remembered = e.reason === 'Invalid' && 'hash' in a && a.hash;
+        if (remembered) this.d.memory.refuse(w.id, a.namespace, source.metadata.name, a.hash, shortReason(e));
         errors.push({
           namespace: this.where(a.namespace),
-          reason: shortReason(e),
+          reason: remembered ? refusedReason(shortReason(e)) : shortReason(e),
           detail: `${e.reason}: ${e.message}`,
           retrying,
         });
@@ -218,16 +218,26 @@ export class MirrorActions {
         );
       case 'create':
         try {
-          const stored = await this.tracked(w, a.desired, () => writer.create(w.type, a.desired));
+          const stored = await this.tracked(w, a.desired, a.hash, () => writer.create(w.type, a.desired));
           log.debug({ namespace: a.namespace, reason: a.reason }, 'mirror created');
           return this.written(w, stored, null, notes, log);
         } catch (err) {
           if (classifyApiError(err).reason !== 'AlreadyExists') throw err;
           return this.alreadyExists(w, source, a.namespace, a.hash);
         }
-      case 'update':
+      case 'update': {
+        const unseen = this.d.ownWrites.unseen(w.id, a.namespace, a.live.metadata.name);
+        if (unseen && unseen.resourceVersion !== a.live.metadata.resourceVersion) {
+          // decided from a cache that has not caught up with our own write of moments ago: when that write
+          // already holds what is wanted there is nothing to do; otherwise wait for the cache (a replace now
+          // would carry the old resourceVersion and be refused)
+          if (unseen.hash === a.hash) return 'synced';
+          throw new CacheLagError(
+            `${a.namespace}/${a.live.metadata.name}: our last write is not in the cache yet`,
+          );
+        }
         try {
-          const stored = await this.tracked(w, a.desired, () =>
+          const stored = await this.tracked(w, a.desired, a.hash, () =>
             writer.replace(w.type, {
               ...a.desired,
               metadata: { ...a.desired.metadata, resourceVersion: a.live.metadata.resourceVersion },
@@ -244,6 +254,7 @@ export class MirrorActions {
           const fields = e.causes.map((c) => c.field ?? '<object>').join(', ');
           return this.recreate(w, source, a.live, a.desired, `immutable field changed (${fields})`, log);
         }
+      }
       case 'recreate':
         return this.recreate(w, source, a.live, a.desired, a.reason, log);
       case 'delete':
@@ -269,6 +280,7 @@ export class MirrorActions {
   private async tracked(
     w: WatchedType,
     obj: KubeObject,
+    hash: string | undefined,
     write: () => Promise<KubeObject>,
   ): Promise<KubeObject> {
     const ns = obj.metadata.namespace ?? '';
@@ -278,7 +290,7 @@ export class MirrorActions {
       written = await write();
       return written;
     } finally {
-      this.d.ownWrites.end(w.id, ns, obj.metadata.name, written?.metadata.resourceVersion);
+      this.d.ownWrites.end(w.id, ns, obj.metadata.name, written?.metadata.resourceVersion, hash);
     }
   }
 
@@ -339,7 +351,7 @@ export class MirrorActions {
       name: live.metadata.name,
       uid: live.metadata.uid,
     });
-    const stored = await this.tracked(w, desired, () => this.d.writer.create(w.type, desired));
+    const stored = await this.tracked(w, desired, undefined, () => this.d.writer.create(w.type, desired));
     this.d.memory.wrote(w.id, stored, this.d.now().getTime(), null, this.d.fightPolicy());
     log.info({ namespace: live.metadata.namespace, reason }, 'mirror recreated');
     await this.d.events.record(

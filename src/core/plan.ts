@@ -164,7 +164,7 @@ function planTarget(input: PlanInput, ns: string, live: KubeObject | undefined):
     return {
       type: 'error',
       namespace: ns,
-      reason: `refused by the API server: ${refused.reason} (not retried until the source or the namespace changes)`,
+      reason: refusedReason(refused.reason),
       code: 'Invalid',
     };
   if (!live)
@@ -290,4 +290,13 @@ export function planSource(input: PlanInput): Action[] {
 
 function sortByNamespace(actions: Action[]): Action[] {
   return actions.sort((a, b) => (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0));
+}
+
+/**
+ * The status-line reason of a mirror body the API server refused (400/422): the same words when the refusal
+ * is first met and when a later decision remembers it, so the status does not change (nor get written again)
+ * between the two.
+ */
+export function refusedReason(short: string): string {
+  return `refused by the API server: ${short} (not retried until the source or the namespace changes)`;
 }
