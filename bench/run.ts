@@ -8,6 +8,7 @@ import { crossClusterScenario } from './scenarios/cross-cluster.js';
 import { fanoutScenario } from './scenarios/fanout.js';
 import { fanoutVsRawPutsScenario } from './scenarios/fanout-vs-raw-puts.js';
 import { memoryScenario } from './scenarios/memory.js';
+import { policyScenario } from './scenarios/policy.js';
 import { restartPayloadScenario } from './scenarios/restart-payload.js';
 import { steadyStateScenario } from './scenarios/steady-state.js';
 import { transformScenario } from './scenarios/transform.js';
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
     put(await serverScenarios(await BenchCluster.start()));
     put(await memoryScenario(LAUNCH, { server: BenchCluster.start, largePayload: true }));
     put(await restartPayloadScenario());
+    put(await policyScenario(LAUNCH));
     put(await convergenceScenario({ ...LAUNCH, flags: FLAGS }));
     put(await crossClusterScenario(LAUNCH));
   }

@@ -17,7 +17,7 @@ export interface ControllerProbe {
   reconciles: Record<string, number>;
 }
 
-const QUEUES = ['source', 'target', 'namespace'];
+const QUEUES = ['source', 'target', 'namespace', 'policy'];
 
 type Values = Array<{ value: number; labels: Record<string, string | number>; metricName?: string }>;
 
