@@ -1,19 +1,9 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
-import type { CompiledTransform } from '../core/decide.js';
-import { globMatch } from '../core/glob.js';
-import { type MirrorKeys, withPolicy } from '../core/keys.js';
-import {
-  governanceOf,
-  MIRROR_POLICIES,
-  type MirrorPolicyView,
-  type PolicyRef,
-  readMirrorPolicy,
-} from '../core/mirror-policy.js';
-import type { PolicyProblem } from '../core/mirror-policy-status.js';
-import { resourceDenyReason } from '../core/resource-policy.js';
+import type { MirrorKeys } from '../core/keys.js';
+import { MIRROR_POLICIES, type PolicyRef } from '../core/mirror-policy.js';
 import type { SourceSpec } from '../core/source-spec.js';
-import { newTransformCache, transformFor } from '../core/transform-cache.js';
+import { newTransformCache } from '../core/transform-cache.js';
 import type { KubeObject } from '../core/types.js';
 import { classifyApiError } from '../kube/api-errors.js';
 import type { KubeClient } from '../kube/kube-client.js';
@@ -22,49 +12,13 @@ import type { Clock } from '../runtime/clock.js';
 import { Informer, type RestartReason } from '../runtime/informer.js';
 import { statusCodeOf } from '../runtime/list-watch.js';
 import type { MirrorIndex } from './mirror-index.js';
-import { PolicySelections, type ResolvedSelection } from './policy-selections.js';
+import { analyzePolicy, type PolicyAnalysis } from './policy-analysis.js';
+import { PolicySelections } from './policy-selections.js';
 import { PolicyResultStore, statusEntries } from './policy-status.js';
+import { type PolicySourceView, policySourceView } from './policy-view.js';
 import { type PolicySourceRef, policyKey, policySourceKey } from './source-key.js';
 import type { SourceStatusEntry } from './source-status.js';
-import { transformLimits } from './target-policy.js';
 import type { WatchedType } from './watched-type.js';
-
-/** What the source reconciler may do with one object a policy selects (SPEC §11). */
-export type PolicySourceView =
-  /** the caches cannot tell yet (policies or their selections not listed, finalizer not on): a later event brings it back */
-  | { state: 'wait'; why: string }
-  /** the policy has a problem (invalid, refused or unserved kind, bad transform): nothing is written or deleted */
-  | { state: 'frozen'; policy: KubeObject; why: string }
-  /** this policy governs the object: decided with `spec` and `keys` (which mark its mirrors `P/policy`) */
-  | {
-      state: 'governed';
-      policy: KubeObject;
-      object: KubeObject;
-      spec: SourceSpec;
-      keys: MirrorKeys;
-      transform: CompiledTransform;
-    }
-  /**
-   * this policy does not (or no longer) govern the object: the mirrors it made of it are removed. `skipped` when
-   * it still selects the object (its own annotations or an older policy govern it): reported, never an error.
-   */
-  | {
-      state: 'released';
-      policy?: KubeObject;
-      object?: KubeObject;
-      keys: MirrorKeys;
-      why: string;
-      lastSeenUid?: string;
-      skipped?: { why: string; olderPolicy?: string };
-    };
-
-/** What a policy asks for, checked against the types the controller watches. */
-export interface PolicyAnalysis {
-  view: MirrorPolicyView;
-  resolved: ResolvedSelection[];
-  problems: PolicyProblem[];
-  transform: CompiledTransform;
-}
 
 export interface PolicyControllerDeps {
   client: KubeClient;
@@ -222,93 +176,30 @@ export class PolicyController {
   analyze(policy: KubeObject): PolicyAnalysis {
     const hit = this.analyses.get(policy);
     if (hit && hit.version === this.typesVersion) return hit.analysis;
-    const cfg = this.d.config();
-    const view = readMirrorPolicy(policy);
-    const problems: PolicyProblem[] = view.errors.map((message) => ({ reason: 'InvalidSpec', message }));
-    const resolved: ResolvedSelection[] = [];
-    const ns = policy.metadata.namespace ?? '';
-    const mayPublish =
-      cfg.sourceNamespaces.length === 0 || cfg.sourceNamespaces.some((p) => globMatch(p, ns));
-    if (!mayPublish)
-      problems.unshift({
-        reason: 'Refused',
-        message: `namespace ${ns} may not publish sources (controller source-namespaces: ${cfg.sourceNamespaces.join(',')})`,
-      });
-    for (const s of view.selections) {
-      const named = `${s.kind} (${s.apiVersion})`;
-      const candidates = this.d
-        .watchedTypes()
-        .filter((w) => w.type.group === s.group && w.type.kind === s.kind);
-      const w = candidates.find((c) => c.type.version === s.version) ?? candidates[0];
-      const denied = w ? w.denied : resourceDenyReason({ group: s.group, kind: s.kind }, false);
-      if (denied) problems.unshift({ reason: 'Refused', message: `${named}: ${denied}` });
-      else if (!w)
-        problems.push({
-          reason: 'KindNotServed',
-          message: `${named} is not served by the API server, or not among the controller's resource types`,
-        });
-      else if (mayPublish) resolved.push({ typeId: w.id, type: w.type, selection: s });
-    }
-    const transform = transformFor(this.transforms, view.spec, transformLimits(cfg), this.d.keys.prefix);
-    if (!transform.ok) problems.push({ reason: 'TransformFailed', message: transform.error });
-    const analysis = { view, resolved, problems, transform };
+    const analysis = analyzePolicy(policy, {
+      config: this.d.config(),
+      watchedTypes: this.d.watchedTypes(),
+      prefix: this.d.keys.prefix,
+      transforms: this.transforms,
+    });
     this.analyses.set(policy, { version: this.typesVersion, analysis });
     return analysis;
   }
 
   /** What the source reconciler may do with one selected object; from the caches only. */
   view(ref: PolicySourceRef): PolicySourceView {
-    const keys = withPolicy(this.d.keys, ref.policy);
     const pk = policyKey(ref.namespace, ref.policy);
-    const lastSeenUid = this.selections.lastSeenUid(pk, ref.typeId, ref.name);
-    const seen = lastSeenUid ? { lastSeenUid } : {};
-    if (!this.informer?.hasSynced()) return { state: 'wait', why: 'MirrorPolicies not listed yet' };
-    const policy = this.informer.get(`${ref.namespace}/${ref.policy}`);
-    if (!policy) return { state: 'released', keys, why: 'policy deleted', ...seen };
-    if (policy.metadata.deletionTimestamp)
-      return { state: 'released', policy, keys, why: 'policy being deleted', ...seen };
-    const analysis = this.analyze(policy);
-    if (analysis.problems.length > 0)
-      return { state: 'frozen', policy, why: analysis.problems[0]?.message ?? 'invalid' };
-    // who governs is decided on what every policy of the namespace selects: one not listed yet may be the older
-    if (!this.namespaceListed(ref.namespace)) return { state: 'wait', why: 'selections not listed yet' };
-    const object = this.selections.find(pk, ref.typeId, ref.name);
-    if (!object) return { state: 'released', policy, keys, why: 'no longer selected', ...seen };
-    const gov = governanceOf(object, this.selecting(ref.namespace, ref.typeId, ref.name), this.d.keys);
-    if (gov.governor === 'annotations')
-      return {
-        state: 'released',
-        policy,
-        object,
-        keys,
-        why: 'governed by its own annotations',
-        ...seen,
-        skipped: { why: `governed by its own ${this.d.keys.sync} annotation` },
-      };
-    if (gov.governor === 'policy' && gov.policy !== ref.policy)
-      return {
-        state: 'released',
-        policy,
-        object,
-        keys,
-        why: `governed by the older MirrorPolicy ${gov.policy}`,
-        ...seen,
-        skipped: {
-          why: `also selected by the older MirrorPolicy ${gov.policy}, which governs it`,
-          olderPolicy: gov.policy,
-        },
-      };
-    const cfg = this.d.config();
-    if (cfg.finalizers && !(policy.metadata.finalizers ?? []).includes(this.d.keys.finalizer))
-      return { state: 'wait', why: 'policy finalizer not added yet' };
-    return {
-      state: 'governed',
-      policy,
-      object,
-      spec: analysis.view.spec,
-      keys,
-      transform: analysis.transform,
-    };
+    return policySourceView(ref, {
+      keys: this.d.keys,
+      finalizers: this.d.config().finalizers,
+      policiesListed: this.informer?.hasSynced() ?? false,
+      policy: this.informer?.get(`${ref.namespace}/${ref.policy}`),
+      analyze: (p) => this.analyze(p),
+      namespaceListed: () => this.namespaceListed(ref.namespace),
+      selected: () => this.selections.find(pk, ref.typeId, ref.name),
+      selecting: () => this.selecting(ref.namespace, ref.typeId, ref.name),
+      lastSeenUid: this.selections.lastSeenUid(pk, ref.typeId, ref.name),
+    });
   }
 
   /** The object a policy governs under this key and the spec it is decided with (for the event mappers). */
