@@ -46,7 +46,10 @@ describe('kustomize base (kubectl kustomize deploy/)', () => {
       '--leader-election-namespace=$(POD_NAMESPACE)',
       '--config-map=$(POD_NAMESPACE)/kubemirror-config',
     ]);
-    expect(c.env?.map((e) => e.name)).toEqual(['POD_NAME', 'POD_NAMESPACE']);
+    expect(c.env?.map((e) => e.name)).toEqual(['POD_NAME', 'POD_NAMESPACE', 'NODE_OPTIONS']);
+    // V8's old space 64Mi under the memory limit, as the chart computes it (docs/memory.md)
+    const limitMi = Number.parseInt(String((c.resources?.limits as { memory?: string })?.memory), 10);
+    expect(c.env).toContainEqual({ name: 'NODE_OPTIONS', value: `--max-old-space-size=${limitMi - 64}` });
     expect(c.ports).toContainEqual({ name: 'health', containerPort: 8081, protocol: 'TCP' });
     expect(c.ports).toContainEqual({ name: 'metrics', containerPort: 8080, protocol: 'TCP' });
     expect(c.livenessProbe?.httpGet).toEqual({ path: '/healthz', port: 'health' });
