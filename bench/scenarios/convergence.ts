@@ -1,3 +1,4 @@
+import { annotatedSource, gadgetCrd } from '../../test/helpers/convergence-fixtures.js';
 import { BenchCluster } from '../lib/bench-cluster.js';
 import { InProcessController, type Launch } from '../lib/in-process-controller.js';
 import { period, pollUntil } from '../lib/poll.js';
@@ -17,53 +18,8 @@ import { detail, figure, formatCounts, progress, WRITE_VERBS } from '../lib/repo
 const TARGETS = 20;
 const RESYNC_MS = 2000;
 const DEFAULT_RESYNC_MS = 600_000;
-const E = 'kubemirror.io/enabled';
-
-function source(apiVersion: string, kind: string, name: string, body: object, targets: string) {
-  return {
-    apiVersion,
-    kind,
-    metadata: {
-      name,
-      namespace: 'cv-src',
-      labels: { [E]: 'true' },
-      annotations: { 'kubemirror.io/sync': 'true', 'kubemirror.io/target-namespaces': targets },
-    },
-    ...body,
-  };
-}
-
-const GADGETS_CRD = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: 'gadgets.cv.example.com' },
-  spec: {
-    group: 'cv.example.com',
-    scope: 'Namespaced',
-    names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget', listKind: 'GadgetList' },
-    versions: [
-      {
-        name: 'v1',
-        served: true,
-        storage: true,
-        schema: {
-          openAPIV3Schema: {
-            type: 'object',
-            properties: {
-              spec: {
-                type: 'object',
-                properties: {
-                  size: { type: 'integer', default: 1 },
-                  mode: { type: 'string', default: 'auto' },
-                },
-              },
-            },
-          },
-        },
-      },
-    ],
-  },
-};
+const source = (apiVersion: string, kind: string, name: string, body: object, targets: string) =>
+  annotatedSource(apiVersion, kind, 'cv-src', name, body, targets);
 
 export async function convergenceScenario(
   launch: Launch,
@@ -84,7 +40,7 @@ export async function convergenceScenario(
         metadata: { name: `cv-${i}`, labels: { inject: 'true' } },
       });
     await cluster.sandbox.applyManifest({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fight' } });
-    await cluster.sandbox.applyManifest(GADGETS_CRD);
+    await cluster.sandbox.applyManifest(gadgetCrd());
     stops.push(
       cluster.sandbox.faults.admission({
         resource: 'configmaps',

@@ -5,6 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { FieldOwnerHandle } from '../../src/sandbox/test-doubles.js';
 import { KubectlCli } from '../helpers/cli.js';
+import {
+  annotatedSource,
+  convergenceSources,
+  gadgetCrd,
+  twoResyncs as twoResyncsOf,
+} from '../helpers/convergence-fixtures.js';
 import { Harness } from '../helpers/harness.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -17,23 +23,12 @@ import { waitFor } from '../helpers/wait.js';
  * loaded CI machine room for the round trip of one fight round (our write → the other writer → our watch).
  */
 
-const E = 'kubemirror.io/enabled';
-const S = 'kubemirror.io/sync';
-const T = 'kubemirror.io/target-namespaces';
 const WRITE_VERBS = /^(create|update|patch|delete) (services|deployments|configmaps|gadgets)$/;
 
 let h: Harness;
 let kubectl: KubectlCli;
 const owners: FieldOwnerHandle[] = [];
-
-function source(apiVersion: string, kind: string, ns: string, name: string, body: object, targets: string) {
-  return {
-    apiVersion,
-    kind,
-    metadata: { name, namespace: ns, labels: { [E]: 'true' }, annotations: { [S]: 'true', [T]: targets } },
-    ...body,
-  };
-}
+const source = annotatedSource;
 
 async function applyYaml(name: string, docs: object[]): Promise<void> {
   const file = join(h.tmpDir, `${name}.yaml`);
@@ -46,23 +41,12 @@ function controllerWrites(): Record<string, number> {
   return Object.fromEntries(Object.entries(h.sandbox.requests.counts()).filter(([k]) => WRITE_VERBS.test(k)));
 }
 
-async function reconcileCount(): Promise<number> {
-  const m = await h.running!.metrics.registry.getSingleMetric('kubemirror_reconcile_total')?.get();
-  return (m?.values ?? [])
-    .filter((v) => v.labels.controller === 'source')
-    .reduce((sum, v) => sum + v.value, 0);
-}
-
 async function metric(name: string, resource: string): Promise<number> {
   const m = await h.running!.metrics.registry.getSingleMetric(name)?.get();
   return m?.values.find((v) => v.labels.resource === resource)?.value ?? 0;
 }
 
-/** Waits for at least two full resyncs of every source (by the reconcile counter, not by the clock). */
-async function twoResyncs(sources: number): Promise<void> {
-  const start = await reconcileCount();
-  await waitFor('two resyncs', reconcileCount, (n) => n >= start + 2 * sources, { timeoutMs: 15_000 });
-}
+const twoResyncs = (sources: number) => twoResyncsOf(h.running!.metrics.registry, sources, 15_000);
 
 const SOURCES = 4;
 
@@ -87,79 +71,16 @@ beforeAll(async () => {
       value: (o) => (o.metadata.namespace === 'cv-src' ? '7' : '1'),
     }),
   );
-  await applyYaml('crd', [
-    {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: 'gadgets.cv.example.com' },
-      spec: {
-        group: 'cv.example.com',
-        scope: 'Namespaced',
-        names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget', listKind: 'GadgetList' },
-        versions: [
-          {
-            name: 'v1',
-            served: true,
-            storage: true,
-            schema: {
-              openAPIV3Schema: {
-                type: 'object',
-                properties: {
-                  spec: {
-                    type: 'object',
-                    properties: {
-                      size: { type: 'integer', default: 1 },
-                      mode: { type: 'string', default: 'auto' },
-                    },
-                  },
-                },
-              },
-            },
-          },
-        ],
-      },
-    },
-  ]);
+  await applyYaml('crd', [gadgetCrd()]);
   await waitFor(
     'the Gadget kind served',
     async () => (await kubectl.run(['get', 'gadgets', '-A'])).code,
     (c) => c === 0,
   );
-  await applyYaml('sources', [
-    source(
-      'v1',
-      'Service',
-      'cv-src',
-      'web',
-      { spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80 }] } },
-      'cv-a',
-    ),
-    source(
-      'apps/v1',
-      'Deployment',
-      'cv-src',
-      'web',
-      {
-        spec: {
-          selector: { matchLabels: { app: 'web' } },
-          template: {
-            metadata: { labels: { app: 'web' } },
-            spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] },
-          },
-        },
-      },
-      'cv-a',
-    ),
-    source('cv.example.com/v1', 'Gadget', 'cv-src', 'g', { spec: { size: 3 } }, 'cv-a'),
-    source('v1', 'ConfigMap', 'cv-src', 'settings', { data: { level: 'info' } }, 'cv-a,cv-hooked'),
-  ]);
-  for (const [apiVersion, kind, name, n] of [
-    ['v1', 'Service', 'web', 1],
-    ['apps/v1', 'Deployment', 'web', 1],
-    ['cv.example.com/v1', 'Gadget', 'g', 1],
-    ['v1', 'ConfigMap', 'settings', 2],
-  ] as const)
-    await h.expectStatus(apiVersion, kind, 'cv-src', name, (l) => l === `Synced ${n}/${n}`);
+  const sources = convergenceSources('cv-src', 'cv-a', 'cv-hooked');
+  await applyYaml('sources', sources.objects);
+  for (const [apiVersion, kind, name, line] of sources.synced)
+    await h.expectStatus(apiVersion, kind, 'cv-src', name, (l) => l === line);
 }, 60_000);
 
 afterAll(async () => {

@@ -3,6 +3,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { KubectlCli } from '../helpers/cli.js';
+import {
+  convergenceSources,
+  gadgetCrd,
+  twoResyncs as twoResyncsOf,
+} from '../helpers/convergence-fixtures.js';
 import { RealHarness } from '../helpers/real-harness.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -15,24 +20,12 @@ import { waitFor } from '../helpers/wait.js';
  * `kubemirror_api_requests_total`, which sees every request it sends.
  */
 
-const E = 'kubemirror.io/enabled';
-const S = 'kubemirror.io/sync';
-const T = 'kubemirror.io/target-namespaces';
 const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete']);
 const MIRRORED = new Set(['services', 'deployments', 'configmaps', 'gadgets']);
 const SOURCES = 4;
 
 let h: RealHarness;
 let kubectl: KubectlCli;
-
-function source(apiVersion: string, kind: string, ns: string, name: string, body: object, targets: string) {
-  return {
-    apiVersion,
-    kind,
-    metadata: { name, namespace: ns, labels: { [E]: 'true' }, annotations: { [S]: 'true', [T]: targets } },
-    ...body,
-  };
-}
 
 async function applyYaml(name: string, docs: object[]): Promise<void> {
   const file = join(h.tmpDir, `${name}.yaml`);
@@ -52,17 +45,7 @@ async function controllerWrites(): Promise<Record<string, number>> {
   return out;
 }
 
-async function reconcileCount(): Promise<number> {
-  const m = await h.running!.metrics.registry.getSingleMetric('kubemirror_reconcile_total')?.get();
-  return (m?.values ?? [])
-    .filter((v) => v.labels.controller === 'source')
-    .reduce((sum, v) => sum + v.value, 0);
-}
-
-async function twoResyncs(sources: number): Promise<void> {
-  const start = await reconcileCount();
-  await waitFor('two resyncs', reconcileCount, (n) => n >= start + 2 * sources, { timeoutMs: 30_000 });
-}
+const twoResyncs = (sources: number) => twoResyncsOf(h.running!.metrics.registry, sources, 30_000);
 
 function diff(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
   return Object.fromEntries(
@@ -71,40 +54,6 @@ function diff(after: Record<string, number>, before: Record<string, number>): Re
       .filter(([, v]) => v !== 0),
   );
 }
-
-const GADGET_CRD = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: 'gadgets.cv.example.com' },
-  spec: {
-    group: 'cv.example.com',
-    scope: 'Namespaced',
-    names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget', listKind: 'GadgetList' },
-    versions: [
-      {
-        name: 'v1',
-        served: true,
-        storage: true,
-        subresources: { status: {} },
-        schema: {
-          openAPIV3Schema: {
-            type: 'object',
-            properties: {
-              spec: {
-                type: 'object',
-                properties: {
-                  size: { type: 'integer', default: 1 },
-                  mode: { type: 'string', default: 'auto' },
-                },
-              },
-              status: { type: 'object', properties: { ready: { type: 'boolean' } } },
-            },
-          },
-        },
-      },
-    ],
-  },
-};
 
 /** A CEL mutation (admissionregistration.k8s.io/v1, no webhook server) labelling ConfigMaps of `inject=true` namespaces. */
 const LABEL_POLICY = [
@@ -166,48 +115,17 @@ beforeAll(async () => {
     { timeoutMs: 30_000, intervalMs: 250 },
   );
   await h.kube.delete('v1', 'ConfigMap', 'cv-hooked', 'probe');
-  await applyYaml('crd', [GADGET_CRD]);
+  await applyYaml('crd', [gadgetCrd({ statusSubresource: true })]);
   await waitFor(
     'the Gadget kind served',
     async () => (await kubectl.run(['get', 'gadgets', '-A'])).code,
     (c) => c === 0,
     { timeoutMs: 30_000 },
   );
-  await applyYaml('sources', [
-    source(
-      'v1',
-      'Service',
-      'cv-src',
-      'web',
-      { spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80 }] } },
-      'cv-a',
-    ),
-    source(
-      'apps/v1',
-      'Deployment',
-      'cv-src',
-      'web',
-      {
-        spec: {
-          selector: { matchLabels: { app: 'web' } },
-          template: {
-            metadata: { labels: { app: 'web' } },
-            spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] },
-          },
-        },
-      },
-      'cv-a',
-    ),
-    source('cv.example.com/v1', 'Gadget', 'cv-src', 'g', { spec: { size: 3 } }, 'cv-a'),
-    source('v1', 'ConfigMap', 'cv-src', 'settings', { data: { level: 'info' } }, 'cv-a,cv-hooked'),
-  ]);
-  for (const [apiVersion, kind, name, n] of [
-    ['v1', 'Service', 'web', 1],
-    ['apps/v1', 'Deployment', 'web', 1],
-    ['cv.example.com/v1', 'Gadget', 'g', 1],
-    ['v1', 'ConfigMap', 'settings', 2],
-  ] as const)
-    await h.expectStatus(apiVersion, kind, 'cv-src', name, (l) => l === `Synced ${n}/${n}`, 30_000);
+  const sources = convergenceSources('cv-src', 'cv-a', 'cv-hooked');
+  await applyYaml('sources', sources.objects);
+  for (const [apiVersion, kind, name, line] of sources.synced)
+    await h.expectStatus(apiVersion, kind, 'cv-src', name, (l) => l === line, 30_000);
 }, 180_000);
 
 afterAll(async () => {
