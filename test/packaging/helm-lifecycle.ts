@@ -1,34 +1,17 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { helmPath, kubectlPath } from '../helpers/tools.js';
-import type { InstallTarget } from './install-target.js';
-import { chartDir, repoRoot } from './render.js';
+import { describe, expect, it } from 'vitest';
+import { type InstallClis, type InstallTarget, useInstallTarget } from './install-target.js';
+import { chartDir } from './render.js';
 
 /**
  * The chart's whole release lifecycle with the real helm client against an API server, PodDisruptionBudget
  * included: install, upgrade, uninstall. The sandbox may run in this process, so the CLIs are spawned
  * asynchronously.
  */
-const exec = promisify(execFile);
 const NS = 'kubemirror-system';
-let dir: string;
-let env: NodeJS.ProcessEnv;
-
-async function cli(bin: string, args: string[]): Promise<string> {
-  try {
-    const { stdout } = await exec(bin, args, { cwd: repoRoot, env, maxBuffer: 32 * 1024 * 1024 });
-    return stdout;
-  } catch (err) {
-    const e = err as { stderr?: string; stdout?: string; message: string };
-    throw new Error(`${bin} ${args.join(' ')} failed: ${e.stderr || e.stdout || e.message}`);
-  }
-}
-const kubectl = (...args: string[]) => cli(kubectlPath(), args);
-const helm = (...args: string[]) => cli(helmPath(), args);
+let clis: InstallClis;
+const kubectl = (...args: string[]) => clis.kubectl(...args);
+const helm = (...args: string[]) => clis.helm(...args);
+const names = (kind: string, namespace?: string) => clis.names(kind, namespace);
 
 /** A live object as kubectl prints it; the test reads the fields it asserts on. */
 interface Live {
@@ -45,33 +28,8 @@ async function getJson(...args: string[]): Promise<Live> {
   return JSON.parse(await kubectl('get', ...args, '-o', 'json')) as Live;
 }
 
-async function names(kind: string, namespace?: string): Promise<string[]> {
-  const args = ['get', kind, '-o', 'jsonpath={.items[*].metadata.name}'];
-  if (namespace) args.push('-n', namespace);
-  return (await kubectl(...args)).split(' ').filter(Boolean).sort();
-}
-
 export function describeHelmLifecycle(where: string, start: () => Promise<InstallTarget>): void {
-  let target: InstallTarget;
-  beforeAll(async () => {
-    target = await start();
-    dir = mkdtempSync(join(tmpdir(), 'kubemirror-helm-install-'));
-    const kubeconfig = join(dir, 'kubeconfig');
-    await target.writeKubeconfig(kubeconfig);
-    env = {
-      PATH: process.env.PATH ?? '',
-      HOME: dir,
-      KUBECONFIG: kubeconfig,
-      HELM_CACHE_HOME: join(dir, 'helm-cache'),
-      HELM_CONFIG_HOME: join(dir, 'helm-config'),
-      HELM_DATA_HOME: join(dir, 'helm-data'),
-    };
-  });
-
-  afterAll(async () => {
-    await target?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  clis = useInstallTarget(start, 'kubemirror-helm-install-');
 
   describe(`helm release lifecycle of charts/kubemirror in ${where}`, () => {
     it('helm install creates every object, the PodDisruptionBudget included', async () => {

@@ -1,40 +1,19 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { helmPath, kubectlPath } from '../helpers/tools.js';
-import type { InstallTarget } from './install-target.js';
-import { chartDir, helmTemplate, type K8sObject, parseObjects, repoRoot } from './render.js';
+import { type InstallClis, type InstallTarget, useInstallTarget } from './install-target.js';
+import { chartDir, helmTemplate, type K8sObject, parseObjects } from './render.js';
 
 /**
  * The install instructions, done for real against an API server (the sandbox or kube-apiserver) with the real kubectl and helm:
  * `kubectl apply -k deploy/`, `helm install`, and `kubectl apply -f` of a fully customised chart rendering.
  * (The sandbox runs in this process, so the CLIs are spawned asynchronously.)
  */
-const exec = promisify(execFile);
-let dir: string;
-let env: NodeJS.ProcessEnv;
-
-async function cli(bin: string, args: string[]): Promise<string> {
-  try {
-    const { stdout } = await exec(bin, args, { cwd: repoRoot, env, maxBuffer: 32 * 1024 * 1024 });
-    return stdout;
-  } catch (err) {
-    const e = err as { stderr?: string; stdout?: string; message: string };
-    throw new Error(`${bin} ${args.join(' ')} failed: ${e.stderr || e.stdout || e.message}`);
-  }
-}
-const kubectl = (...args: string[]) => cli(kubectlPath(), args);
-const helm = (...args: string[]) => cli(helmPath(), args);
-
-async function live(kind: string, namespace?: string): Promise<string[]> {
-  const args = ['get', kind, '-o', 'jsonpath={.items[*].metadata.name}'];
-  args.push(...(namespace ? ['-n', namespace] : []));
-  return (await kubectl(...args)).split(' ').filter(Boolean).sort();
-}
+let clis: InstallClis;
+const kubectl = (...args: string[]) => clis.kubectl(...args);
+const helm = (...args: string[]) => clis.helm(...args);
+const live = (kind: string, namespace?: string) => clis.names(kind, namespace);
 
 /** The prometheus-operator CRDs the chart's monitoring objects need, as a user would have installed them. */
 function operatorCrd(kind: string, plural: string): object {
@@ -59,26 +38,7 @@ function operatorCrd(kind: string, plural: string): object {
 }
 
 export function describeInstall(where: string, start: () => Promise<InstallTarget>): void {
-  let target: InstallTarget;
-  beforeAll(async () => {
-    target = await start();
-    dir = mkdtempSync(join(tmpdir(), 'kubemirror-install-'));
-    const kubeconfig = join(dir, 'kubeconfig');
-    await target.writeKubeconfig(kubeconfig);
-    env = {
-      PATH: process.env.PATH ?? '',
-      HOME: dir,
-      KUBECONFIG: kubeconfig,
-      HELM_CACHE_HOME: join(dir, 'helm-cache'),
-      HELM_CONFIG_HOME: join(dir, 'helm-config'),
-      HELM_DATA_HOME: join(dir, 'helm-data'),
-    };
-  });
-
-  afterAll(async () => {
-    await target?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  clis = useInstallTarget(start, 'kubemirror-install-');
 
   describe(`installing into ${where}`, () => {
     it('kubectl apply -k deploy/ creates every object of the kustomize base', async () => {
@@ -152,7 +112,7 @@ export function describeInstall(where: string, start: () => Promise<InstallTarge
 
     it('kubectl apply -f of the fully customised chart and of monitoring/ is accepted', async () => {
       await kubectl('create', 'namespace', 'kubemirror-leases');
-      const crds = join(dir, 'operator-crds.yaml');
+      const crds = join(clis.dir, 'operator-crds.yaml');
       writeFileSync(
         crds,
         [operatorCrd('ServiceMonitor', 'servicemonitors'), operatorCrd('PrometheusRule', 'prometheusrules')]
@@ -162,7 +122,7 @@ export function describeInstall(where: string, start: () => Promise<InstallTarge
       await kubectl('apply', '-f', crds);
 
       const objects = helmTemplate(['explicit-types.yaml']);
-      const file = join(dir, 'rendered.yaml');
+      const file = join(clis.dir, 'rendered.yaml');
       writeFileSync(file, objects.map((o) => stringify(o)).join('---\n'));
       const out = await kubectl('apply', '-f', file);
       expect(out).not.toMatch(/error/i);
