@@ -248,6 +248,7 @@ export async function handleResource(
             ...tableOf,
             resourceVersion: page.resourceVersion,
             ...(page.continue ? { continue: page.continue } : {}),
+            ...(page.remainingItemCount !== undefined ? { remainingItemCount: page.remainingItemCount } : {}),
             now: deps.now(),
           }),
         );

@@ -497,8 +497,12 @@ function localColumns(def: ResourceDef): Column[] {
   }
 }
 
-function rowObject(o: KubeObject, include: IncludeObject): object | undefined {
-  if (include === 'None') return undefined;
+/**
+ * A row's object (handlers/response.go asTable): the object, its PartialObjectMetadata, or for None no object, which
+ * TableRow's RawExtension writes as `"object": null` (omitempty does not drop a struct).
+ */
+function rowObject(o: KubeObject, include: IncludeObject): object | null {
+  if (include === 'None') return null;
   if (include === 'Object') return o;
   return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata };
 }
@@ -510,6 +514,8 @@ export function toTable(
     include: IncludeObject;
     resourceVersion: string;
     continue?: string;
+    /** a page's count of items after it (handlers/response.go asTable copies the list's ListMeta) */
+    remainingItemCount?: number;
     now: Date;
     /** the version asked for, whose printer columns a custom resource's table shows */
     version: string;
@@ -524,11 +530,12 @@ export function toTable(
     metadata: {
       resourceVersion: opts.resourceVersion,
       ...(opts.continue ? { continue: opts.continue } : {}),
+      ...(opts.remainingItemCount !== undefined ? { remainingItemCount: opts.remainingItemCount } : {}),
     },
     columnDefinitions: cols.map(({ cell: _c, ...rest }) => rest),
-    rows: objects.map((o) => {
-      const object = rowObject(o, opts.include);
-      return { cells: cols.map((c) => c.cell(o, opts.now)), ...(object ? { object } : {}) };
-    }),
+    rows: objects.map((o) => ({
+      cells: cols.map((c) => c.cell(o, opts.now)),
+      object: rowObject(o, opts.include),
+    })),
   };
 }

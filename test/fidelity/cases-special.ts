@@ -1,11 +1,12 @@
 import { kubectlCases } from './cases-kubectl.js';
+import { printerColumnCases } from './cases-printer-columns.js';
 import { b64, KINDS, type KindSpec, WIDGET_GROUP } from './kinds.js';
 import { collection, create, get, item, objName, PATCH, setupCreate } from './steps.js';
 import type { Case, CaseContext, Step } from './types.js';
 
 /**
- * The two Event APIs sharing one storage, what only a custom resource has (defaults, pruning, preserved fields), the
- * /scale subresource, and kubectl's cases (cases-kubectl.ts).
+ * The two Event APIs sharing one storage, what only a custom resource has (defaults, pruning, preserved fields,
+ * printer columns: cases-printer-columns.ts), the /scale subresource, and kubectl's cases (cases-kubectl.ts).
  */
 
 const kind = (id: string): KindSpec => KINDS.find((k) => k.id === id)!;
@@ -211,5 +212,11 @@ function scaleCases(): Case[] {
 }
 
 export function specialCases(): Case[] {
-  return [...kubectlCases(), ...eventCases(), ...customResourceCases(), ...scaleCases()];
+  return [
+    ...kubectlCases(),
+    ...eventCases(),
+    ...customResourceCases(),
+    ...scaleCases(),
+    ...printerColumnCases(),
+  ];
 }

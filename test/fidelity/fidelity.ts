@@ -2,29 +2,35 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createControlPlanePki } from '../control-plane/pki.js';
 import { catalogue } from './catalogue.js';
-import { WIDGET_CRD, WIDGET_GROUP } from './kinds.js';
+import { GIZMO_CRD, WIDGET_CRD, WIDGET_GROUP } from './kinds.js';
 import { type CaseResult, runCatalogue } from './runner.js';
 import { send, type Target } from './transport.js';
 
-/** What both servers need before the catalogue runs: the custom resource's definition, served. */
+/** What both servers need before the catalogue runs: the custom resources' definitions, served. */
 export async function prepareServers(targets: Target[], timeoutMs = 60_000): Promise<void> {
   for (const t of targets) {
-    const r = await send(t, {
-      method: 'POST',
-      url: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
-      headers: { 'Content-Type': 'application/json' },
-      body: Buffer.from(JSON.stringify(WIDGET_CRD)),
-    });
-    if (r.code !== 201 && r.code !== 409) throw new Error(`${t.name}: creating the Widget CRD: ${r.code}`);
+    for (const crd of [WIDGET_CRD, GIZMO_CRD]) {
+      const r = await send(t, {
+        method: 'POST',
+        url: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
+        headers: { 'Content-Type': 'application/json' },
+        body: Buffer.from(JSON.stringify(crd)),
+      });
+      const name = (crd.metadata as { name: string }).name;
+      if (r.code !== 201 && r.code !== 409) throw new Error(`${t.name}: creating the CRD ${name}: ${r.code}`);
+    }
   }
   // served means a list answers 200 (kube-apiserver registers the resource shortly after Established)
+  const served = ['v1/widgets', 'v1/gizmos', 'v1beta1/gizmos'].map((p) => `/apis/${WIDGET_GROUP}/${p}`);
   const deadline = Date.now() + timeoutMs;
   for (const t of targets) {
-    for (;;) {
-      const r = await send(t, { method: 'GET', url: `/apis/${WIDGET_GROUP}/v1/widgets`, headers: {} });
-      if (r.code === 200) break;
-      if (Date.now() > deadline) throw new Error(`${t.name}: widgets not served after ${timeoutMs} ms`);
-      await new Promise((res) => setTimeout(res, 100));
+    for (const url of served) {
+      for (;;) {
+        const r = await send(t, { method: 'GET', url, headers: {} });
+        if (r.code === 200) break;
+        if (Date.now() > deadline) throw new Error(`${t.name}: ${url} not served after ${timeoutMs} ms`);
+        await new Promise((res) => setTimeout(res, 100));
+      }
     }
   }
 }

@@ -6,6 +6,7 @@ import { externalName, namespace, selectorless, service } from './kinds-services
 import { widget } from './kinds-widget.js';
 
 export { apiPrefix, b64, type KindSpec, type Obj } from './kind-spec.js';
+export { GIZMO_CRD } from './kinds-gizmo.js';
 export { WIDGET_CRD, WIDGET_GROUP } from './kinds-widget.js';
 
 /**

@@ -5,7 +5,8 @@ import type { Answer } from './types.js';
  * numbered in order of first appearance (`<uid-1>`, `<rv-2>`), so "the update returned a new resourceVersion" and
  * "the no-op kept it" still compare, while the numbers themselves do not; list and bookmark resourceVersions
  * (which count other cases' writes too) become `<rv>`, continue tokens `<continue>`, timestamps `<time>`,
- * allocated IPs `<ip>` and node ports `<port>`, a generateName's random suffix `<suffix>`, a Table's Age cells `<age>`.
+ * allocated IPs `<ip>` and node ports `<port>`, a generateName's random suffix `<suffix>`, a Table's ages (Age and
+ * date columns) `<age>`.
  */
 /**
  * A timestamp the server made (creation, deletion, managedFields, …) is near the wall clock; the catalogue's own
@@ -34,11 +35,28 @@ function initialEventsEnd(o: unknown): boolean {
   return annotations?.['k8s.io/initial-events-end'] === 'true';
 }
 
+/** duration.HumanDuration's text (`0s`, `5m3s`, `2d`, `3y12d`), as an Age or a date column prints a timestamp */
+const isAge = (c: unknown) => typeof c === 'string' && /^(?:\d+[smhdy])+$/.test(c);
+
+/**
+ * The columns of a Table whose cells are ages of a timestamp: Age, and a custom resource's date columns (its
+ * additionalPrinterColumns of type date, and the Age of a CRD without any). Their other texts (`<unknown>` for no
+ * time, `<invalid>` for a malformed one) are compared as they are.
+ */
+function ageColumns(definitions: unknown[]): Set<number> {
+  const out = new Set<number>();
+  definitions.forEach((d, i) => {
+    const c = (d ?? {}) as { name?: unknown; type?: unknown };
+    if (c.name === 'Age' || c.type === 'date') out.add(i);
+  });
+  return out;
+}
+
 export class Normaliser {
   private readonly uids = new Map<string, string>();
   private readonly rvs = new Map<string, string>();
   private readonly names = new Map<string, string>();
-  private ageColumn = -1;
+  private ageColumns = new Set<number>();
 
   answer(a: Answer): Answer {
     const out: Answer = { ...a, warnings: a.warnings.map((w) => this.text(w)) };
@@ -101,13 +119,13 @@ export class Normaliser {
         Array.isArray(v) &&
         (Array.isArray(o.columnDefinitions) || o.columnDefinitions === null)
       ) {
-        // a watch's later Table events carry no column definitions: the first event's say where Age is
-        if (Array.isArray(o.columnDefinitions))
-          this.ageColumn = (o.columnDefinitions as { name?: string }[]).findIndex((c) => c.name === 'Age');
-        const age = this.ageColumn;
+        // a watch's later Table events carry no column definitions: the first event's say where the ages are
+        if (Array.isArray(o.columnDefinitions)) this.ageColumns = ageColumns(o.columnDefinitions);
+        const ages = this.ageColumns;
         out[k] = v.map((row, i) => {
           const r = this.value(row, [...path, k, String(i)]) as { cells?: unknown[] };
-          if (age >= 0 && Array.isArray(r.cells)) r.cells = r.cells.map((c, j) => (j === age ? '<age>' : c));
+          if (Array.isArray(r.cells))
+            r.cells = r.cells.map((c, j) => (ages.has(j) && isAge(c) ? '<age>' : c));
           return r;
         });
       } else out[k] = this.value(v, [...path, k]);
@@ -136,9 +154,12 @@ export class Normaliser {
     );
     // the resourceVersions a message quotes (preconditions, storage errors, too old / too large)
     out = out.replace(
-      /(ResourceVersion(?: in (?:the precondition|record))? \(|ResourceVersion in (?:precondition|object meta): |ResourceVersion: |resource version: |current: )(\d+)/g,
+      /(ResourceVersion(?: in (?:the precondition|record))? \(|ResourceVersion in (?:precondition|object meta): |ResourceVersion: |resource version: )(\d+)/g,
       (_m, pre: string, rv: string) => `${pre}${this.rvs.get(rv) ?? '<rv>'}`,
     );
+    // the server's latest resourceVersion a too-large read quotes: a list's, counting other cases' writes (it is one
+    // of the case's objects' only when nothing else was written since)
+    out = out.replace(/(Too large resource version: \S+, current: )\d+/g, '$1<rv>');
     // an address allocated from the service range that a message quotes
     out = out.replace(/\b10\.96\.\d{1,3}\.\d{1,3}\b/g, '<ip>');
     // an object quoted as JSON inside a message (a patch's 422): its resourceVersion

@@ -237,6 +237,31 @@ describe('the Table of a custom resource with additionalPrinterColumns', () => {
     expect(t.rows[0]!.cells.slice(0, 3)).toEqual(['full', 'True', 3]);
   });
 
+  it('writes a row without its object as `object: null` when includeObject=None, as kube-apiserver does', async () => {
+    const t = (await call(
+      'GET',
+      `/apis/${GROUP}/v1/namespaces/${NS}/gadgets?includeObject=None`,
+      undefined,
+      TABLE,
+    )) as unknown as Table & { rows: { object?: unknown }[] };
+    expect(t.rows).toHaveLength(3);
+    for (const row of t.rows) expect(row).toHaveProperty('object', null);
+    const withMetadata = (await table('v1', 'gadgets', '/full')) as Table & { rows: { object?: unknown }[] };
+    expect(withMetadata.rows[0]!.object).toMatchObject({ kind: 'PartialObjectMetadata' });
+  });
+
+  it('says how many items a page of a Table leaves, as the list would (ListMeta copied)', async () => {
+    const first = (await call(
+      'GET',
+      `/apis/${GROUP}/v1/namespaces/${NS}/gadgets?limit=2`,
+      undefined,
+      TABLE,
+    )) as unknown as Table & { metadata: { continue?: string; remainingItemCount?: number } };
+    expect(first.rows).toHaveLength(2);
+    expect(first.metadata.remainingItemCount).toBe(1);
+    expect(first.metadata.continue).toBeTruthy();
+  });
+
   it('serves the columns of the version asked for', async () => {
     const t = await table('v2', 'gadgets');
     expect(t.columnDefinitions.map((c) => c.name)).toEqual(['Name', 'Phase']);
