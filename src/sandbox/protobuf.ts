@@ -12,7 +12,9 @@ import { type GoField, type GoType, structFields } from './schema/go-types.js';
  */
 export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
-type Field = { no: number; wire: number; value: bigint | Buffer };
+/** One field of a protobuf message: its number, wire type, and a varint's value or the bytes of the others. */
+export type ProtobufField = { no: number; wire: number; value: bigint | Buffer };
+type Field = ProtobufField;
 
 function readVarint(buf: Buffer, pos: number): [bigint, number] {
   let result = 0n;
@@ -26,7 +28,8 @@ function readVarint(buf: Buffer, pos: number): [bigint, number] {
   }
 }
 
-function fields(buf: Buffer): Field[] {
+/** The fields of one protobuf message, in order (a malformed body is a 400, as kube-apiserver answers). */
+export function protobufFields(buf: Buffer): Field[] {
   const out: Field[] = [];
   let pos = 0;
   while (pos < buf.length) {
@@ -76,7 +79,7 @@ function goDuration(ns: number): string {
 }
 
 function timestamp(buf: Buffer, micro: boolean): string | undefined {
-  const fs = fields(buf);
+  const fs = protobufFields(buf);
   const seconds = intOf(fs.find((f) => f.no === 1) ?? { no: 0, wire: 0, value: 0n });
   const nanos = intOf(fs.find((f) => f.no === 2) ?? { no: 0, wire: 0, value: 0n });
   // Go's zero time, and an empty Timestamp (metav1.Time.Unmarshal reads 0/0 as zero too)
@@ -103,23 +106,23 @@ function special(name: string, f: Field): unknown {
     case 'microtime':
       return timestamp(bytesOf(f), name === 'microtime');
     case 'duration': {
-      const d = fields(bytesOf(f)).find((x) => x.no === 1);
+      const d = protobufFields(bytesOf(f)).find((x) => x.no === 1);
       return goDuration(d ? intOf(d) : 0);
     }
     case 'intstr': {
-      const fs = fields(bytesOf(f));
+      const fs = protobufFields(bytesOf(f));
       const type = intOf(fs.find((x) => x.no === 1) ?? { no: 0, wire: 0, value: 0n });
       const s = fs.find((x) => x.no === 3);
       const i = fs.find((x) => x.no === 2);
       return type === 1 ? (s ? bytesOf(s).toString('utf8') : '') : i ? intOf(i) : 0;
     }
     case 'quantity': {
-      const s = fields(bytesOf(f)).find((x) => x.no === 1);
+      const s = protobufFields(bytesOf(f)).find((x) => x.no === 1);
       return s ? bytesOf(s).toString('utf8') : '0';
     }
     case 'raw':
     case 'fieldsv1': {
-      const raw = fields(bytesOf(f)).find((x) => x.no === 1);
+      const raw = protobufFields(bytesOf(f)).find((x) => x.no === 1);
       if (!raw || bytesOf(raw).length === 0) return undefined;
       try {
         return JSON.parse(bytesOf(raw).toString('utf8'));
@@ -145,7 +148,7 @@ const isZero = (v: unknown) => v === '' || v === 0 || v === false;
 function message(structName: string, buf: Buffer): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const byNumber = new Map<number, GoField>(structFields(structName).map((f) => [f.proto, f]));
-  for (const f of fields(buf)) {
+  for (const f of protobufFields(buf)) {
     const field = byNumber.get(f.no);
     if (!field) continue; // a field the type does not have (a newer client's): dropped, as Go's decoder does
     const t = field.type;
@@ -170,7 +173,7 @@ function message(structName: string, buf: Buffer): Record<string, unknown> {
       continue;
     }
     if (t.k === 'map') {
-      const entry = fields(bytesOf(f));
+      const entry = protobufFields(bytesOf(f));
       const k = entry.find((x) => x.no === 1);
       const v = entry.find((x) => x.no === 2);
       out[field.json] ??= {};
@@ -199,10 +202,10 @@ function zeroOf(t: GoType): unknown {
 export function decodeProtobuf(body: Buffer): Record<string, unknown> {
   if (body.length < 4 || body.subarray(0, 4).toString('latin1') !== 'k8s\0')
     throw apiErrors.badRequest('protobuf body without the k8s envelope');
-  const unknown = fields(body.subarray(4));
+  const unknown = protobufFields(body.subarray(4));
   const typeMeta = unknown.find((f) => f.no === 1);
   const raw = unknown.find((f) => f.no === 2);
-  const tm = typeMeta ? fields(bytesOf(typeMeta)) : [];
+  const tm = typeMeta ? protobufFields(bytesOf(typeMeta)) : [];
   const apiVersionField = tm.find((f) => f.no === 1);
   const kindField = tm.find((f) => f.no === 2);
   const apiVersion = apiVersionField ? bytesOf(apiVersionField).toString('utf8') : '';

@@ -1,3 +1,5 @@
+import { PROTOBUF, type ProtobufField, protobufFields } from '../../src/sandbox/protobuf.js';
+
 /**
  * What the catalogue compares of a protobuf answer (kubectl's `Accept: application/vnd.kubernetes.protobuf,
  * application/json`): the `k8s\0` envelope's apiVersion/kind, a Status in full, and of an object or list only the
@@ -5,43 +7,10 @@
  * request is projected the same way (projectLikeProtobuf), so a server answering JSON where the client also accepts
  * JSON is compared on what both carry.
  */
-export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
+export { PROTOBUF };
 
-type Field = { no: number; wire: number; value: bigint | Buffer };
-
-function varint(buf: Buffer, pos: number): [bigint, number] {
-  let result = 0n;
-  let shift = 0n;
-  for (;;) {
-    if (pos >= buf.length) throw new Error('truncated protobuf');
-    const b = buf[pos++]!;
-    result |= BigInt(b & 0x7f) << shift;
-    if ((b & 0x80) === 0) return [result, pos];
-    shift += 7n;
-  }
-}
-
-function fields(buf: Buffer): Field[] {
-  const out: Field[] = [];
-  let pos = 0;
-  while (pos < buf.length) {
-    const [tag, p1] = varint(buf, pos);
-    const no = Number(tag >> 3n);
-    const wire = Number(tag & 7n);
-    if (wire === 0) {
-      const [v, p2] = varint(buf, p1);
-      out.push({ no, wire, value: v });
-      pos = p2;
-    } else if (wire === 2) {
-      const [len, p2] = varint(buf, p1);
-      out.push({ no, wire, value: buf.subarray(p2, p2 + Number(len)) });
-      pos = p2 + Number(len);
-    } else if (wire === 1) pos = p1 + 8;
-    else if (wire === 5) pos = p1 + 4;
-    else throw new Error(`protobuf wire type ${wire}`);
-  }
-  return out;
-}
+type Field = ProtobufField;
+const fields = protobufFields;
 
 const one = (fs: Field[], no: number) => fs.find((f) => f.no === no);
 const str = (f: Field | undefined) => (f ? (f.value as Buffer).toString('utf8') : undefined);
