@@ -41,6 +41,12 @@ export interface ControlPlaneOptions {
   controllers?: string[];
   /** extra kube-apiserver flags */
   apiServerArgs?: string[];
+  /**
+   * Give kube-controller-manager the service-account signing key (default true). Without it the token
+   * controller does not run: it is not in `--controllers`, it starts whenever a key is given (and then deletes
+   * service-account-token Secrets whose account does not exist).
+   */
+  serviceAccountTokens?: boolean;
   log?: (line: string) => void;
   readyTimeoutMs?: number;
 }
@@ -291,7 +297,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       '--leader-elect=false',
       '--secure-port=0',
       '--use-service-account-credentials=true',
-      `--service-account-private-key-file=${saKey}`,
+      ...(opts.serviceAccountTokens === false ? [] : [`--service-account-private-key-file=${saKey}`]),
       `--root-ca-file=${caFile}`,
       '--concurrent-namespace-syncs=4',
     ]);

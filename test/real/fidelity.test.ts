@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -18,8 +18,8 @@ import { targetFromKubeconfig } from '../fidelity/transport.js';
  * The control plane runs only the controllers the sandbox has counterparts of (namespace, garbage collector): the
  * deployment and token controllers would change objects under the cases' feet at their own pace. The service account
  * token controller is not in kube-controller-manager's --controllers list: it starts whenever a private key is given
- * (and would delete the cases' service-account-token Secrets, whose account does not exist), so the
- * kube-controller-manager here is the built one started without --service-account-private-key-file.
+ * (and would delete the cases' service-account-token Secrets, whose account does not exist), so it is started
+ * without one (serviceAccountTokens: false).
  */
 const baseline = JSON.parse(
   readFileSync(join(import.meta.dirname, '..', 'fidelity', 'baseline.json'), 'utf8'),
@@ -36,25 +36,11 @@ let dir: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kubemirror-fidelity-'));
   const binaries = inject('controlPlaneBinaries');
-  const kcm = join(dir, 'kube-controller-manager');
-  writeFileSync(
-    kcm,
-    [
-      '#!/bin/sh',
-      'n=$#',
-      'while [ "$n" -gt 0 ]; do',
-      '  a=$1; shift; n=$((n - 1))',
-      '  case "$a" in --service-account-private-key-file=*) ;; *) set -- "$@" "$a" ;; esac',
-      'done',
-      `exec '${binaries.kubeControllerManager}' "$@"`,
-      '',
-    ].join('\n'),
-  );
-  chmodSync(kcm, 0o755);
   [cp, sandbox] = await Promise.all([
     startControlPlane({
-      binaries: { ...binaries, kubeControllerManager: kcm },
+      binaries,
       controllers: ['namespace', 'garbagecollector'],
+      serviceAccountTokens: false,
     }),
     // kube-apiserver's watch cache keeps every event of a run this short: so does the sandbox's history
     startSandbox({ historyWindow: 1_000_000 }),
