@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     put(await serverScenarios(await BenchCluster.start()));
     put(await memoryScenario(LAUNCH, { server: BenchCluster.start, largePayload: true }));
     put(await restartPayloadScenario());
-    put(await policyScenario(LAUNCH));
+    put(await policyScenario(LAUNCH, BenchCluster.start));
     put(await convergenceScenario({ ...LAUNCH, flags: FLAGS }));
     put(await crossClusterScenario(LAUNCH));
   }
@@ -69,6 +69,7 @@ async function main(): Promise<void> {
     );
     put(await serverScenarios(real), 'real.');
     put(await memoryScenario(LAUNCH, { server: startReal, largePayload: false }), 'real.');
+    put(await policyScenario(LAUNCH, startReal), 'real.');
   }
 
   progress(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

@@ -9,6 +9,19 @@ import { type BenchRequestCounts, BenchServer } from './bench-cluster.js';
 import { pollUntil } from './poll.js';
 
 const CONTROLLER_USER = 'kubemirror-bench-controller';
+
+/** The kinds the bench stores, and where. */
+const RESOURCES: Record<string, { prefix: string; plural: string; namespaced: boolean }> = {
+  Namespace: { prefix: '/api/v1', plural: 'namespaces', namespaced: false },
+  ConfigMap: { prefix: '/api/v1', plural: 'configmaps', namespaced: true },
+  Secret: { prefix: '/api/v1', plural: 'secrets', namespaced: true },
+  CustomResourceDefinition: {
+    prefix: '/apis/apiextensions.k8s.io/v1',
+    plural: 'customresourcedefinitions',
+    namespaced: false,
+  },
+  MirrorPolicy: { prefix: '/apis/kubemirror.io/v1alpha1', plural: 'mirrorpolicies', namespaced: true },
+};
 const MARKER_USER = 'kubemirror-bench-marker';
 
 /**
@@ -106,25 +119,29 @@ export class RealBenchCluster extends BenchServer {
 
   async apply(o: KubeObject): Promise<void> {
     const { kind, metadata } = o;
-    const collection =
-      kind === 'Namespace'
-        ? '/api/v1/namespaces'
-        : kind === 'ConfigMap'
-          ? `/api/v1/namespaces/${metadata.namespace}/configmaps`
-          : undefined;
-    if (!collection) throw new Error(`the real bench server applies Namespaces and ConfigMaps, not ${kind}`);
-    const resource = kind === 'Namespace' ? 'namespaces' : 'configmaps';
+    const r = RESOURCES[kind];
+    if (!r)
+      throw new Error(`the real bench server applies ${Object.keys(RESOURCES).join(', ')}, not ${kind}`);
+    const collection = r.namespaced
+      ? `${r.prefix}/namespaces/${metadata.namespace}/${r.plural}`
+      : `${r.prefix}/${r.plural}`;
     try {
       await this.client.request({
         method: 'PUT',
         path: `${collection}/${metadata.name}`,
         body: o,
         verb: 'update',
-        resource,
+        resource: r.plural,
       });
     } catch (err) {
       if (!(err instanceof ApiError && err.code === 404)) throw err;
-      await this.client.request({ method: 'POST', path: collection, body: o, verb: 'create', resource });
+      await this.client.request({
+        method: 'POST',
+        path: collection,
+        body: o,
+        verb: 'create',
+        resource: r.plural,
+      });
     }
   }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { KubeObject } from '../../src/core/types.js';
-import { BenchCluster, PREFIX } from '../lib/bench-cluster.js';
+import { type BenchServer, PREFIX } from '../lib/bench-cluster.js';
 import { ControllerChild } from '../lib/controller-child.js';
 import type { Launch } from '../lib/in-process-controller.js';
 import { period, pollUntil } from '../lib/poll.js';
@@ -11,6 +11,7 @@ const NAMESPACES = 1000;
 const RESYNC_MS = 2000;
 const MB = 1024 * 1024;
 const CRD = 'deploy/crds/mirrorpolicies.kubemirror.io.yaml';
+const POLICIES = `/apis/${PREFIX}/v1alpha1/mirrorpolicies`;
 
 export interface PolicyResult {
   policyWritesPerChange: number;
@@ -32,14 +33,17 @@ interface Measured {
 /**
  * MirrorPolicy against the annotated source it replaces (issue 26): one ~1 KiB Secret mirrored to 1,000
  * namespaces, once carrying `P/sync` itself, once untouched and selected by name by a MirrorPolicy; each on a
- * fresh sandbox, the controller in a child process. For each: RSS once synced (after a gc), writes for one
+ * fresh server (the sandbox, or kube-apiserver), the controller in a child process. For each: RSS once synced (after a gc), writes for one
  * change of the Secret (minimum: one per mirror), and writes over two resync periods with nothing changing
  * (minimum 0). A policy's source must cost what an annotated one does.
  */
-export async function policyScenario(launch: Launch): Promise<PolicyResult> {
+export async function policyScenario(
+  launch: Launch,
+  server: () => Promise<BenchServer>,
+): Promise<PolicyResult> {
   const flags = [...launch.flags, '--resource-types=Secret.v1', `--resync-period=${RESYNC_MS}ms`];
   progress(`policy: one Secret to ${NAMESPACES} namespaces, annotated, then selected by a MirrorPolicy`);
-  const annotated = await measure({ ...launch, flags }, 'annotated', (secret) => [
+  const annotated = await measure(server, { ...launch, flags }, 'annotated', (secret) => [
     {
       ...secret,
       metadata: {
@@ -49,7 +53,7 @@ export async function policyScenario(launch: Launch): Promise<PolicyResult> {
       },
     },
   ]);
-  const policy = await measure({ ...launch, flags }, 'policy', (secret) => [
+  const policy = await measure(server, { ...launch, flags }, 'policy', (secret) => [
     secret,
     {
       apiVersion: `${PREFIX}/v1alpha1`,
@@ -82,15 +86,28 @@ export async function policyScenario(launch: Launch): Promise<PolicyResult> {
 }
 
 async function measure(
+  server: () => Promise<BenchServer>,
   launch: Launch,
   label: string,
   objects: (secret: KubeObject) => KubeObject[],
 ): Promise<Measured> {
-  const cluster = await BenchCluster.start();
+  const cluster = await server();
   let child: ControllerChild | undefined;
   try {
     await cluster.seedNamespaces('p-', NAMESPACES);
     await cluster.apply(parse(readFileSync(CRD, 'utf8')) as KubeObject);
+    await pollUntil(
+      'MirrorPolicies served',
+      () =>
+        cluster.client
+          .request({ method: 'GET', path: POLICIES, verb: 'list', resource: 'mirrorpolicies' })
+          .then(
+            () => true,
+            () => false,
+          ),
+      (served) => served,
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
     for (const o of objects(secret('v0'))) await cluster.apply(o);
     child = await ControllerChild.start(cluster.kubeconfigPath, launch.flags, launch);
     await child.settled(1, NAMESPACES, 300_000);
