@@ -9,6 +9,12 @@ import { TestKube } from '../helpers/kube.js';
 import { RealHarness, startRealControlPlane } from '../helpers/real-harness.js';
 import { kubectlPath } from '../helpers/tools.js';
 import { waitFor } from '../helpers/wait.js';
+import {
+  expectPolicy,
+  installPolicyCrd,
+  operatorSecret,
+  policy,
+} from '../integration/mirror-policy-scenarios.js';
 import { configMap, secret } from '../integration/scenarios.js';
 
 /**
@@ -61,6 +67,7 @@ beforeAll(async () => {
   writeFileSync(regFile, registration, { mode: 0o600 });
   await eastCtl.ok(['create', 'namespace', CONTROLLER_NS]);
   await eastCtl.ok(['apply', '-f', regFile]);
+  await installPolicyCrd(h.kube);
   await h.startController([
     '--remote-clusters',
     '--cluster-name',
@@ -147,5 +154,51 @@ describe('cross-cluster between two real control planes', () => {
       (o) => o === null,
       { timeoutMs: 30_000 },
     );
+  });
+
+  it('a MirrorPolicy with targetClusters [west] reaches west only, and its mirrors there go before the policy does', async () => {
+    const API = 'kubemirror.io/v1alpha1';
+    for (const ns of ['xp-a', 'xp-b']) await westKube.namespace(ns);
+    for (const ns of ['xp-db', 'xp-a']) await h.kube.namespace(ns);
+    const src = await h.kube.create(operatorSecret('xp-db', 'pg-app'));
+    await h.kube.create(
+      policy('xp-db', 'to-west', {
+        resources: [{ apiVersion: 'v1', kind: 'Secret', names: ['pg-app'] }],
+        targetNamespaces: ['xp-*'],
+        targetClusters: ['west'],
+      }),
+    );
+    await waitFor(
+      'policy mirrors in west',
+      () => westMirrors('v1', 'Secret', 'pg-app'),
+      (n) => n.join() === 'xp-a,xp-b',
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    const m = await westKube.get('v1', 'Secret', 'xp-a', 'pg-app');
+    expect(m?.metadata.annotations).toMatchObject({
+      'kubemirror.io/policy': 'to-west',
+      'kubemirror.io/source-cluster': 'east',
+    });
+    expect(m?.data).toEqual(src.data);
+    await expectPolicy(
+      h.kube,
+      'xp-db',
+      'to-west',
+      (s, r) => r.message === 'Synced 2/2' && s.targets === 2,
+      30_000,
+    );
+    // xp-a exists here too, but only west is targeted; the selected Secret is never written
+    expect([...(await h.mirrors('v1', 'Secret', 'pg-app')).keys()]).toEqual([]);
+    const live = await h.kube.get('v1', 'Secret', 'xp-db', 'pg-app');
+    expect(live?.metadata.resourceVersion).toBe(src.metadata.resourceVersion);
+
+    await h.kube.delete(API, 'MirrorPolicy', 'xp-db', 'to-west');
+    await waitFor(
+      'the policy gone past its finalizer',
+      () => h.kube.get(API, 'MirrorPolicy', 'xp-db', 'to-west'),
+      (o) => o === null,
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    expect(await westMirrors('v1', 'Secret', 'pg-app')).toEqual([]);
   });
 });
