@@ -89,6 +89,8 @@ export class RemoteCluster {
   private startedAt: number;
   private everUp = false;
   private up = false;
+  /** a reconciler was told the cluster is unavailable since the last look that found it up */
+  private seenDown = false;
 
   constructor(
     readonly name: string,
@@ -148,22 +150,22 @@ export class RemoteCluster {
     this.client.close();
   }
 
-  /** Why targets here cannot be planned now, or null when the caches are synced and healthy. */
+  /**
+   * Why targets here cannot be planned now, or null when the caches are synced and healthy. A reconciler told
+   * "unavailable" waits for the cluster to come back: the next health look that finds it up announces it, even
+   * when the outage fell between two looks.
+   */
   unavailable(now: number): string | null {
-    if (!this.cache.hasSynced())
-      return this.everUp
-        ? 'caches resyncing'
-        : `not reachable yet (registered ${Math.round((now - this.startedAt) / 1000)}s ago)`;
-    const broken = this.cache.brokenSince();
-    if (broken !== null && now - broken > BROKEN_GRACE_MS)
-      return `unreachable for ${Math.round((now - broken) / 1000)}s`;
-    return null;
+    const why = this.why(now);
+    if (why !== null) this.seenDown = true;
+    return why;
   }
 
-  /** Looks at the health once; true when the cluster just came up. */
+  /** Looks at the health once; true when the cluster just came up (or came back since a reconciler saw it down). */
   check(now: number): boolean {
-    const up = this.unavailable(now) === null;
-    const cameUp = up && !this.up;
+    const up = this.why(now) === null;
+    const cameUp = up && (!this.up || this.seenDown);
+    if (up) this.seenDown = false;
     this.up = up;
     if (up) this.everUp = true;
     this.d.hooks.setClusterUp(this.name, up);
@@ -173,6 +175,17 @@ export class RemoteCluster {
 
   isUp(): boolean {
     return this.up;
+  }
+
+  private why(now: number): string | null {
+    if (!this.cache.hasSynced())
+      return this.everUp
+        ? 'caches resyncing'
+        : `not reachable yet (registered ${Math.round((now - this.startedAt) / 1000)}s ago)`;
+    const broken = this.cache.brokenSince();
+    if (broken !== null && now - broken > BROKEN_GRACE_MS)
+      return `unreachable for ${Math.round((now - broken) / 1000)}s`;
+    return null;
   }
 
   /** Aborted when the cluster is stopped (unregistered, credentials replaced) or the controller stops. */
