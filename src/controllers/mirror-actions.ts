@@ -10,13 +10,14 @@ import type { KubeObject } from '../core/types.js';
 import { ApiError, classifyApiError } from '../kube/api-errors.js';
 import type { EventRecorder } from '../kube/event-recorder.js';
 import type { Writer } from '../kube/writer.js';
+import { runLimited } from '../runtime/run-limited.js';
 import type { MirrorMemory } from './mirror-memory.js';
 import type { OwnWrites } from './own-writes.js';
 import type { SourceRef } from './source-key.js';
 import type { WatchedType } from './watched-type.js';
 
 /** How many writes of one source's fan-out are in flight at once. */
-const FANOUT_CONCURRENCY = 8;
+export const FANOUT_CONCURRENCY = 8;
 
 /** Actions that write a target (for the propagation time: the answer to the last of them ends it). */
 const WRITES: ReadonlySet<Action['type']> = new Set(['create', 'update', 'recreate', 'delete']);
@@ -384,19 +385,3 @@ class CacheLagError extends KubemirrorError {
 
 /** The desired mirror could not be built (strict transform failure, invalid result): not retried. */
 class TargetError extends KubemirrorError {}
-
-/** Runs `fn` over `items` with at most `limit` in flight. */
-async function runLimited<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}

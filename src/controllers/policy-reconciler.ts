@@ -15,6 +15,8 @@ import { classifyApiError } from '../kube/api-errors.js';
 import type { EventRecorder } from '../kube/event-recorder.js';
 import type { Writer } from '../kube/writer.js';
 import { done, type ReconcileResult, requeueAfter } from '../runtime/reconcile-result.js';
+import { runLimited } from '../runtime/run-limited.js';
+import { FANOUT_CONCURRENCY } from './mirror-actions.js';
 import type { MirrorIndex } from './mirror-index.js';
 import type { PolicyController } from './policy-controller.js';
 import type { RemoteCluster } from './remote-clusters.js';
@@ -152,24 +154,29 @@ export class PolicyReconciler {
     const waiting: string[] = [];
     const now = this.d.now().getTime();
     const sweep = async (index: MirrorIndex, k: MirrorKeys, writer: Writer, cluster?: string) => {
+      const doomed: Array<{ w: WatchedType; m: KubeObject }> = [];
       for (const w of this.d.watchedTypes())
         for (const src of index.sources(w.id)) {
           if (!src.startsWith(`${ns}/`)) continue;
           for (const m of index.mirrorsOf(w.id, ns, src.slice(ns.length + 1))) {
             const uid = m.metadata.annotations?.[k.sourceUid] ?? '';
-            if (!isProvablyMirrorOf(m, ns, m.metadata.name, uid, k) || !writtenByKubemirror(m, k)) continue;
-            await writer.delete(w.type, {
-              namespace: m.metadata.namespace ?? '',
-              name: m.metadata.name,
-              uid: m.metadata.uid,
-              resourceVersion: m.metadata.resourceVersion,
-            });
-            this.d.log.info(
-              { policy: `${ns}/${name}`, cluster, namespace: m.metadata.namespace, resource: w.type.plural },
-              'mirror of a deleted MirrorPolicy deleted',
-            );
+            if (isProvablyMirrorOf(m, ns, m.metadata.name, uid, k) && writtenByKubemirror(m, k))
+              doomed.push({ w, m });
           }
         }
+      // as many in flight as a fan-out writes (mirror-actions.ts)
+      await runLimited(doomed, FANOUT_CONCURRENCY, async ({ w, m }) => {
+        await writer.delete(w.type, {
+          namespace: m.metadata.namespace ?? '',
+          name: m.metadata.name,
+          uid: m.metadata.uid,
+          resourceVersion: m.metadata.resourceVersion,
+        });
+        this.d.log.info(
+          { policy: `${ns}/${name}`, cluster, namespace: m.metadata.namespace, resource: w.type.plural },
+          'mirror of a deleted MirrorPolicy deleted',
+        );
+      });
     };
     await sweep(this.d.index, keys, this.d.writer);
     for (const c of this.d.remotes()) {

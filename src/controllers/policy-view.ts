@@ -63,8 +63,13 @@ export function policySourceView(ref: PolicySourceRef, c: PolicyViewInputs): Pol
   if (!c.policiesListed) return { state: 'wait', why: 'MirrorPolicies not listed yet' };
   const policy = c.policy;
   if (!policy) return { state: 'released', keys, why: 'policy deleted', ...seen };
-  if (policy.metadata.deletionTimestamp)
+  if (policy.metadata.deletionTimestamp) {
+    // with our finalizer on, the policy reconciler deletes every mirror of it before letting it go: deleting
+    // them here too would send each DELETE twice
+    if ((policy.metadata.finalizers ?? []).includes(c.keys.finalizer))
+      return { state: 'wait', why: 'policy being deleted: its own cleanup removes the mirrors' };
     return { state: 'released', policy, keys, why: 'policy being deleted', ...seen };
+  }
   const analysis = c.analyze(policy);
   if (analysis.problems.length > 0)
     return { state: 'frozen', policy, why: analysis.problems[0]?.message ?? 'invalid' };

@@ -157,6 +157,15 @@ async function controllerWrites(h: ControllerHarness, resource: string): Promise
     .reduce((n, v) => n + v.value, 0);
 }
 
+/** Requests the controller sent with this verb for this resource so far, whatever the answer (404s too). */
+async function controllerRequests(h: ControllerHarness, verb: string, resource: string): Promise<number> {
+  const metric = h.running?.metrics.registry.getSingleMetric('kubemirror_api_requests_total');
+  const values = (await metric?.get())?.values ?? [];
+  return values
+    .filter((v) => v.labels.resource === resource && v.labels.verb === verb)
+    .reduce((n, v) => n + v.value, 0);
+}
+
 export const POLICY_SCENARIOS: PolicyScenario[] = [
   {
     name: 'a Secret selected by name is mirrored with P/policy, the Secret itself is never written, and the policy reports Synced',
@@ -332,14 +341,16 @@ export const POLICY_SCENARIOS: PolicyScenario[] = [
         }),
       );
       await expectPolicyMirrors(h, 'Secret', 'creds', [`${p}-t1`, `${p}-t2`], 'gone');
+      const deletes = await controllerRequests(h, 'delete', 'secrets');
       await h.kube.delete(API, 'MirrorPolicy', `${p}-db`, 'gone');
       await waitFor(
         'policy deleted',
         () => h.kube.get(API, 'MirrorPolicy', `${p}-db`, 'gone'),
         (o) => o === null,
       );
-      // by the time the finalizer let the policy go, its mirrors were deleted
+      // by the time the finalizer let the policy go, its mirrors were deleted, each once
       expect([...(await h.mirrors('v1', 'Secret', 'creds')).keys()]).toEqual([]);
+      expect((await controllerRequests(h, 'delete', 'secrets')) - deletes).toBe(2);
       expect(await h.kube.get('v1', 'Secret', `${p}-db`, 'creds')).not.toBeNull();
     },
   },
