@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeObject } from '../../src/core/types.js';
 import { KubeClient, loadKubeConfig } from '../../src/kube/kube-client.js';
+import { runLimited } from '../../src/runtime/run-limited.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox.js';
 
 export const PREFIX = 'kubemirror.io';
@@ -32,7 +33,7 @@ export abstract class BenchServer {
   /** Namespaces `<prefix>000`… (zero-padded to 3), plus `src`, where the sources live. */
   async seedNamespaces(prefix: string, n: number): Promise<string[]> {
     const names = Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(3, '0')}`);
-    await inParallel(['src', ...names], (name) =>
+    await runLimited(['src', ...names], 16, (name) =>
       this.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }),
     );
     return names;
@@ -126,16 +127,6 @@ export class BenchCluster extends BenchServer {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
-
-/** Runs `fn` over `items`, 16 at a time. */
-export async function inParallel<T>(items: T[], fn: (item: T) => Promise<void>, width = 16): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
-}
-
 export function sourceConfigMap(name: string, targets: string, version: string): KubeObject {
   const data: Record<string, string> = { version };
   // ~1 KiB of configuration, like a typical app settings ConfigMap.

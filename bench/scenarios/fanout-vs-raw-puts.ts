@@ -1,12 +1,14 @@
+import { FANOUT_CONCURRENCY } from '../../src/controllers/mirror-actions.js';
 import type { KubeObject } from '../../src/core/types.js';
-import { type BenchServer, inParallel, PREFIX } from '../lib/bench-cluster.js';
+import { runLimited } from '../../src/runtime/run-limited.js';
+import { type BenchServer, PREFIX } from '../lib/bench-cluster.js';
 import type { InProcessController } from '../lib/in-process-controller.js';
 import { pollUntil } from '../lib/poll.js';
 import { rawPuts } from '../lib/raw-puts.js';
 import { detail, figure, progress, WRITE_VERBS } from '../lib/report.js';
 
-/** Mirror writes one source reconcile keeps in flight (runLimited(actions, 8, …) in source-reconciler.ts). */
-export const WRITES_IN_FLIGHT_PER_SOURCE = 8;
+/** Mirror writes one source reconcile keeps in flight. */
+export const WRITES_IN_FLIGHT_PER_SOURCE = FANOUT_CONCURRENCY;
 const ROUNDS = 3;
 /** A valid but never-reached limit: the limiter (bottleneck) is in the write path without throttling. */
 const HIGH_LIMIT = 1_000_000;
@@ -133,7 +135,7 @@ async function rawObjects(cluster: BenchServer, sources: string[]): Promise<Kube
   );
   const rekey = (m: Record<string, string> | undefined) =>
     Object.fromEntries(Object.entries(m ?? {}).map(([k, v]) => [k.replace(PREFIX, 'bench.example'), v]));
-  await inParallel(mirrors, (m) =>
+  await runLimited(mirrors, 16, (m) =>
     cluster.apply({
       apiVersion: 'v1',
       kind: 'ConfigMap',
