@@ -87,17 +87,23 @@ export class RealBenchCluster extends BenchServer {
     const auditLog = join(auditDir, 'audit.log');
     writeFileSync(policy, AUDIT_POLICY);
     writeFileSync(auditLog, '');
-    const cp = await startControlPlane({
-      log,
-      apiServerArgs: [
-        `--audit-policy-file=${policy}`,
-        `--audit-log-path=${auditLog}`,
-        '--audit-log-format=json',
-        '--audit-log-mode=blocking',
-        '--audit-log-maxbackup=0',
-        '--audit-log-maxsize=0',
-      ],
-    });
+    let cp: ControlPlane;
+    try {
+      cp = await startControlPlane({
+        log,
+        apiServerArgs: [
+          `--audit-policy-file=${policy}`,
+          `--audit-log-path=${auditLog}`,
+          '--audit-log-format=json',
+          '--audit-log-mode=blocking',
+          '--audit-log-maxbackup=0',
+          '--audit-log-maxsize=0',
+        ],
+      });
+    } catch (err) {
+      rmSync(auditDir, { recursive: true, force: true });
+      throw err;
+    }
     let clients = 0;
     const client = (yaml: string) => {
       const kc = loadKubeConfig({ path: writeKubeconfig(cp.dir, `client-${++clients}`, yaml), env: {} }).kc;
