@@ -14,8 +14,11 @@ import type { TypeEntry, WatchedType } from './watched-type.js';
 /** Where the set of watched types comes from (discovery or the explicit list). */
 export interface TypeSource {
   initial(signal: AbortSignal): Promise<TypeEntry[]>;
-  /** calls `onChange` with the full new set whenever it changes; runs until the signal aborts */
-  watch(signal: AbortSignal, onChange: (types: TypeEntry[]) => void): void;
+  /**
+   * calls `onChange` with the full new set whenever it changes, and `onRefreshed` (when given) after every look
+   * at the API, changed or not; runs until the signal aborts
+   */
+  watch(signal: AbortSignal, onChange: (types: TypeEntry[]) => void, onRefreshed?: () => void): void;
 }
 
 /** What the caches tell whoever acts on them. Handlers only map and enqueue. */
@@ -27,6 +30,8 @@ export interface ClusterCacheEvents {
   typeDropped(typeId: string): void;
   /** the set of watched types changed (started or stopped ones) */
   typesChanged?(): void;
+  /** the API's types were looked at again (a CRD came or went, or the periodic refresh), changed or not */
+  typesRefreshed?(): void;
 }
 
 export interface ClusterCacheHooks {
@@ -87,7 +92,11 @@ export class ClusterCache {
     this.namespaces = ns;
     this.applyTypes(await this.d.types.initial(signal));
     this.typesLoaded = true;
-    this.d.types.watch(signal, (types) => this.applyTypes(types));
+    this.d.types.watch(
+      signal,
+      (types) => this.applyTypes(types),
+      () => this.d.events.typesRefreshed?.(),
+    );
   }
 
   async stop(): Promise<void> {

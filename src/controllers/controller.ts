@@ -160,6 +160,7 @@ export class Controller {
         mirrorChanged: (w, mirror) => this.mirrorChanged(w, mirror),
         typeDropped: (typeId) => this.status.dropType(typeId),
         typesChanged: () => this.policies?.typesChanged(),
+        typesRefreshed: () => this.policies?.typesRefreshed(),
       },
     });
     this.queue = new WorkQueue<string>({

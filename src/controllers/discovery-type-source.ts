@@ -32,6 +32,7 @@ export function discoveryTypeSource(o: {
   const clock = o.clock ?? systemClock;
   const refs = (cfg: Config) => parseResourceTypeList(cfg.resourceTypes).types;
   let onChange: ((types: TypeEntry[]) => void) | null = null;
+  let onRefreshed: (() => void) | null = null;
   let watching: AbortSignal | null = null;
   const manager = new DiscoveryManager({
     client: o.client,
@@ -40,7 +41,10 @@ export function discoveryTypeSource(o: {
     intervalMs: o.config.get().discoveryIntervalMs,
     clock,
     onChange: () => onChange?.(entries()),
-    onRefreshed: (report) => crdWatchWanted(report),
+    onRefreshed: (report) => {
+      crdWatchWanted(report);
+      onRefreshed?.();
+    },
     onError: (err) =>
       o.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'discovery problem'),
   });
@@ -84,8 +88,9 @@ export function discoveryTypeSource(o: {
         }
       }
     },
-    watch(signal, cb) {
+    watch(signal, cb, refreshed) {
       onChange = cb;
+      onRefreshed = refreshed ?? null;
       o.config.onChange((next, prev) => {
         if (
           next.resourceTypes.join() !== prev.resourceTypes.join() ||

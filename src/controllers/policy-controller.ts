@@ -114,6 +114,14 @@ export class PolicyController {
     for (const p of this.informer?.list() ?? []) this.d.enqueuePolicy(keyOf(p));
   }
 
+  /**
+   * Discovery looked at the API again (a CRD came or went, or the periodic refresh): while MirrorPolicies are
+   * not served, ask at once whether they are now, rather than at the next 30 s retry.
+   */
+  typesRefreshed(): void {
+    if (!this.informer) void this.probe();
+  }
+
   /** Every policy, every object it selects and every mirror marked as a policy's, decided again. */
   resyncAll(): void {
     for (const p of this.informer?.list() ?? []) {

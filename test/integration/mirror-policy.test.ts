@@ -59,8 +59,9 @@ describe('MirrorPolicy (sandbox over HTTP, real controller)', () => {
 });
 
 describe('MirrorPolicy CRD installed after the controller started', () => {
-  it('the controller starts without it, and mirrors a policy once the CRD is served', async () => {
-    const h = await Harness.start();
+  it('the controller starts without it, and mirrors a policy within seconds of the CRD being served', async () => {
+    // the default interval, as `npm start` runs: the retry while policies are not served is then 30 s
+    const h = await Harness.start({ args: ['--discovery-interval=5m'] });
     try {
       await installPolicyCrd(h.kube);
       for (const ns of ['late-db', 'late-t1']) await h.kube.namespace(ns);
@@ -71,7 +72,9 @@ describe('MirrorPolicy CRD installed after the controller started', () => {
           targetNamespaces: ['late-t1'],
         }),
       );
-      await h.expectMirrorsIn('v1', 'Secret', 'late', ['late-t1'], 40_000);
+      // within seconds: the CRD's arrival makes discovery look again, and that asks whether policies are served
+      // (not the 30 s retry)
+      await h.expectMirrorsIn('v1', 'Secret', 'late', ['late-t1'], 10_000);
       // and when the CRD goes (its policies first), the policy watch stops instead of counting as broken
       await h.kube.delete('kubemirror.io/v1alpha1', 'MirrorPolicy', 'late-db', 'late');
       await h.expectMirrorsIn('v1', 'Secret', 'late', []);
