@@ -97,6 +97,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       log: opts.log,
     }),
   );
+  // kube-apiserver keeps an idle connection 90 s (secure_serving.go IdleTimeout, "matches http.DefaultTransport
+  // keep-alive timeout"); Node's default of 5 s would reset clients reusing a connection after a pause
+  server.keepAliveTimeout = 90_000;
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

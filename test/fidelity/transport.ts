@@ -103,8 +103,21 @@ export function decodeBody(type: string, bytes: Buffer): unknown {
   return bytes.toString('utf8');
 }
 
-/** Sends one request; a watch collects its events (JSON lines) until the stream ends or `watchMs` pass. */
-export function send(target: Target, req: WireRequest): Promise<Answer> {
+/**
+ * Sends one request; a watch collects its events (JSON lines) until the stream ends or `watchMs` pass. A
+ * keep-alive connection the server closed as it was being reused (ECONNRESET before any answer, `reusedSocket`)
+ * never carried the request, so it is sent once more on a fresh connection, as HTTP clients do.
+ */
+export async function send(target: Target, req: WireRequest): Promise<Answer> {
+  try {
+    return await sendOnce(target, req);
+  } catch (err) {
+    if ((err as { reusedSocketReset?: boolean }).reusedSocketReset) return sendOnce(target, req);
+    throw err;
+  }
+}
+
+function sendOnce(target: Target, req: WireRequest): Promise<Answer> {
   const url = new URL(req.url, target.server);
   const headers: Record<string, string> = { ...req.headers, 'User-Agent': 'kubemirror-fidelity/1.0' };
   if (target.token) headers.Authorization = `Bearer ${target.token}`;
@@ -161,6 +174,8 @@ export function send(target: Target, req: WireRequest): Promise<Answer> {
     r.setTimeout(30_000, () => r.destroy(new Error(`${req.method} ${req.url}: no answer in 30 s`)));
     r.on('error', (err) => {
       if (timer) clearTimeout(timer);
+      if ((err as NodeJS.ErrnoException).code === 'ECONNRESET' && r.reusedSocket)
+        Object.assign(err, { reusedSocketReset: true });
       reject(err);
     });
     r.end(req.body);
