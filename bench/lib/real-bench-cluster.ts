@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { KubeObject } from '../../src/core/types.js';
 import { ApiError } from '../../src/kube/api-errors.js';
 import { KubeClient, loadKubeConfig } from '../../src/kube/kube-client.js';
+import { totalOf } from '../../src/sandbox/request-accounting.js';
 import { type ControlPlane, startControlPlane } from '../../test/control-plane/launcher.js';
 import { type BenchRequestCounts, BenchServer } from './bench-cluster.js';
 import { pollUntil } from './poll.js';
@@ -64,16 +65,7 @@ export class RealBenchCluster extends BenchServer {
         this.audit.mark();
       },
       counts,
-      total: async (filter = {}) => {
-        let sum = 0;
-        for (const [key, n] of Object.entries(await counts())) {
-          const [verb, resource] = key.split(' ') as [string, string];
-          if (filter.verbs && !filter.verbs.includes(verb)) continue;
-          if (filter.resources && !filter.resources.includes(resource)) continue;
-          sum += n;
-        }
-        return sum;
-      },
+      total: async (filter) => totalOf(Object.entries(await counts()), filter),
     };
   }
 

@@ -11,7 +11,7 @@ import type { MirrorIndex } from './mirror-index.js';
 import type { PolicyController } from './policy-controller.js';
 import type { PolicyObjectEntry } from './policy-status.js';
 import type { PolicySourceView } from './policy-view.js';
-import type { RemoteCluster } from './remote-clusters.js';
+import { type RemoteCluster, remoteMirrorsOf } from './remote-clusters.js';
 import type { Governor } from './source-governor.js';
 import { type PolicySourceRef, policyKey } from './source-key.js';
 import { fightPolicy } from './target-policy.js';
@@ -228,15 +228,7 @@ export class PolicySourceReconciler {
     const marked = (m: KubeObject) => m.metadata.annotations?.[this.d.keys.policy] === ref.policy;
     const mirrors = this.d.mirrors.mirrorsOf(w.id, ref.namespace, ref.name).filter(marked);
     const now = this.d.now().getTime();
-    const remote = this.d.remotes().map((c) => {
-      const down = c.unavailable(now);
-      return {
-        cluster: c.name,
-        mirrors: c.cache.index.mirrorsOf(w.id, ref.namespace, ref.name).filter(marked),
-        unavailable: down,
-        ...(!down && !c.cache.watched(w.id) ? { holdsNoMirrors: true } : {}),
-      };
-    });
+    const remote = remoteMirrorsOf(this.d.remotes(), w.id, ref, marked, now);
     const lastSeenUid = view.object?.metadata.uid ?? view.lastSeenUid;
     const decision = decideGone({
       ref: { namespace: ref.namespace, name: ref.name },

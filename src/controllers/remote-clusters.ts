@@ -194,6 +194,28 @@ export class RemoteCluster {
   }
 }
 
+/**
+ * What each other cluster holds of one source's mirrors (those `keep` accepts), for decideGone: its mirrors, or
+ * why it cannot be looked at now; a cluster that does not watch the type holds none.
+ */
+export function remoteMirrorsOf(
+  clusters: readonly RemoteCluster[],
+  typeId: string,
+  ref: { namespace: string; name: string },
+  keep: (mirror: KubeObject) => boolean,
+  now: number,
+): Array<{ cluster: string; mirrors: KubeObject[]; unavailable: string | null; holdsNoMirrors?: boolean }> {
+  return clusters.map((c) => {
+    const down = c.unavailable(now);
+    return {
+      cluster: c.name,
+      mirrors: c.cache.index.mirrorsOf(typeId, ref.namespace, ref.name).filter(keep),
+      unavailable: down,
+      ...(!down && !c.cache.watched(typeId) ? { holdsNoMirrors: true } : {}),
+    };
+  });
+}
+
 /** A registration Secret that cannot be used, and why (never its data). */
 export type RejectedCluster = RejectedRegistration;
 

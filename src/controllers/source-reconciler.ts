@@ -29,7 +29,7 @@ import type { MirrorMemory } from './mirror-memory.js';
 import type { OwnWrites } from './own-writes.js';
 import type { PolicyController } from './policy-controller.js';
 import { PolicySourceReconciler } from './policy-source-reconciler.js';
-import type { RemoteCluster } from './remote-clusters.js';
+import { type RemoteCluster, remoteMirrorsOf } from './remote-clusters.js';
 import type { Governor } from './source-governor.js';
 import {
   isPolicyKey,
@@ -432,15 +432,7 @@ export class SourceReconciler {
       .mirrorsOf(w.id, ref.namespace, ref.name)
       .filter((m) => m.metadata.annotations?.[this.d.keys.sourceCluster] === undefined && annotated(m));
     const now = this.d.now().getTime();
-    const remote = this.d.remotes().map((c) => {
-      const down = c.unavailable(now);
-      return {
-        cluster: c.name,
-        mirrors: c.cache.index.mirrorsOf(w.id, ref.namespace, ref.name).filter(annotated),
-        unavailable: down,
-        ...(!down && !c.cache.watched(w.id) ? { holdsNoMirrors: true } : {}),
-      };
-    });
+    const remote = remoteMirrorsOf(this.d.remotes(), w.id, ref, annotated, now);
     const mayHoldFinalizer = this.d.config().finalizers && seen?.finalizer === true;
     if (mirrors.length === 0 && remote.every((r) => r.mirrors.length === 0) && !mayHoldFinalizer) {
       w.lastSeen.delete(key);

@@ -19,17 +19,25 @@ export class RequestAccounting implements RequestCounts {
   }
 
   total(filter: { verbs?: string[]; resources?: string[] } = {}): number {
-    let sum = 0;
-    for (const [key, n] of this.map) {
-      const [verb, resource] = key.split(' ') as [string, string];
-      if (filter.verbs && !filter.verbs.includes(verb)) continue;
-      if (filter.resources && !filter.resources.includes(resource)) continue;
-      sum += n;
-    }
-    return sum;
+    return totalOf(this.map, filter);
   }
 
   reset(): void {
     this.map = new Map();
   }
+}
+
+/** The sum of `verb resource` counts matching the filter (any verb / any resource when not given). */
+export function totalOf(
+  counts: Iterable<[string, number]>,
+  filter: { verbs?: string[]; resources?: string[] } = {},
+): number {
+  let sum = 0;
+  for (const [key, n] of counts) {
+    const [verb, resource] = key.split(' ') as [string, string];
+    if (filter.verbs && !filter.verbs.includes(verb)) continue;
+    if (filter.resources && !filter.resources.includes(resource)) continue;
+    sum += n;
+  }
+  return sum;
 }
